@@ -257,13 +257,15 @@ def test_nan_among_finite_values_is_skipped_in_the_best_and_the_running_average(
     assert TruncationSelectionPolicy(truncation_percentage=50).trials_to_cancel(histories, "maximize") == {"t1"}
 
 
-def test_a_nan_trial_counts_at_the_bottom_of_the_median():
-    # interval 2: running averages t0 worst (no finite value), t1 0.5, t2 0.75, t3 0.1875 -> median of
-    # (-inf, 0.1875, 0.5, 0.75) = 0.34375; t3's best 0.375 stays. Leaving t0 out, the median would be 0.5.
+def test_a_nan_trial_is_left_out_of_the_median_and_canceled_against_any_finite_trial():
+    # interval 2: t0 has no running average; the median is over t1 0.5, t2 0.75, t3 0.1875 -> 0.5: t3's best 0.375 is
+    # below it, and t0 (no finite value) is below everything. Without t0 the same happens to t3.
     histories = {"t0": [nan, nan], "t1": [0.5, 0.5], "t2": [0.75, 0.75], "t3": [0.0, 0.375]}
-    assert MedianStoppingPolicy().trials_to_cancel(histories, "maximize") == {"t0"}
+    assert MedianStoppingPolicy().trials_to_cancel(histories, "maximize") == {"t0", "t3"}
     del histories["t0"]
     assert MedianStoppingPolicy().trials_to_cancel(histories, "maximize") == {"t3"}
+    # two trials: the median is t1's 0.5 alone, and the failure goes
+    assert MedianStoppingPolicy().trials_to_cancel({"t0": [nan], "t1": [0.5]}, "minimize") == {"t0"}
 
 
 def test_a_nan_trial_takes_a_truncation_slot_instead_of_a_finite_trial():

@@ -13,10 +13,11 @@ Choices where Azure is silent, shared by the three policies:
 - Every trial that has logged at least n values takes part at interval n, finished and canceled ones included, and
   the candidate itself; a trial with no other trial at its interval is never canceled.
 - Equal is not worse: every comparison is strict, so a tie never cancels.
-- A non-finite value (NaN, +inf, -inf) is a numerical failure, not a result: it never sets the bar for other trials,
-  and a trial whose values to judge are all non-finite ranks below every finite value (it is canceled like the worst
-  trial, and a trial of only such values never cancels anyone). An infinity "better" than every finite value would
-  otherwise cancel every other trial.
+- A non-finite value (NaN, +inf, -inf) is a numerical failure, not a result: it never sets the bar for other trials
+  (it is skipped in a trial's best and running average; a trial with nothing else has no running average and is left
+  out of the median), and a trial whose values to judge are all non-finite ranks below every finite value: it is
+  canceled as soon as one trial at its interval has a finite value, and in truncation it takes one of the k slots.
+  An infinity "better" than every finite value would otherwise cancel every other trial.
 """
 
 from __future__ import annotations
@@ -106,11 +107,14 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
 
     def evaluate(self, trial, n, histories, goal):
         pool = _pool(trial, n, histories, goal)
-        m = statistics.median(_running_average(histories[t][:n], goal) for t in pool)
+        averages = [a for a in (_running_average(histories[t][:n]) for t in pool) if a is not None]
+        if not averages:
+            return None
+        m = statistics.median(averages)
         y = _best(histories[trial][:n], goal)
         if _worse(y, m, goal):
             return Cancellation(trial, n, f"median stopping: {_num(y)} {_worse_sign(goal)} median {_num(m)} of the "
-                                f"running averages of {len(pool)} trials at interval {n}")
+                                f"running averages of {len(averages)} trials at interval {n}")
         return None
 
 
@@ -179,10 +183,11 @@ def _best(values: Sequence[float], goal: str) -> float:
     return max(ranked, default=-math.inf) if goal == "maximize" else min(ranked, default=math.inf)
 
 
-def _running_average(values: Sequence[float], goal: str) -> float:
-    """Mean of the finite values; a trial with none sits at the worst end of the median."""
+def _running_average(values: Sequence[float]) -> float | None:
+    """Mean of the finite values; a trial with none has no running average and is left out of the median (counted
+    at its bottom, two such trials would drag an even-sized median to -inf and spare every trial, failures included)."""
     finite = [float(v) for v in values if math.isfinite(float(v))]
-    return math.fsum(finite) / len(finite) if finite else _value(math.nan, goal)
+    return math.fsum(finite) / len(finite) if finite else None
 
 
 def _worse(a: float, b: float, goal: str) -> bool:
