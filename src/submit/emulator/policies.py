@@ -12,11 +12,12 @@ No processes, no MLflow: the rules are tested on hand-made histories (DESIGN.md,
 Choices where Azure is silent, shared by the three policies:
 - Every trial that has logged at least n values takes part at interval n, finished and canceled ones included, and
   the candidate itself; a trial with no other trial at its interval is never canceled.
-- Equal is not worse: every comparison is strict, so a tie never cancels.
+- Equal is not worse: every comparison is strict, so a tie never cancels. In truncation, trials tied at the cutoff
+  share one fate: canceled only if they are among the k worst whichever way the tie is broken.
 - A non-finite value (NaN, +inf, -inf) is a numerical failure, not a result: it never sets the bar for other trials
   (it is skipped in a trial's best and running average; a trial with nothing else has no running average and is left
-  out of the median), and a trial whose values to judge are all non-finite ranks below every finite value: it is
-  canceled as soon as one trial at its interval has a finite value, and in truncation it takes one of the k slots.
+  out of the median), and a trial whose values to judge are all non-finite ranks below every finite value: Bandit
+  and median stopping cancel it as soon as one trial at its interval has a finite value, truncation ranks it last.
   An infinity "better" than every finite value would otherwise cancel every other trial.
 """
 
