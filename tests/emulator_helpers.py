@@ -54,10 +54,15 @@ limits: {limits}
 
 @dataclass
 class Stored:
-    """A sweep as the store holds it: the parent run and its child runs by name."""
+    """A sweep as the store holds it: the parent run and all its child runs (re-runs of resumed trials included)."""
 
     parent: object
-    children: dict[str, object]
+    runs: list
+
+    @property
+    def children(self) -> dict[str, object]:
+        """The current run of each trial, by name: a trial re-run on --resume supersedes its interrupted run."""
+        return {r.info.run_name: r for r in self.runs if "sweep.superseded_by" not in r.data.tags}
 
     def statuses(self) -> dict[str, str]:
         return {name: run.info.status for name, run in self.children.items()}
@@ -69,7 +74,7 @@ def stored_sweep(uri: str, name: str) -> Stored:
     runs = client.search_runs(experiments, filter_string=f"tags.`sweep.name` = '{name}'", max_results=1000)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert len(parents) == 1, f"expected one parent run for {name}, found {len(parents)}"
-    children = {r.info.run_name: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id}
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
     return Stored(parents[0], children)
 
 
