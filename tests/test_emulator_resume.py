@@ -46,7 +46,7 @@ def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path)
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert "resume with: sweep submit" in err and "--local --resume r" in err
+    assert f"resume with: sweep submit {spec_path} --local --tracking-uri {uri} --resume r" in err
     interrupted = stored_sweep(uri, "r")
     assert "RUNNING" not in [r.info.status for r in interrupted.runs] and interrupted.parent.info.status == "KILLED"
     assert interrupted.parent.data.tags["sweep.state"] == "interrupted"
