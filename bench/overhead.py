@@ -9,7 +9,8 @@ B3, concurrency: the same kind of trial made CPU-bound (~1 s of pure-Python work
 --max-concurrent 1 and 2, and through a raw `subprocess.Popen` pool of 1 and 2 workers as the ceiling. Reported:
 T(1) / T(2) for both, and the emulator's efficiency = its speed-up / the raw pool's.
 
-Arms are interleaved (ABAB...) and repeated; every figure is a median. Each repetition gets a fresh copy of one
+Arms are interleaved (ABAB...) and repeated; each ratio is the median over repetitions of the ratio of arms run
+back to back (they share the load of the moment). Each repetition gets a fresh copy of one
 migrated empty SQLite store, so no arm pays MLflow's one-time schema migrations.
 
     PYTHONPATH=src python bench/overhead.py              # ~5 min on 2 idle cores; much more when they are busy
@@ -163,33 +164,47 @@ def main() -> None:
             b3["emu2"].append(bench.sweep(cpu, 2)[0])
             print(f"rep {rep + 1}/{args.reps}: " + json.dumps({k: round(v[-1], 2) for k, v in {**b2, **b3}.items()}), file=sys.stderr)
 
+    print(json.dumps(summarize(b2, b3, args)))
+    print(table(summarize(b2, b3, args)), file=sys.stderr)
+
+
+def paired(a: list[float], b: list[float]) -> float:
+    """Median over repetitions of a_i / b_i: arms run back to back share the machine's load of the moment."""
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
+def summarize(b2: dict, b3: dict, args) -> dict:
     n = args.trials
-    loop, sweep, elapsed = median(b2["loop"]), median(b2["sweep"]), median(b2["sweep_elapsed"])
-    r_emu, r_raw = median(b3["emu1"]) / median(b3["emu2"]), median(b3["raw1"]) / median(b3["raw2"])
-    result = {
+    loop, sweep, elapsed = b2["loop"], b2["sweep"], b2["sweep_elapsed"]
+    r_emu, r_raw = paired(b3["emu1"], b3["emu2"]), paired(b3["raw1"], b3["raw2"])
+    return {
         "bench": "emulator_overhead",
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load_1min": os.getloadavg()[0]},
         "trials": n, "speedup_trials": args.speedup_trials, "reps": args.reps,
-        "medians_s": {**{k: round(median(v), 3) for k, v in b2.items()}, **{k: round(median(v), 3) for k, v in b3.items()}},
-        "B2_ratio_command": round(sweep / loop, 3),
-        "B2_ratio_sweep": round(elapsed / loop, 3),
-        "B2_overhead_ms_per_trial_command": round((sweep - loop) / n * 1000, 1),
-        "B2_overhead_ms_per_trial_sweep": round((elapsed - loop) / n * 1000, 1),
+        "medians_s": {k: round(median(v), 3) for k, v in {**b2, **b3}.items()},
+        "B2_ratio_command": round(paired(sweep, loop), 3),
+        "B2_ratio_sweep": round(paired(elapsed, loop), 3),
+        "B2_overhead_ms_per_trial_command": round(median([(s - l) / n * 1000 for s, l in zip(sweep, loop)]), 1),
+        "B2_overhead_ms_per_trial_sweep": round(median([(e - l) / n * 1000 for e, l in zip(elapsed, loop)]), 1),
         "B3_speedup_emulator": round(r_emu, 3),
         "B3_speedup_raw_pool": round(r_raw, 3),
         "B3_efficiency": round(r_emu / r_raw, 3),
         "runs_s": {**b2, **b3},
     }  # fmt: skip
-    print(json.dumps(result))
-    print(f"""
-| quantity | median |
+
+
+def table(r: dict) -> str:
+    m = r["medians_s"]
+    return f"""
+| quantity | value |
 |---|---|
-| plain loop, {n} trials | {loop:.2f} s |
-| `sweep submit --local`, whole command | {sweep:.2f} s (ratio {sweep / loop:.3f}; {(sweep - loop) / n * 1000:+.0f} ms/trial) |
-| the sweep alone (its `elapsed_s`) | {elapsed:.2f} s (ratio {elapsed / loop:.3f}; {(elapsed - loop) / n * 1000:+.0f} ms/trial) |
-| 2 concurrent over 1, emulator | {r_emu:.2f}x |
-| 2 workers over 1, raw Popen pool | {r_raw:.2f}x |
-| emulator efficiency | {r_emu / r_raw:.2f} |""", file=sys.stderr)
+| plain loop, {r['trials']} trials (median) | {m['loop']:.2f} s |
+| `sweep submit --local`, whole command / loop | {r['B2_ratio_command']:.3f} ({r['B2_overhead_ms_per_trial_command']:+.0f} ms/trial) |
+| the sweep alone (`elapsed_s`) / loop | {r['B2_ratio_sweep']:.3f} ({r['B2_overhead_ms_per_trial_sweep']:+.0f} ms/trial) |
+| 2 concurrent over 1, emulator | {r['B3_speedup_emulator']:.2f}x |
+| 2 workers over 1, raw Popen pool | {r['B3_speedup_raw_pool']:.2f}x |
+| emulator efficiency (its speed-up / the pool's) | {r['B3_efficiency']:.2f} |
+| 1-minute load average at the end, {r['machine']['cores']} cores | {r['machine']['load_1min']:.1f} |"""
 
 
 if __name__ == "__main__":
