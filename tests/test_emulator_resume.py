@@ -20,7 +20,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def finished_trials(client: MlflowClient, name: str) -> int:
-    runs = client.search_runs(["0", "1"], filter_string=f"tags.`sweep.name` = '{name}' and attributes.status = 'FINISHED'")
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(experiments, filter_string=f"tags.`sweep.name` = '{name}' and attributes.status = 'FINISHED'")
     return sum("mlflow.parentRunId" in r.data.tags for r in runs)
 
 
