@@ -239,4 +239,4 @@ def test_dry_run_json_lists_the_jobs(no_contact):
 
     [job] = json.loads(result.stdout)
     assert job["spec"].endswith("grid_string.yaml") and job["name"] == "grid-string-test"
-    assert job["job"]["sampling_algorithm"] == "grid"
+    assert job["job"]["sampling_algorithm"] == {"type": "grid"}  # the SDK writes the object form of `grid`

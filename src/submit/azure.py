@@ -123,7 +123,9 @@ def _sampling_algorithm(spec: SweepSpec):
         return GridSamplingAlgorithm()
     if s.type == "bayesian":
         return BayesianSamplingAlgorithm()
-    return RandomSamplingAlgorithm(rule=s.rule, seed=s.seed, logbase=s.logbase)
+    # the YAML schema reads a numeric logbase as a float (10 -> 10.0); "e" stays a string
+    logbase = s.logbase if s.logbase is None or isinstance(s.logbase, str) else float(s.logbase)
+    return RandomSamplingAlgorithm(rule=s.rule, seed=s.seed, logbase=logbase)
 
 
 def _policy(spec: SweepSpec):
@@ -232,3 +234,198 @@ def job_yaml(spec: SweepSpec) -> str:
         if value.path is not None and not value.is_remote:
             data["inputs"][name]["path"] = value.path
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=120, allow_unicode=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# submission
+
+
+@dataclass
+class Workspace:
+    subscription: str
+    resource_group: str
+    name: str
+    source: str  # where it came from, for messages: "options", "environment", or the config.json path
+
+
+_NO_WORKSPACE = (
+    "no Azure ML workspace given: pass --subscription, --resource-group and --workspace, or set "
+    f"{ENV_SUBSCRIPTION}, {ENV_RESOURCE_GROUP} and {ENV_WORKSPACE}, or put the workspace's config.json (studio: "
+    "workspace menu > Download config file) in this folder, a parent folder, or a .azureml/ folder in one of them"
+)
+
+
+def find_workspace(subscription: str | None = None, resource_group: str | None = None, workspace: str | None = None, *, start: str | Path | None = None) -> Workspace:
+    """The workspace to submit to: options first, then environment variables, then config.json.
+
+    The options arrive already merged with the environment (the CLI's Typer options read the variables), so here
+    the variables only fill what the caller left out. A config.json is found as ``MLClient.from_config`` finds it
+    (``.azureml/``, ``aml_config/`` or the folder itself, from ``start`` upwards) and only fills what is still
+    missing, so ``--workspace other`` with a config.json submits to ``other`` in the config's resource group.
+    """
+    given = {
+        "subscription": subscription or os.environ.get(ENV_SUBSCRIPTION),
+        "resource_group": resource_group or os.environ.get(ENV_RESOURCE_GROUP),
+        "name": workspace or os.environ.get(ENV_WORKSPACE),
+    }
+    if all(given.values()):
+        source = "options" if subscription and resource_group and workspace else "options and environment"
+        return Workspace(source=source, **given)  # type: ignore[arg-type]
+
+    from azure.ai.ml import MLClient
+    from azure.ai.ml.exceptions import ValidationException
+
+    try:
+        # from_config only reads the file; the credential is not used until a request is made
+        found = MLClient.from_config(credential=_NoCredential(), path=start, show_progress=False)
+    except ValidationException as e:
+        missing = [opt for opt, key in (("--subscription", "subscription"), ("--resource-group", "resource_group"), ("--workspace", "name")) if not given[key]]  # fmt: skip
+        raise UserError(f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)") from e
+    return Workspace(
+        subscription=given["subscription"] or found.subscription_id,
+        resource_group=given["resource_group"] or found.resource_group_name,
+        name=given["name"] or found.workspace_name,
+        source="config.json",
+    )  # fmt: skip
+
+
+class _NoCredential:
+    def get_token(self, *scopes, **kwargs):
+        raise AssertionError("find_workspace makes no request")
+
+
+def make_client(target: Workspace, credential=None, **client_kwargs):
+    """An ``MLClient`` for the workspace; ``credential`` defaults to ``DefaultAzureCredential``.
+
+    ``client_kwargs`` reach the client's azure-core pipelines (``transport=``, ``retry_total=``), which is how the
+    tests put a recorded REST API under the real client.
+    """
+    from azure.ai.ml import MLClient
+
+    if credential is None:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    client_kwargs.setdefault("show_progress", False)
+    return MLClient(credential, target.subscription, target.resource_group, target.name, **client_kwargs)
+
+
+def check_workspace(ml_client, target: Workspace) -> None:
+    """GET the workspace once before anything is uploaded: a wrong name fails here, with a clear message."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        ml_client.workspaces.get(target.name)
+    except ResourceNotFoundError as e:
+        raise UserError(
+            f"Azure ML workspace {target.name!r} not found in resource group {target.resource_group!r} of "
+            f"subscription {target.subscription} (from {target.source}): check --workspace, --resource-group and "
+            f"--subscription, or that your account can see it ({_service_message(e)})"
+        ) from e
+
+
+def submit_job(ml_client, spec: SweepSpec):
+    """Submit one spec as a sweep job; returns the created ``SweepJob`` (its ``name``, ``studio_url``)."""
+    return ml_client.jobs.create_or_update(to_azure_job(spec))
+
+
+def _service_message(exc) -> str:
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
+    message = " ".join(str(message).split())  # one line: the service's messages carry newlines
+    return f"{code}: {message}" if code and code not in message else message
+
+
+def _where(spec: SweepSpec) -> str:
+    return str(spec.path) if spec.path else "<spec>"
+
+
+def _root_azure_error(exc: BaseException) -> BaseException:
+    """The azure-core error under the SDK's wrappers (it re-raises some as MlException, the original as cause)."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+
+    chain = [exc]
+    while len(chain) < 20 and (chain[-1].__cause__ or chain[-1].__context__) is not None:
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    wanted = (ClientAuthenticationError, ServiceRequestError, HttpResponseError)
+    return next((e for e in chain if isinstance(e, wanted)), exc)
+
+
+def azure_error(exc: BaseException, *, spec: SweepSpec | None = None) -> UserError:
+    """One line a user can act on, for any failure of the Azure path."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+
+    what = f"{_where(spec)}: " if spec is not None else ""
+    root = _root_azure_error(exc)
+    if isinstance(root, ClientAuthenticationError) and getattr(root, "status_code", None) is None:
+        first = str(root).strip().splitlines()[0] if str(root).strip() else type(root).__name__
+        return UserError(
+            "no Azure credentials: sign in with `az login` (or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+            f"AZURE_CLIENT_SECRET for a service principal), then submit again ({first})"
+        )
+    if isinstance(root, ClientAuthenticationError):
+        return UserError(f"{what}Azure refused the credentials ({_service_message(root)}): sign in again with `az login`")
+    if isinstance(root, ServiceRequestError):
+        return UserError(f"{what}cannot reach Azure ({' '.join(str(root).split())[:200]}): check the network connection or proxy")
+    if isinstance(root, HttpResponseError):
+        status = f"{root.status_code} " if root.status_code else ""
+        return UserError(f"{what}Azure ML refused the job ({status}{_service_message(root)})")
+    return UserError(f"{what}submission failed: {' '.join(str(exc).split())}")
+
+
+def submit_cli(specs, *, dry_run: bool, wait: bool, subscription, resource_group, workspace, as_json: bool, out, err, credential=None, **client_kwargs) -> int:
+    """``sweep submit`` for the cloud: one sweep job per spec; returns the exit code.
+
+    ``--dry-run`` prints each job as YAML (``---`` between them) and contacts nothing. Otherwise the workspace is
+    found (``find_workspace``), checked, and every spec submitted in turn; each job's name and studio URL are printed
+    as soon as it exists, so a failure of a later spec loses nothing. ``credential`` and ``client_kwargs`` are for
+    callers that bring their own (tests inject a transport).
+    """
+    if dry_run:
+        if as_json:
+            jobs = [{"spec": _where(s), "name": s.name, "job": yaml.safe_load(job_yaml(s))} for s in specs]
+            out.print(json.dumps(jobs, indent=2), markup=False)
+        else:
+            out.print("---\n".join(job_yaml(s) for s in specs), markup=False, end="")
+        return 0
+
+    submitted: list[dict[str, Any]] = []
+    try:
+        target = find_workspace(subscription, resource_group, workspace)
+        ml_client = make_client(target, credential, **client_kwargs)
+        check_workspace(ml_client, target)
+    except UserError as e:
+        err.print(str(e), markup=False)
+        return e.exit_code
+    except Exception as e:  # the SDK wraps azure-core errors in its own; every one becomes a line
+        err.print(str(azure_error(e)), markup=False)
+        return 1
+
+    code = 0
+    for spec in specs:
+        try:
+            job = submit_job(ml_client, spec)
+        except Exception as e:  # every SDK failure becomes one line; the next spec is still submitted
+            err.print(str(azure_error(e, spec=spec)), markup=False)
+            code = 1
+            continue
+        entry = {"spec": _where(spec), "name": job.name, "studio_url": job.studio_url, "status": str(job.status)}
+        submitted.append(entry)
+        if not as_json:
+            out.print(f"{_where(spec)}: submitted {job.name}\n  {job.studio_url}", markup=False)
+        if wait:
+            try:
+                ml_client.jobs.stream(job.name)
+                entry["status"] = str(ml_client.jobs.get(job.name).status)
+            except Exception as e:
+                err.print(str(azure_error(e, spec=spec)), markup=False)
+                code = 1
+                continue
+            if entry["status"] not in ("Completed", "JobStatus.COMPLETED"):
+                code = 1
+            if not as_json:
+                out.print(f"{job.name}: {entry['status']}", markup=False)
+    if as_json:
+        out.print(json.dumps(submitted, indent=2), markup=False)
+    return code
