@@ -63,17 +63,51 @@ from requests.structures import CaseInsensitiveDict
 
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "00000000-1111-2222-3333-444444444444", "rg-sweep", "ws-sweep"
 ARM = "https://management.azure.com"
+REGION_API = "westeurope.api.azureml.ms"
 WS_PATH = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
     f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}"
 )
 
 
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
 class StaticToken:
-    """A credential that hands out a fixed bearer token, as azure-identity's would after `az login`."""
+    """A credential that hands out a fixed token per scope, shaped as Entra ID's are (a JWT with aud and tid).
+
+    The SDK reads the token: ``tid`` for the studio URL, and ``aud`` when a job runs as the user (identity:
+    user_identity), where it checks the token is for Azure ML. The signature is never verified client-side.
+    """
 
     def get_token(self, *scopes, **kwargs) -> AccessToken:
-        return AccessToken("static-test-token", int(time.time()) + 3600)
+        import jwt
+
+        audience = scopes[0].removesuffix("/.default") if scopes else ""
+        claims = {"aud": audience, "tid": TENANT, "oid": "11111111-2222-3333-4444-555555555555", "exp": int(time.time()) + 3600}
+        return AccessToken(jwt.encode(claims, "not-a-real-key-but-long-enough-for-hs256", algorithm="HS256"), claims["exp"])
+
+
+def token_claims(authorization: str) -> dict:
+    import jwt
+
+    scheme, token = authorization.split(" ", 1)
+    assert scheme == "Bearer"
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def drop_zero_slacks(body: dict) -> dict:
+    """A Bandit policy's zero slack, which the sweep node leaves out and the YAML path sends as 0.
+
+    ``Sweep.__setattr__`` turns a slack of 0 into None so that only the slack the user set is sent; load_job's
+    policy keeps the class default 0. Both mean "this slack is not used" to the service (reference 1.7), and the
+    validator has already made sure exactly one slack is set.
+    """
+    policy = body.get("properties", {}).get("earlyTermination") or {}
+    for slack in ("slackFactor", "slackAmount"):
+        if policy.get(slack) == 0:
+            del policy[slack]
+    return body
 
 
 @dataclass
@@ -186,6 +220,9 @@ class AzureMLRest(HttpTransport):
         self.failures: dict[tuple[str, str], dict] = {}
         self.code_versions: dict[str, dict] = {}
         self.jobs: dict[str, dict] = {}
+        self.environments: dict[str, dict] = {}
+        self.run_statuses: list[str] = []  # what run history answers to successive polls, then final_status
+        self.final_status = "Completed"
 
     def __enter__(self):
         return self
@@ -216,6 +253,8 @@ class AzureMLRest(HttpTransport):
         return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
 
     def _answer(self, rec: Recorded) -> tuple[int, Any]:
+        if urlsplit(rec.url).netloc == REGION_API:
+            return self._answer_region(rec)
         m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)(.*)$", rec.path)
         if not m or m.group(3) not in self.workspaces or m.group(1) != SUBSCRIPTION or m.group(2) != RESOURCE_GROUP:
             name = m.group(3) if m else "?"
@@ -231,7 +270,9 @@ class AzureMLRest(HttpTransport):
         if code:
             name, version, pending = code.groups()
             if rec.method == "GET" and version is None:
-                return 200, {"value": []}  # no code snapshot with this hash yet: the SDK uploads it
+                # a snapshot with this content hash was uploaded before: the SDK reuses it, as the service lets it
+                known = [c for c in self.code_versions.values() if c["properties"]["properties"]["hash_sha256"] == rec.query.get("hash")]
+                return 200, {"value": known[:1]}
             if rec.method == "POST" and pending:
                 prefix = f"LocalUpload/{name}"
                 return 200, {
@@ -248,6 +289,14 @@ class AzureMLRest(HttpTransport):
                 return 201, resource
             if rec.method == "GET" and f"{name}:{version}" in self.code_versions:
                 return 200, self.code_versions[f"{name}:{version}"]
+        env = re.match(r"^/environments/([^/]+)/versions/([^/]+)$", rest)
+        if env:
+            key = f"{env.group(1)}:{env.group(2)}"
+            if rec.method == "PUT":
+                self.environments[key] = {"id": f"{ws_id}{rest}", "name": env.group(2), "type": "Microsoft.MachineLearningServices/workspaces/environments/versions", **rec.body}
+                return 201, self.environments[key]
+            if rec.method == "GET" and key in self.environments:
+                return 200, self.environments[key]
         job = re.match(r"^/jobs/([^/]+)$", rest)
         if job:
             name = job.group(1)
@@ -256,7 +305,7 @@ class AzureMLRest(HttpTransport):
                 props = resource["properties"]
                 props["status"] = "Running"
                 props["services"] = {"Studio": {"jobServiceType": "Studio", "endpoint": (
-                    f"https://ml.azure.com/runs/{name}?wsid={ws_id}&tid=72f988bf-86f1-41af-91ab-2d7cd011db47"
+                    f"https://ml.azure.com/runs/{name}?wsid={ws_id}"
                 )}}  # fmt: skip
                 resource.update(id=f"{ws_id}/jobs/{name}", name=name, type="Microsoft.MachineLearningServices/workspaces/jobs")
                 self.jobs[name] = resource
@@ -265,6 +314,18 @@ class AzureMLRest(HttpTransport):
                 return 200, self.jobs[name]
         return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rest} in the test API"}}
 
+    def _answer_region(self, rec: Recorded) -> tuple[int, Any]:
+        """The workspace's regional endpoints: discovery, and run history (what ``jobs.stream`` polls)."""
+        api = f"https://{REGION_API}"
+        if rec.path == "/discovery":
+            return 200, {"api": api, "catalog": api, "experimentation": api, "gallery": api, "history": api, "hyperdrive": api, "labeling": api, "modelmanagement": api, "pipelines": api, "studio": "https://ml.azure.com"}  # fmt: skip
+        run = re.match(r"^/history/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+/runs/([^/]+)/details$", rec.path)
+        if run and rec.method == "GET" and run.group(1) in self.jobs:
+            status = self.run_statuses.pop(0) if self.run_statuses else self.final_status
+            self.jobs[run.group(1)]["properties"]["status"] = status
+            return 200, {"runId": run.group(1), "status": status, "logFiles": {}, "warnings": [], "properties": {}}
+        return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rec.path} in the test API"}}
+
     def _workspace(self, ws_id: str, name: str) -> dict:
         return {
             "id": ws_id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope",
@@ -272,7 +333,7 @@ class AzureMLRest(HttpTransport):
             "properties": {
                 "friendlyName": name, "workspaceId": "5e0c1f5a-0000-4000-8000-000000000001",
                 "storageAccount": "/subscriptions/x/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/sweepsa",
-                "discoveryUrl": "https://westeurope.api.azureml.ms/discovery",
+                "discoveryUrl": f"https://{REGION_API}/discovery",
                 "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{ws_id}",
                 "provisioningState": "Succeeded",
             },

@@ -33,7 +33,7 @@ from azure.ai.ml.sweep import (
 )
 from typer.testing import CliRunner
 
-from _azure_util import OFFICIAL, differences, parity_specs, plain
+from _azure_util import OFFICIAL, differences, drop_zero_slacks, parity_specs, plain
 from submit.azure import job_yaml, rest_body, to_azure_job
 from submit.cli import app
 from submit.spec import load_spec
@@ -56,10 +56,7 @@ def _normalize(body: dict, base: Path, *, sampling_given: bool) -> dict:
     for value in (props.get("inputs") or {}).values():
         if value.get("jobInputType") != "literal" and value.get("uri"):
             value["uri"] = _resolve_local(value["uri"], base)  # 1
-    policy = props.get("earlyTermination") or {}
-    for slack in ("slackFactor", "slackAmount"):
-        if policy.get(slack) == 0:
-            del policy[slack]  # 2
+    drop_zero_slacks(body)  # 2
     if not sampling_given:
         props.pop("samplingAlgorithm", None)  # 3
     return body

@@ -329,6 +329,26 @@ def submit_job(ml_client, spec: SweepSpec):
     return ml_client.jobs.create_or_update(to_azure_job(spec))
 
 
+def _status(status) -> str:
+    return str(getattr(status, "value", status))
+
+
+def wait_for(ml_client, name: str) -> str:
+    """Stream the sweep's log until it ends (``jobs.stream``); returns its final status (``Completed``, ...)."""
+    try:
+        ml_client.jobs.stream(name)
+        failure = None
+    except Exception as e:  # a failed or canceled sweep ends the stream with an exception: its status says which
+        failure = e
+    try:
+        status = _status(ml_client.jobs.get(name).status)
+    except Exception as e:
+        raise azure_error(e) from e
+    if failure is not None and status == "Completed":
+        raise azure_error(failure) from failure
+    return status
+
+
 def _service_message(exc) -> str:
     error = getattr(exc, "error", None)
     code = getattr(error, "code", None)
@@ -410,19 +430,18 @@ def submit_cli(specs, *, dry_run: bool, wait: bool, subscription, resource_group
             err.print(str(azure_error(e, spec=spec)), markup=False)
             code = 1
             continue
-        entry = {"spec": _where(spec), "name": job.name, "studio_url": job.studio_url, "status": str(job.status)}
+        entry = {"spec": _where(spec), "name": job.name, "studio_url": job.studio_url, "status": _status(job.status)}
         submitted.append(entry)
         if not as_json:
             out.print(f"{_where(spec)}: submitted {job.name}\n  {job.studio_url}", markup=False)
         if wait:
             try:
-                ml_client.jobs.stream(job.name)
-                entry["status"] = str(ml_client.jobs.get(job.name).status)
-            except Exception as e:
-                err.print(str(azure_error(e, spec=spec)), markup=False)
+                entry["status"] = wait_for(ml_client, job.name)
+            except UserError as e:
+                err.print(f"{_where(spec)}: {e}", markup=False)
                 code = 1
                 continue
-            if entry["status"] not in ("Completed", "JobStatus.COMPLETED"):
+            if entry["status"] != "Completed":
                 code = 1
             if not as_json:
                 out.print(f"{job.name}: {entry['status']}", markup=False)
