@@ -31,6 +31,7 @@ from _azure_util import (
 from submit.azure import find_workspace
 from submit.azure import submit_cli as _submit_cli
 from submit.cli import app
+from submit.errors import UserError
 from submit.spec import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
@@ -210,6 +211,13 @@ def test_no_credentials_says_how_to_sign_in(rest):
     assert rest.requests == []  # the token comes first: nothing was sent unsigned
 
 
+def test_a_token_azure_refuses_says_to_sign_in_again(rest):
+    message = "The access token is from the wrong issuer. It must match the tenant associated with this subscription."
+    rest.failures[("GET", r"/workspaces/[^/]+$")] = service_error(401, "InvalidAuthenticationTokenTenant", message)
+    line = one_line(submit(rest, [OFFICIAL / "hello_sweep.yaml"]))
+    assert line == f"Azure refused the credentials (InvalidAuthenticationTokenTenant: {message}): sign in again with `az login`"
+
+
 def test_workspace_not_found(rest):
     line = one_line(submit(rest, [OFFICIAL / "hello_sweep.yaml"], workspace="ws-typo"))
     assert line.startswith(f"Azure ML workspace 'ws-typo' not found in resource group '{RESOURCE_GROUP}' of subscription {SUBSCRIPTION}")
@@ -273,6 +281,15 @@ def test_workspace_from_config_json_in_a_parent_folder(no_workspace_env):
     assert (found.subscription, found.resource_group, found.name, found.source) == (SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, "config.json")
     # an option wins over the file, which fills the rest
     assert find_workspace(workspace="other", start=deep).name == "other"
+
+
+def test_a_config_json_without_the_workspace_keys_is_named(no_workspace_env):
+    (no_workspace_env / "config.json").write_text(json.dumps({"subscription_id": SUBSCRIPTION}))
+    with pytest.raises(UserError, match=r"The config file found in: .*config.json does not seem to contain the required parameters"):
+        find_workspace()
+    (no_workspace_env / "config.json").write_text("{not json")
+    with pytest.raises(UserError, match=r"config.json found from .* upwards is not JSON"):
+        find_workspace()
 
 
 def test_workspace_from_environment_variables(no_workspace_env, monkeypatch):

@@ -13,9 +13,11 @@ one-line ``UserError`` (``azure_error``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -279,8 +281,12 @@ def find_workspace(subscription: str | None = None, resource_group: str | None =
         # from_config only reads the file; the credential is not used until a request is made
         found = MLClient.from_config(credential=_NoCredential(), path=start, show_progress=False)
     except ValidationException as e:
+        if "could not find" not in e.message:  # found, but without subscription_id, resource_group, workspace_name
+            raise UserError(" ".join(e.message.split())) from e
         missing = [opt for opt, key in (("--subscription", "subscription"), ("--resource-group", "resource_group"), ("--workspace", "name")) if not given[key]]  # fmt: skip
         raise UserError(f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)") from e
+    except ValueError as e:  # json.JSONDecodeError: a config.json that is not JSON
+        raise UserError(f"the workspace config.json found from {Path(start or '.').resolve()} upwards is not JSON: {e}") from e
     return Workspace(
         subscription=given["subscription"] or found.subscription_id,
         resource_group=given["resource_group"] or found.resource_group_name,
@@ -410,6 +416,24 @@ def submit_cli(specs, *, dry_run: bool, wait: bool, subscription, resource_group
             out.print("---\n".join(job_yaml(s) for s in specs), markup=False, end="")
         return 0
 
+    with _quiet_azure_logs():
+        return _submit_all(specs, wait=wait, subscription=subscription, resource_group=resource_group, workspace=workspace, as_json=as_json, out=out, err=err, credential=credential, **client_kwargs)  # fmt: skip
+
+
+@contextmanager
+def _quiet_azure_logs():
+    """The SDK logs each failure itself, in many lines (azure-identity lists every credential it tried, telemetry
+    logs the failed activity); Python's last-resort handler would print them all. The one line we print says it."""
+    logger = logging.getLogger("azure")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _submit_all(specs, *, wait, subscription, resource_group, workspace, as_json, out, err, credential, **client_kwargs) -> int:
     submitted: list[dict[str, Any]] = []
     try:
         target = find_workspace(subscription, resource_group, workspace)
