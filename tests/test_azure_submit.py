@@ -28,7 +28,7 @@ from _azure_util import (
     OFFICIAL, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, AzureMLRest, BlobStore, StaticToken, TENANT, differences, drop_zero_slacks, token_claims,
     parity_specs, service_error,
 )  # fmt: skip
-from submit.azure import find_workspace
+from submit.azure import find_workspace, to_azure_job
 from submit.azure import submit_cli as _submit_cli
 from submit.cli import app
 from submit.errors import UserError
@@ -159,6 +159,25 @@ def test_the_job_put_is_what_az_ml_job_create_would_put(rest, path):
     assert differences(ours, theirs) == []
     names = [put.path.rsplit("/", 1)[1] for put in job_puts(rest)]
     assert len(set(names)) == (1 if "name" in load_spec(path).data else 2)
+
+
+def test_data_inputs_with_the_local_folder_set_to_a_datastore_path(rest):
+    """data_inputs.yaml with `--set` pointing its local folder at a datastore: every remote input form, submitted.
+
+    ``load_job``'s ``params_override`` is the SDK's own `--set`; both PUT bodies must agree.
+    """
+    path, remote = OFFICIAL / "data_inputs.yaml", "azureml://datastores/workspaceblobstore/paths/iris/"
+    spec = load_spec(path, [f"inputs.training_data.path={remote}"])
+    client = MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
+    client.jobs.create_or_update(to_azure_job(spec))
+    client.jobs.create_or_update(load_job(path, params_override=[{"inputs.training_data.path": remote}]))
+    ours, theirs = (put.body for put in job_puts(rest))
+    assert differences(ours, theirs) == []
+    inputs = ours["properties"]["inputs"]
+    assert inputs["training_data"] == {"uri": remote, "jobInputType": "uri_folder"}
+    assert inputs["table"] == {"uri": f"{WS_PATH}/data/iris-table/versions/1", "mode": "Download", "jobInputType": "mltable"}
+    assert inputs["test_url"]["mode"] == "ReadOnlyMount"
+    assert inputs["epochs"] == {"value": "3", "jobInputType": "literal"}  # literals travel as strings
 
 
 def test_several_specs_are_several_jobs(rest):
