@@ -62,16 +62,20 @@ class Run:
         self.code, self.out, self.err = code, out, err
 
 
-def submit(rest, paths, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs) -> Run:
+def submit(rest, paths, **kwargs) -> Run:
     """``submit_cli`` as the CLI calls it, with our static credential and the recorded API under the real client."""
+    return Run(*_run_specs(rest, [load_spec(p) for p in paths], **kwargs))
+
+
+def _run_specs(rest, specs, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs):
     out, err = io.StringIO(), io.StringIO()
     code = _submit_cli(
-        [load_spec(p) for p in paths], dry_run=False, wait=wait, subscription=SUBSCRIPTION,
+        specs, dry_run=False, wait=wait, subscription=SUBSCRIPTION,
         resource_group=RESOURCE_GROUP, workspace=workspace, as_json=as_json,
         out=Console(file=out, soft_wrap=True, highlight=False), err=Console(file=err, soft_wrap=True, highlight=False),
         credential=credential or StaticToken(), transport=rest, **client_kwargs,
     )  # fmt: skip
-    return Run(code, out.getvalue(), err.getvalue())
+    return code, out.getvalue(), err.getvalue()
 
 
 def job_puts(rest):
@@ -278,6 +282,12 @@ def test_service_400_shows_the_service_message(rest):
     line = one_line(submit(rest, [OFFICIAL / "hello_sweep.yaml"]))
     assert line.startswith(f"{OFFICIAL / 'hello_sweep.yaml'}: Azure ML refused the job (400 UserError: ")
     assert "Compute cpu-cluster not found in workspace ws-sweep. Please check the compute name." in line
+
+
+def test_local_compute_is_refused_before_contacting_azure(rest):
+    run = Run(*_run_specs(rest, [load_spec(OFFICIAL / "hello_sweep.yaml", ["compute=local"])]))
+    assert run.code == 2 and rest.requests == []
+    assert run.err.strip() == f"{OFFICIAL / 'hello_sweep.yaml'}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster"
 
 
 def test_a_refused_spec_does_not_stop_the_next(rest):

@@ -247,7 +247,7 @@ class Workspace:
     subscription: str
     resource_group: str
     name: str
-    source: str  # where it came from, for messages: "options", "environment", or the config.json path
+    source: str  # where it came from, for messages: "options", "options and environment", "config.json"
 
 
 _NO_WORKSPACE = (
@@ -296,8 +296,10 @@ def find_workspace(subscription: str | None = None, resource_group: str | None =
 
 
 class _NoCredential:
+    """For reading config.json through ``MLClient.from_config``, which needs a credential but sends nothing."""
+
     def get_token(self, *scopes, **kwargs):
-        raise AssertionError("find_workspace makes no request")
+        raise RuntimeError("find_workspace makes no request")
 
 
 def make_client(target: Workspace, credential=None, **client_kwargs):
@@ -435,6 +437,11 @@ def _quiet_azure_logs():
 
 def _submit_all(specs, *, wait, subscription, resource_group, workspace, as_json, out, err, credential, **client_kwargs) -> int:
     submitted: list[dict[str, Any]] = []
+    local = [s for s in specs if s.compute is not None and _strip_azureml(s.compute) == "local"]
+    if local:
+        # the SDK cannot submit a sweep to local compute (AttributeError inside create_or_update, reference 11.6)
+        err.print("\n".join(f"{_where(s)}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster" for s in local), markup=False)  # fmt: skip
+        return 2
     try:
         target = find_workspace(subscription, resource_group, workspace)
         ml_client = make_client(target, credential, **client_kwargs)
