@@ -188,8 +188,9 @@ def _json_response(request, status: int, payload: Any, headers: dict | None = No
     raw = requests.Response()
     raw.status_code = status
     raw.reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found"}.get(status, "Status")
-    raw._content = json.dumps(payload).encode() if payload is not None else b""
-    raw.headers = CaseInsensitiveDict({"content-type": "application/json; charset=utf-8", "x-ms-request-id": "r1", **(headers or {})})
+    text = isinstance(payload, str)  # a log file; everything else the API answers is JSON
+    raw._content = payload.encode() if text else json.dumps(payload).encode() if payload is not None else b""
+    raw.headers = CaseInsensitiveDict({"content-type": "text/plain; charset=utf-8" if text else "application/json; charset=utf-8", "x-ms-request-id": "r1", **(headers or {})})
     raw.raw = io.BytesIO(raw._content)  # what requests keeps to close; the body is already read
     raw.url = request.url
     raw.encoding = "utf-8"
@@ -223,6 +224,7 @@ class AzureMLRest(HttpTransport):
         self.environments: dict[str, dict] = {}
         self.run_statuses: list[str] = []  # what run history answers to successive polls, then final_status
         self.final_status = "Completed"
+        self.logs: dict[str, str] = {}  # job name -> its hyperdrive.txt, served once the run reports it
 
     def __enter__(self):
         return self
@@ -323,7 +325,11 @@ class AzureMLRest(HttpTransport):
         if run and rec.method == "GET" and run.group(1) in self.jobs:
             status = self.run_statuses.pop(0) if self.run_statuses else self.final_status
             self.jobs[run.group(1)]["properties"]["status"] = status
-            return 200, {"runId": run.group(1), "status": status, "logFiles": {}, "warnings": [], "properties": {}}
+            logs = {"azureml-logs/hyperdrive.txt": f"{api}/logs/{run.group(1)}/hyperdrive.txt"} if run.group(1) in self.logs else {}
+            return 200, {"runId": run.group(1), "status": status, "logFiles": logs, "warnings": [], "properties": {}}
+        log = re.match(r"^/logs/([^/]+)/hyperdrive\.txt$", rec.path)
+        if log and log.group(1) in self.logs:
+            return 200, self.logs[log.group(1)]
         return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rec.path} in the test API"}}
 
     def _workspace(self, ws_id: str, name: str) -> dict:

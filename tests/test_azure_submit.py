@@ -198,13 +198,24 @@ def test_several_specs_are_several_jobs(rest):
     assert len(rest.requests_to("POST", r"/startPendingUpload$")) == 1
 
 
-def test_wait_streams_until_the_sweep_ends(rest):
+def test_wait_streams_the_sweep_log_until_it_ends(rest, capsys):
+    rest.run_statuses = ["Running"]  # the first poll finds it running (the SDK then waits its 2 s poll interval)
     rest.final_status = "Completed"
-    run = submit(rest, [OFFICIAL / "hello_sweep.yaml"], wait=True)
+    rest.logs["sweep-identity-1"] = "[2026-11-23T10:00:00Z] Starting search space sampling\n[...] best: 0.91\n"
+    run = submit(rest, [OFFICIAL / "identity_tags.yaml"], wait=True)
     assert run.code == 0, run.err
-    name = job_puts(rest)[0].path.rsplit("/", 1)[1]
-    assert rest.requests_to("GET", rf"/runs/{name}/details$"), "stream polls the run until it ends"
-    assert f"{name}: Completed" in run.out
+    assert len(rest.requests_to("GET", r"/runs/sweep-identity-1/details$")) == 2  # polled until it ended
+    assert "Starting search space sampling" in capsys.readouterr().out  # jobs.stream prints the log as it grows
+    assert "sweep-identity-1: Completed" in run.out
+
+
+def test_wait_with_json_keeps_the_log_off_stdout(rest, capsys):
+    run = submit(rest, [OFFICIAL / "identity_tags.yaml"], wait=True, as_json=True)
+    assert run.code == 0, run.err
+    [job] = json.loads(run.out)
+    assert (job["name"], job["status"]) == ("sweep-identity-1", "Completed")
+    captured = capsys.readouterr()
+    assert "RunId: sweep-identity-1" in captured.err and "RunId" not in captured.out  # the stream's header
 
 
 def test_wait_on_a_failed_sweep_exits_non_zero(rest):

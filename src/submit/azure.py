@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -341,10 +341,14 @@ def _status(status) -> str:
     return str(getattr(status, "value", status))
 
 
-def wait_for(ml_client, name: str) -> str:
-    """Stream the sweep's log until it ends (``jobs.stream``); returns its final status (``Completed``, ...)."""
+def wait_for(ml_client, name: str, log=None) -> str:
+    """Stream the sweep's log until it ends (``jobs.stream``); returns its final status (``Completed``, ...).
+
+    The SDK writes the log to stdout; ``log`` sends it elsewhere (stderr under ``--json``, whose stdout is data).
+    """
     try:
-        ml_client.jobs.stream(name)
+        with redirect_stdout(log or sys.stdout):
+            ml_client.jobs.stream(name)
         failure = None
     except Exception as e:  # a failed or canceled sweep ends the stream with an exception: its status says which
         failure = e
@@ -467,7 +471,7 @@ def _submit_all(specs, *, wait, subscription, resource_group, workspace, as_json
             out.print(f"{_where(spec)}: submitted {job.name}\n  {job.studio_url}", markup=False)
         if wait:
             try:
-                entry["status"] = wait_for(ml_client, job.name)
+                entry["status"] = wait_for(ml_client, job.name, log=sys.stderr if as_json else None)
             except UserError as e:
                 err.print(f"{_where(spec)}: {e}", markup=False)
                 code = 1
