@@ -1,0 +1,346 @@
+"""Helpers for the Azure tests: the specs to check, REST-body comparison, and a recording Azure ML REST transport."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFICIAL = ROOT / "tests" / "fixtures" / "official"
+SWEEP_SPECS = ROOT / "sweep_specs"
+
+
+def parity_specs() -> list[Path]:
+    """Every ready spec in sweep_specs/ (however many there are when the tests run) and every official fixture."""
+    found = sorted(OFFICIAL.glob("*.yaml"))
+    if SWEEP_SPECS.is_dir():
+        found += sorted(p for p in SWEEP_SPECS.iterdir() if p.suffix in (".yaml", ".yml"))
+    return found
+
+
+def plain(value: Any) -> Any:
+    """A REST body as plain JSON data; an inline (not yet registered) Environment as its YAML dict."""
+    return json.loads(json.dumps(value, default=lambda o: {"<environment>": o._to_dict()}))
+
+
+def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
+    """Field-by-field differences, one line each: `properties.trial.command: ours 'a' != load_job 'b'`."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        out = []
+        for key in list(ours) + [k for k in theirs if k not in ours]:
+            sub = f"{path}.{key}" if path else key
+            if key not in theirs:
+                out.append(f"{sub}: only ours sends it: {ours[key]!r}")
+            elif key not in ours:
+                out.append(f"{sub}: only load_job sends it: {theirs[key]!r}")
+            else:
+                out += differences(ours[key], theirs[key], sub)
+        return out
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        return [d for i, (a, b) in enumerate(zip(ours, theirs)) for d in differences(a, b, f"{path}[{i}]")]
+    if ours != theirs or type(ours) is not type(theirs):
+        return [f"{path}: ours {ours!r} != load_job {theirs!r}"]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a recording Azure ML REST API, injected into the real MLClient as its azure-core HTTP transport
+
+import io
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from azure.core.credentials import AccessToken
+from azure.core.pipeline._tools import is_rest
+from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
+from requests.structures import CaseInsensitiveDict
+
+SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "00000000-1111-2222-3333-444444444444", "rg-sweep", "ws-sweep"
+ARM = "https://management.azure.com"
+REGION_API = "westeurope.api.azureml.ms"
+WS_PATH = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
+    f"/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}"
+)
+
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+class StaticToken:
+    """A credential that hands out a fixed token per scope, shaped as Entra ID's are (a JWT with aud and tid).
+
+    The SDK reads the token: ``tid`` for the studio URL, and ``aud`` when a job runs as the user (identity:
+    user_identity), where it checks the token is for Azure ML. The signature is never verified client-side.
+    """
+
+    def get_token(self, *scopes, **kwargs) -> AccessToken:
+        import jwt
+
+        audience = scopes[0].removesuffix("/.default") if scopes else ""
+        claims = {"aud": audience, "tid": TENANT, "oid": "11111111-2222-3333-4444-555555555555", "exp": int(time.time()) + 3600}
+        return AccessToken(jwt.encode(claims, "not-a-real-key-but-long-enough-for-hs256", algorithm="HS256"), claims["exp"])
+
+
+def token_claims(authorization: str) -> dict:
+    import jwt
+
+    scheme, token = authorization.split(" ", 1)
+    assert scheme == "Bearer"
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def drop_zero_slacks(body: dict) -> dict:
+    """A Bandit policy's zero slack, which the sweep node leaves out and the YAML path sends as 0.
+
+    ``Sweep.__setattr__`` turns a slack of 0 into None so that only the slack the user set is sent; load_job's
+    policy keeps the class default 0. Both mean "this slack is not used" to the service (reference 1.7), and the
+    validator has already made sure exactly one slack is set.
+    """
+    policy = body.get("properties", {}).get("earlyTermination") or {}
+    for slack in ("slackFactor", "slackAmount"):
+        if policy.get(slack) == 0:
+            del policy[slack]
+    return body
+
+
+@dataclass
+class Recorded:
+    method: str
+    url: str
+    headers: dict
+    body: Any
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> dict:
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.url).query).items()}
+
+
+class BlobStore:
+    """Azure Blob Storage on loopback for the code upload.
+
+    The SDK uploads ``code`` with its own BlobServiceClient, built from the SAS URI that startPendingUpload returns
+    and without the MLClient's transport; the SAS URI we return points here, so the real storage client performs
+    the real upload (PUT Blob, blob properties) over HTTP to this thread and nothing leaves the machine.
+    """
+
+    def __init__(self):
+        self.blobs: dict[str, bytes] = {}
+        self.requests: list[tuple[str, str]] = []
+        store = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _reply(self, status: int, body: bytes = b"", headers: dict | None = None):
+                self.send_response(status)
+                for k, v in {"x-ms-request-id": "1", "x-ms-version": "2021-08-06", **(headers or {})}.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body and self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_PUT(self):
+                path = urlsplit(self.path).path
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length)
+                store.requests.append(("PUT", self.path))
+                metadata = "comp=metadata" in self.path  # Set Blob Metadata answers 200, Put Blob 201
+                if not metadata:
+                    store.blobs[path] = data
+                self._reply(200 if metadata else 201, headers={"ETag": '"0x1"', "Last-Modified": "Mon, 23 Nov 2026 10:00:00 GMT"})
+
+            def do_HEAD(self):
+                path = urlsplit(self.path).path
+                store.requests.append(("HEAD", self.path))
+                if path in store.blobs:
+                    self._reply(200, headers={"Content-Length": str(len(store.blobs[path])), "x-ms-blob-type": "BlockBlob"})
+                else:
+                    self._reply(404, headers={"x-ms-error-code": "BlobNotFound"})
+
+            def do_GET(self):
+                store.requests.append(("GET", self.path))
+                self._reply(404, b"", {"x-ms-error-code": "BlobNotFound"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _json_response(request, status: int, payload: Any, headers: dict | None = None):
+    raw = requests.Response()
+    raw.status_code = status
+    raw.reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found"}.get(status, "Status")
+    text = isinstance(payload, str)  # a log file; everything else the API answers is JSON
+    raw._content = payload.encode() if text else json.dumps(payload).encode() if payload is not None else b""
+    raw.headers = CaseInsensitiveDict({"content-type": "text/plain; charset=utf-8" if text else "application/json; charset=utf-8", "x-ms-request-id": "r1", **(headers or {})})
+    raw.raw = io.BytesIO(raw._content)  # what requests keeps to close; the body is already read
+    raw.url = request.url
+    raw.encoding = "utf-8"
+    if is_rest(request):
+        from azure.core.rest._requests_basic import RestRequestsTransportResponse
+
+        response = RestRequestsTransportResponse(request=request, internal_response=raw)
+        response._content = raw._content  # the whole body is here already: nothing to stream
+        return response
+    return RequestsTransportResponse(request, raw)
+
+
+def service_error(status: int, code: str, message: str) -> dict:
+    return {"status": status, "body": {"error": {"code": code, "message": message}}}
+
+
+class AzureMLRest(HttpTransport):
+    """The Azure ML and ARM REST API as far as submitting a sweep needs, answering as the service does.
+
+    Every request is recorded in ``requests``. ``failures`` maps a (method, path-regex) to a canned error, for the
+    failure tests; ``workspaces`` lists the workspaces that exist.
+    """
+
+    def __init__(self, blob_store: BlobStore, workspaces=(WORKSPACE,)):
+        self.blob_store = blob_store
+        self.workspaces = set(workspaces)
+        self.requests: list[Recorded] = []
+        self.failures: dict[tuple[str, str], dict] = {}
+        self.code_versions: dict[str, dict] = {}
+        self.jobs: dict[str, dict] = {}
+        self.environments: dict[str, dict] = {}
+        self.run_statuses: list[str] = []  # what run history answers to successive polls, then final_status
+        self.final_status = "Completed"
+        self.logs: dict[str, str] = {}  # job name -> its hyperdrive.txt, served once the run reports it
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        pass
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, request, **kwargs):
+        content = request.content if is_rest(request) else request.body
+        if isinstance(content, (bytes, bytearray)):
+            content = content.decode()
+        body = json.loads(content) if content else None
+        rec = Recorded(request.method, request.url, dict(request.headers), body)
+        self.requests.append(rec)
+        for (method, pattern), canned in self.failures.items():
+            if method == rec.method and re.search(pattern, rec.path):
+                return _json_response(request, canned["status"], canned["body"])
+        status, payload = self._answer(rec)
+        return _json_response(request, status, payload)
+
+    def requests_to(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]
+
+    def _answer(self, rec: Recorded) -> tuple[int, Any]:
+        if urlsplit(rec.url).netloc == REGION_API:
+            return self._answer_region(rec)
+        m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)(.*)$", rec.path)
+        if not m or m.group(3) not in self.workspaces or m.group(1) != SUBSCRIPTION or m.group(2) != RESOURCE_GROUP:
+            name = m.group(3) if m else "?"
+            return 404, {"error": {"code": "ResourceNotFound", "message": (
+                f"The Resource 'Microsoft.MachineLearningServices/workspaces/{name}' under resource group "
+                f"'{m.group(2) if m else '?'}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+            )}}  # fmt: skip
+        ws_id = rec.path[: len(rec.path) - len(m.group(4))]
+        rest = m.group(4)
+        if rest == "" and rec.method == "GET":
+            return 200, self._workspace(ws_id, m.group(3))
+        code = re.match(r"^/codes/([^/]+)/versions(?:/([^/]+))?(/startPendingUpload)?$", rest)
+        if code:
+            name, version, pending = code.groups()
+            if rec.method == "GET" and version is None:
+                # a snapshot with this content hash was uploaded before: the SDK reuses it, as the service lets it
+                known = [c for c in self.code_versions.values() if c["properties"]["properties"]["hash_sha256"] == rec.query.get("hash")]
+                return 200, {"value": known[:1]}
+            if rec.method == "POST" and pending:
+                prefix = f"LocalUpload/{name}"
+                return 200, {
+                    "blobReferenceForConsumption": {
+                        "blobUri": f"{self.blob_store.url}/azureml-blobstore/{prefix}",
+                        "storageAccountArmId": "/subscriptions/x/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/sweepsa",
+                        "credential": {"credentialType": "SAS", "sasUri": f"{self.blob_store.url}/azureml-blobstore/{prefix}?sv=2021-08-06&sig=test"},
+                    },
+                    "pendingUploadId": name, "pendingUploadType": "TemporaryBlobReference",
+                }  # fmt: skip
+            if rec.method == "PUT":
+                resource = {"id": f"{ws_id}/codes/{name}/versions/{version}", "name": version, "type": "Microsoft.MachineLearningServices/workspaces/codes/versions", **rec.body}
+                self.code_versions[f"{name}:{version}"] = resource
+                return 201, resource
+            if rec.method == "GET" and f"{name}:{version}" in self.code_versions:
+                return 200, self.code_versions[f"{name}:{version}"]
+        env = re.match(r"^/environments/([^/]+)/versions/([^/]+)$", rest)
+        if env:
+            key = f"{env.group(1)}:{env.group(2)}"
+            if rec.method == "PUT":
+                self.environments[key] = {"id": f"{ws_id}{rest}", "name": env.group(2), "type": "Microsoft.MachineLearningServices/workspaces/environments/versions", **rec.body}
+                return 201, self.environments[key]
+            if rec.method == "GET" and key in self.environments:
+                return 200, self.environments[key]
+        job = re.match(r"^/jobs/([^/]+)$", rest)
+        if job:
+            name = job.group(1)
+            if rec.method == "PUT":
+                resource = json.loads(json.dumps(rec.body))
+                props = resource["properties"]
+                props["status"] = "Running"
+                props["services"] = {"Studio": {"jobServiceType": "Studio", "endpoint": (
+                    f"https://ml.azure.com/runs/{name}?wsid={ws_id}"
+                )}}  # fmt: skip
+                resource.update(id=f"{ws_id}/jobs/{name}", name=name, type="Microsoft.MachineLearningServices/workspaces/jobs")
+                self.jobs[name] = resource
+                return 201, resource
+            if rec.method == "GET" and name in self.jobs:
+                return 200, self.jobs[name]
+        return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rest} in the test API"}}
+
+    def _answer_region(self, rec: Recorded) -> tuple[int, Any]:
+        """The workspace's regional endpoints: discovery, and run history (what ``jobs.stream`` polls)."""
+        api = f"https://{REGION_API}"
+        if rec.path == "/discovery":
+            return 200, {"api": api, "catalog": api, "experimentation": api, "gallery": api, "history": api, "hyperdrive": api, "labeling": api, "modelmanagement": api, "pipelines": api, "studio": "https://ml.azure.com"}  # fmt: skip
+        run = re.match(r"^/history/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+/runs/([^/]+)/details$", rec.path)
+        if run and rec.method == "GET" and run.group(1) in self.jobs:
+            status = self.run_statuses.pop(0) if self.run_statuses else self.final_status
+            self.jobs[run.group(1)]["properties"]["status"] = status
+            logs = {"azureml-logs/hyperdrive.txt": f"{api}/logs/{run.group(1)}/hyperdrive.txt"} if run.group(1) in self.logs else {}
+            return 200, {"runId": run.group(1), "status": status, "logFiles": logs, "warnings": [], "properties": {}}
+        log = re.match(r"^/logs/([^/]+)/hyperdrive\.txt$", rec.path)
+        if log and log.group(1) in self.logs:
+            return 200, self.logs[log.group(1)]
+        return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rec.path} in the test API"}}
+
+    def _workspace(self, ws_id: str, name: str) -> dict:
+        return {
+            "id": ws_id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope",
+            "kind": "Default", "identity": {"type": "SystemAssigned"},
+            "properties": {
+                "friendlyName": name, "workspaceId": "5e0c1f5a-0000-4000-8000-000000000001",
+                "storageAccount": "/subscriptions/x/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/sweepsa",
+                "discoveryUrl": f"https://{REGION_API}/discovery",
+                "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{ws_id}",
+                "provisioningState": "Succeeded",
+            },
+        }  # fmt: skip
