@@ -305,3 +305,11 @@ def test_distribution_objects_carry_the_yaml_values(folder):
     assert isinstance(spec.search_space["b"], QUniform) and spec.search_space["b"].q == 2
     assert isinstance(spec.search_space["c"], Normal) and spec.search_space["c"].sigma == 2
     assert list(spec.search_space) == ["a", "b", "c", "lr", "depth"]
+
+
+def test_optional_segment_may_name_an_input_that_is_not_given(folder):
+    # Azure's `$[[...]]` segment is dropped when its input is absent; plain shell brackets are not optional
+    optional = "python main.py --lr ${{search_space.lr}} --depth ${{search_space.depth}} $[[--extra ${{inputs.extra}}]]"
+    load_spec(write(folder, BASE), [f"trial.command={optional}"])
+    shell_test = "[ -n ${{inputs.extra}} ] && python main.py --lr ${{search_space.lr}} --depth ${{search_space.depth}}"
+    assert "`${{inputs.extra}}` names no input" in errors_of(write(folder, BASE), [f"trial.command={shell_test}"])

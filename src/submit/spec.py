@@ -52,7 +52,9 @@ REMOTE_PREFIXES = ("azureml:", "http://", "https://", "wasbs://", "wasb://", "ab
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ${{search_space.x}}; the SDK still accepts the legacy single-brace {search_space.x} (with a deprecation warning)
 REFERENCE = re.compile(r"\$\{\{\s*(search_space|inputs|outputs)\.([^\s}]+)\s*\}\}|(?<![{$])\{(search_space|inputs|outputs)\.([^\s}]+)\}")
-OPTIONAL_SEGMENT = re.compile(r"\[[^\[\]]*\]")
+# Azure's optional segment, `$[[--flag ${{inputs.x}}]]`: kept when its inputs are given. Plain brackets are the shell's
+# (`[ "$x" = 1 ]`) and are left alone.
+OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 
 AZURE_MAX_TRIALS = 1000  # service: "Must be between 1 and 1000"
 AZURE_TIMEOUT_FLOOR = 60  # the SDK raises int timeouts of 1..60 s to 60 s

@@ -22,11 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..space import render_value
-from ..spec import REFERENCE
+from ..spec import OPTIONAL_SEGMENT, REFERENCE
 
-# Azure's optional segment, `$[[--flag ${{inputs.x}}]]`: kept when its inputs are given. Plain brackets are the shell's
-# (`[ "$x" = 1 ]`) and are left alone.
-OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
