@@ -385,6 +385,17 @@ def parser(model: Model) -> argparse.ArgumentParser:
     return p
 
 
+def whole(text: str) -> int:
+    """An integer flag that also takes ``4.0``: Azure's quniform / qloguniform give floats even for whole q."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}")
+    return int(value)
+
+
 def metric_names(model: Model, data: Data, args: argparse.Namespace) -> list[str]:
     """Every metric a run with these arguments logs, from the functions that compute them."""
     y, proba = _dummy_predictions(data.n_classes)
@@ -513,7 +524,7 @@ def _requirements() -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops", "xgboost-cpu", "xgboost"):
+    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "cloudpickle", "xgboost-cpu", "xgboost"):
         try:
             out.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
@@ -530,12 +541,23 @@ def _log_model(pipeline, parts: Split, model_output: str | None) -> None:
     example = parts.X_train.head(5)
     signature = infer_signature(parts.X_test, pipeline.predict(parts.X_test))
     requirements = _requirements()
-    # skops, MLflow's default sklearn format, refuses to save a model whose types it does not know unless they are
-    # named as trusted; the types are those of the model this script just built, so they are trusted by construction
-    import skops.io
+    # cloudpickle, not MLflow's default skops: skops costs about 4 s per trial here (its import and its audit of every
+    # type in the model), and this MLflow gates loading behind MLFLOW_ALLOW_PICKLE_DESERIALIZATION for both formats
+    kwargs = dict(signature=signature, input_example=example, pip_requirements=requirements, serialization_format="cloudpickle")
+    import logging
 
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
-    kwargs = dict(signature=signature, input_example=example, pip_requirements=requirements, serialization_format="skops", skops_trusted_types=trusted)
+    sklearn_logger = logging.getLogger("mlflow.sklearn")
+    level = sklearn_logger.level
+    sklearn_logger.setLevel(logging.ERROR)  # its warning about pickle formats, once per trial, says nothing new
+    try:
+        _save(pipeline, model_output, kwargs)
+    finally:
+        sklearn_logger.setLevel(level)
+
+
+def _save(pipeline, model_output: str | None, kwargs: dict) -> None:
+    import mlflow
+
     mlflow.sklearn.log_model(pipeline, name="model", **kwargs)
     if model_output:
         target = Path(model_output)
