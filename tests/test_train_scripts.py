@@ -14,7 +14,10 @@ from train_runs import FAST, ITERATIONS, SCRIPTS, Trial, base_env, declared_metr
 
 FINAL = ("accuracy", "precision", "recall", "f1_score", "log_loss", "roc_auc", "pr_auc")
 CONFUSION = ("true_negatives", "false_positives", "false_negatives", "true_positives")
-VALIDATION = "val_accuracy"  # every script logs it at every iteration; the specs' usual primary metric
+VALIDATION = "val_accuracy"
+
+# the module's 15 real trials run in one fixture: a few seconds each on an idle machine, far more on a shared one
+pytestmark = pytest.mark.timeout(900)  # every script logs it at every iteration; the specs' usual primary metric
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def run(trial: Trial) -> Trial:
     shutil.copytree(TRAIN, code, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     done = subprocess.run(
         [sys.executable, f"train_{trial.script}.py", *trial.args],
-        cwd=code, env=trial.env, capture_output=True, text=True, timeout=240,
+        cwd=code, env=trial.env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     trial.returncode, trial.stdout, trial.stderr = done.returncode, done.stdout, done.stderr
     return trial
