@@ -141,7 +141,8 @@ def test_artifacts_and_logged_model_load_back_and_predict(trials, script, task, 
     run = the_run(trial)
     client = MlflowClient(trial.tracking_uri)
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"confusion_matrix.png", "classification_report.txt"} <= artifacts
+    assert {"confusion_matrix.png", "classification_report.txt", "model"} <= artifacts
+    assert "model/MLmodel" in {a.path for a in client.list_artifacts(run.info.run_id, "model")}
     report = client.download_artifacts(run.info.run_id, "classification_report.txt", str(trial.folder))
     assert "precision" in open(report).read()
 
