@@ -139,6 +139,7 @@ def test_artifacts_and_logged_model_load_back_and_predict(trials, script, task, 
     monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
     trial = trials[script, task]
     run = the_run(trial)
+    assert str(trial.folder.parent) in run.info.artifact_uri  # in the temp store, never under the current folder
     client = MlflowClient(trial.tracking_uri)
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"confusion_matrix.png", "classification_report.txt", "model"} <= artifacts

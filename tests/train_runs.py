@@ -62,10 +62,12 @@ def new_store(template: Path, folder: Path) -> str:
 
 
 def empty_store(folder: Path) -> Path:
-    from mlflow import MlflowClient
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     folder.mkdir(parents=True, exist_ok=True)
-    MlflowClient(f"sqlite:///{folder}/mlflow.db").search_experiments()
+    # the default experiment's artifact root is fixed when the tables are made; it must be in the temp folder,
+    # not under the current folder where MlflowClient would put it
+    SqlAlchemyStore(f"sqlite:///{folder}/mlflow.db", str(folder / "artifacts"))
     return folder / "mlflow.db"
 
 
