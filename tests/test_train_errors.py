@@ -70,3 +70,21 @@ def test_folder_input_with_a_text_feature_that_can_be_encoded_trains(tmp_path, r
     table(folder / "part.csv", size=rng.normal(size=n), colour=colour, label=label)
     done = train("logreg", "--data", str(folder), "--target", "label", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_whole_number_flags_take_azure_quniform_floats_and_refuse_fractions(capsys):
+    """Azure's quniform gives 4.0 for a whole q; a script must take it for --max-depth, and refuse 4.5 plainly."""
+    import importlib
+    import sys
+
+    from train_runs import TRAIN
+
+    if str(TRAIN) not in sys.path:
+        sys.path.insert(0, str(TRAIN))
+    xgb = importlib.import_module("train_xgb")
+    parser = xgb.trainlib.parser(xgb.MODEL)
+    assert parser.parse_args(["--dataset", "iris", "--max-depth", "4.0"]).max_depth == 4
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["--dataset", "iris", "--max-depth", "4.5"])
+    assert exit_.value.code != 0
+    assert "argument --max-depth: expected a whole number, found '4.5'" in capsys.readouterr().err
