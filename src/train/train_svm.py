@@ -1,0 +1,35 @@
+"""Support vector machine (scikit-learn SVC with Platt-scaled probabilities), fitted once.
+
+    python train_svm.py --dataset wine --C 3 --kernel rbf --gamma scale
+"""
+
+import trainlib
+
+
+def gamma(text):
+    return text if text in ("scale", "auto") else float(text)
+
+
+def add_arguments(p):
+    p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
+    p.add_argument("--kernel", default="rbf", choices=["linear", "poly", "rbf", "sigmoid"])
+    p.add_argument("--gamma", type=gamma, default="scale", help="kernel coefficient: scale, auto or a number")
+    p.add_argument("--degree", type=int, default=3, help="degree of the poly kernel")
+    p.add_argument("--coef0", type=float, default=0.0, help="independent term of the poly and sigmoid kernels")
+    p.add_argument("--class-weight", default="none", choices=["none", "balanced"])
+
+
+def build(args, data, threads):
+    from sklearn.svm import SVC
+
+    return SVC(
+        C=args.C, kernel=args.kernel, gamma=args.gamma, degree=args.degree, coef0=args.coef0,
+        class_weight=None if args.class_weight == "none" else args.class_weight,
+        probability=True, random_state=args.seed,
+    )  # fmt: skip
+
+
+MODEL = trainlib.Model("svm", __doc__, add_arguments, build, scale=True)
+
+if __name__ == "__main__":
+    trainlib.main(MODEL)
