@@ -1,5 +1,8 @@
 """Support vector machine (scikit-learn SVC with Platt-scaled probabilities), fitted once.
 
+Probabilities come from ``CalibratedClassifierCV(SVC(), method="sigmoid", ensemble=False)``, scikit-learn's
+replacement for the deprecated ``SVC(probability=True)`` (the same Platt scaling on cross-validated decision values).
+
     python train_svm.py --dataset wine --C 3 --kernel rbf --gamma scale
 """
 
@@ -20,13 +23,14 @@ def add_arguments(p):
 
 
 def build(args, data, threads):
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import SVC
 
-    return SVC(
+    svc = SVC(
         C=args.C, kernel=args.kernel, gamma=args.gamma, degree=args.degree, coef0=args.coef0,
-        class_weight=None if args.class_weight == "none" else args.class_weight,
-        probability=True, random_state=args.seed,
+        class_weight=None if args.class_weight == "none" else args.class_weight, random_state=args.seed,
     )  # fmt: skip
+    return CalibratedClassifierCV(svc, method="sigmoid", ensemble=False)
 
 
 MODEL = trainlib.Model("svm", __doc__, add_arguments, build, scale=True)

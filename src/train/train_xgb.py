@@ -70,7 +70,11 @@ def logging_callback(report):
 def fit(args, xgb, X, y, X_val, y_val, progress):
     xgb.set_params(callbacks=[logging_callback(progress.metrics)])
     xgb.fit(X, y, eval_set=[(X_val, y_val)], verbose=False)
-    return xgb.set_params(callbacks=None)  # the callback holds the metric stream, which must not be pickled with the model
+    # the callback holds the metric stream, which must not be saved with the model; set as an attribute, because
+    # set_params on a fitted XGBClassifier pushes every parameter to the booster, where the list-valued eval_metric
+    # is then rejected at the next predict
+    xgb.callbacks = None
+    return xgb
 
 
 MODEL = trainlib.Model("xgboost", __doc__, add_arguments, build, fit, iteration_metrics=iteration_metrics)

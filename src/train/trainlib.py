@@ -120,6 +120,10 @@ def _csv(path: Path, target: str) -> Data:
     X = frame.drop(columns=[target])
     text = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     X[text] = X[text].astype(object)  # pandas 3 reads text as its own string dtype; the encoders expect object
+    # integer features as floats: the logged model's signature then accepts rows with missing values, which an
+    # integer column schema rejects (the imputer handles them)
+    integers = [c for c in X.columns if pd.api.types.is_integer_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+    X[integers] = X[integers].astype("float64")
     if X.shape[1] == 0:
         raise UserError(f"--data {path}: no feature columns besides the target {target!r}")
     return Data(X=X, y=y.astype(int), classes=[str(c) for c in classes], source=str(path))
@@ -509,7 +513,7 @@ def _requirements() -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "cloudpickle", "xgboost-cpu", "xgboost"):
+    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops", "xgboost-cpu", "xgboost"):
         try:
             out.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
@@ -526,12 +530,18 @@ def _log_model(pipeline, parts: Split, model_output: str | None) -> None:
     example = parts.X_train.head(5)
     signature = infer_signature(parts.X_test, pipeline.predict(parts.X_test))
     requirements = _requirements()
-    mlflow.sklearn.log_model(pipeline, name="model", signature=signature, input_example=example, pip_requirements=requirements)
+    # skops, MLflow's default sklearn format, refuses to save a model whose types it does not know unless they are
+    # named as trusted; the types are those of the model this script just built, so they are trusted by construction
+    import skops.io
+
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    kwargs = dict(signature=signature, input_example=example, pip_requirements=requirements, serialization_format="skops", skops_trusted_types=trusted)
+    mlflow.sklearn.log_model(pipeline, name="model", **kwargs)
     if model_output:
         target = Path(model_output)
         if target.exists() and any(target.iterdir()):
             target = target / "model"  # MLflow saves only into a new or empty folder; Azure mounts outputs as existing ones
-        mlflow.sklearn.save_model(pipeline, str(target), signature=signature, input_example=example, pip_requirements=requirements)
+        mlflow.sklearn.save_model(pipeline, str(target), **kwargs)
 
 
 def main(model: Model) -> None:
