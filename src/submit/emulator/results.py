@@ -70,14 +70,11 @@ class SweepResult:
     started: float = field(default_factory=time.monotonic)
     elapsed: float = 0.0
     resumed: bool = False
+    ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
     savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run and avoided by the policy
 
     def count(self, status: str) -> int:
         return sum(t.status == status for t in self.trials)
-
-    @property
-    def ui_command(self) -> str:
-        return f"mlflow ui --backend-store-uri {self.tracking_uri}"
 
     def leaderboard(self, top: int | None = None) -> list[TrialResult]:
         """Trials with the primary metric, best first (Azure's rule: each trial's best-ever value)."""

@@ -27,8 +27,8 @@ from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
 from .samplers import Observation, Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
 from .tracking import (
-    TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED, RunInfo, Store,
-    store_folder,
+    TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED,
+    RunInfo, Store, store_folder, ui_command,
 )  # fmt: skip
 from .trial import TrialProcess, log_tail, render_command, snapshot, trial_env
 
@@ -194,6 +194,7 @@ class _Sweep:
             name=name, tracking_uri=self.store.uri, experiment_id=experiment_id, parent_run_id=parent_id,
             goal=self.goal, primary_metric=self.metric, concurrency=self.concurrency, work_dir=str(work),
             cap_note=self.cap_note, warnings=list(self.warnings), resumed=bool(self.resume),
+            ui_command=ui_command(self.store.uri),
         )  # fmt: skip
         return result
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow >= 3.7's default: the store `mlflow ui` opens with no arguments
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments
 
 # Tags the emulator sets; the `sweep.` prefix keeps them apart from MLflow's and Azure's.
 TAG_SWEEP = "sweep.name"
@@ -38,15 +38,36 @@ BEST_RUN_TAG = "best_child_run_id"
 BEST_METRIC = "best_child_by_primary_metric"
 
 
+def default_tracking_uri() -> str:
+    """The store `mlflow ui` opens when run here with no arguments: ./mlflow.db, or ./mlruns if that holds a file store.
+
+    MLflow 3.x's `mlflow ui`/`mlflow server` take `_get_default_tracking_uri()` when no --backend-store-uri is given
+    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases.
+    """
+    try:
+        from mlflow.tracking._tracking_service.utils import _get_default_tracking_uri
+
+        return _get_default_tracking_uri()
+    except ImportError:  # an MLflow that moved it: its documented default
+        return DEFAULT_TRACKING_URI
+
+
 def resolve_uri(uri: str | None) -> str:
     """An absolute tracking URI: trials run in their own folders, so a relative `sqlite:///mlflow.db` would move."""
-    uri = uri or DEFAULT_TRACKING_URI
+    uri = uri or default_tracking_uri()
     if uri.startswith("sqlite:///"):
         path = Path(unquote(uri[len("sqlite:///") :]))
         return "sqlite:///" + str(path if path.is_absolute() else (Path.cwd() / path).resolve())
     if "://" not in uri:  # a bare folder: MLflow's file store
         return Path(uri).resolve().as_uri()
     return uri
+
+
+def ui_command(uri: str) -> str:
+    """The command that opens the MLflow UI on ``uri``: bare `mlflow ui` when it is the default store of this folder."""
+    if uri == resolve_uri(None):
+        return "mlflow ui"
+    return f"mlflow ui --backend-store-uri {uri}"
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -98,9 +119,6 @@ class Store:
         _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
         if db is not None:
             _enable_wal(db)
-
-    def ui_command(self) -> str:
-        return f"mlflow ui --backend-store-uri {self.uri}"
 
     # experiments and the parent run ------------------------------------------------------------------------
 
