@@ -14,10 +14,14 @@ p.add_argument("--rate", type=float, required=True)
 p.add_argument("--floor", type=float, default=0.2)
 p.add_argument("--rounds", type=int, default=30)
 p.add_argument("--seconds", type=float, default=0.05)
+p.add_argument("--accuracy", action="store_true", help="log val_accuracy = 1 - loss instead (a metric to maximize)")
 args = p.parse_args()
 
 with mlflow.start_run():  # attaches to MLFLOW_RUN_ID, set by the emulator
     for r in range(args.rounds):
         time.sleep(args.seconds)
         loss = args.floor + (0.69 - args.floor) * math.exp(-args.rate * (r + 1))
-        mlflow.log_metric("val_log_loss", loss, step=r)
+        if args.accuracy:
+            mlflow.log_metric("val_accuracy", 1 - loss, step=r)
+        else:
+            mlflow.log_metric("val_log_loss", loss, step=r)
