@@ -41,7 +41,7 @@ trial:
   code: src
   command: >-
     python boosting_curve.py --rate ${{{{search_space.rate}}}} --floor ${{{{search_space.floor}}}}
-    --rounds {ROUNDS} --seconds 0.05 {flag}
+    --rounds {ROUNDS} --seconds 0.03 {flag}
   environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest
 sampling_algorithm: grid
 search_space:
