@@ -72,7 +72,7 @@ def leaderboard_table(result, top: int = 10) -> Table:
     names = list(rows[0].params) if rows else []
     table = Table(title=f"best trials by {result.primary_metric} ({result.goal})", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("trial")
+    table.add_column("trial", no_wrap=True, min_width=max((len(t.name) for t in rows), default=5))  # the run's name in MLflow
     table.add_column(result.primary_metric, justify="right")
     table.add_column("status")
     for name in names:

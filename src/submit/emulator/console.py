@@ -35,12 +35,16 @@ def run_local_cli(specs, *, inputs=(), max_concurrent=None, tracking_uri=None, n
                 spec, inputs=inputs, max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name,
                 resume=resume, on_event=progress.event,
             )  # fmt: skip
+        except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
+            err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
+            return EXIT_CODES[INTERRUPTED]
         finally:
             progress.stop()
         render_sweep_result(result, show, err)
         if result.status == INTERRUPTED:
             path = f" {spec.path}" if spec.path else ""
-            err.print(f"resume with: sweep submit{path} --local --resume {result.name}", markup=False, highlight=False)
+            store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
+            err.print(f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False, highlight=False)
         if as_json:
             out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False, soft_wrap=True)
         code = max(code, EXIT_CODES.get(result.status, 1))

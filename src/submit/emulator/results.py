@@ -78,8 +78,10 @@ class SweepResult:
 
     def leaderboard(self, top: int | None = None) -> list[TrialResult]:
         """Trials with the primary metric, best first (Azure's rule: each trial's best-ever value)."""
+        sign = -1 if self.goal == "maximize" else 1
         ranked = [t for t in self.trials if t.best is not None]
-        ranked.sort(key=lambda t: t.best, reverse=self.goal == "maximize")
+        # among equal values the best trial (the first to reach it) leads, so rank 1 is the run the parent names
+        ranked.sort(key=lambda t: (sign * t.best, t is not self.best_trial, t.index))
         return ranked[:top] if top else ranked
 
     def to_dict(self) -> dict[str, Any]:

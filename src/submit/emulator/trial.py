@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..space import render_value
-from ..spec import OPTIONAL_SEGMENT, REFERENCE
+from ..spec import REFERENCE
 
+# Azure's optional segment, `$[[--flag ${{inputs.x}}]]`: kept when its inputs are given. Plain brackets are the shell's
+# (`[ "$x" = 1 ]`) and are left alone.
+OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
@@ -36,17 +39,14 @@ def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> st
     """Substitute ``${{kind.name}}`` (and the legacy ``{kind.name}``) with shell-quoted values.
 
     ``values`` maps "search_space", "inputs" and "outputs" to name -> value. An optional segment
-    ``[--flag ${{inputs.x}}]`` is kept (without its brackets) when its inputs are given, and dropped otherwise.
+    ``$[[--flag ${{inputs.x}}]]`` is kept (without its brackets) when its inputs are given, and dropped otherwise.
     """
 
     def given(kind: str, name: str) -> bool:
         return name in values.get(kind, {}) and values[kind][name] is not None
 
     def segment(m: re.Match) -> str:
-        refs = [(k, n) for k, n in _refs(m.group(0))]
-        if not refs:
-            return m.group(0)
-        return m.group(0)[1:-1] if all(given(k, n) for k, n in refs) else ""
+        return m.group(1) if all(given(k, n) for k, n in _refs(m.group(1))) else ""
 
     def substitute(m: re.Match) -> str:
         kind, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))

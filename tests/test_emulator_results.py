@@ -1,0 +1,24 @@
+"""The leaderboard of a local sweep, from hand-made trial results."""
+
+from __future__ import annotations
+
+from submit.emulator.results import SweepResult, TrialResult
+
+
+def sweep(goal: str, bests: list[float | None], best_index: int) -> SweepResult:
+    result = SweepResult(name="s", tracking_uri="sqlite:///x", experiment_id="1", parent_run_id="p", goal=goal,
+                         primary_metric="acc", concurrency=2, work_dir=".")  # fmt: skip
+    result.trials = [TrialResult(index=i, name=f"s_{i}", run_id=f"r{i}", params={}, best=b) for i, b in enumerate(bests)]
+    result.best_trial = result.trials[best_index]
+    return result
+
+
+def test_rank_one_is_the_trial_the_parent_names_best_even_on_a_tie():
+    # s_1 reached 0.98 first (it is the parent's best_child_run_id); s_0 reached it later
+    result = sweep("maximize", [0.98, 0.98, 0.97, None], best_index=1)
+    assert [t.name for t in result.leaderboard()] == ["s_1", "s_0", "s_2"]  # s_3 never logged the metric
+
+
+def test_minimize_ranks_the_lowest_first():
+    result = sweep("minimize", [0.3, 0.1, 0.2], best_index=1)
+    assert [t.name for t in result.leaderboard(top=2)] == ["s_1", "s_2"]
