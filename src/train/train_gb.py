@@ -10,11 +10,11 @@ import trainlib
 
 
 def add_arguments(p):
-    p.add_argument("--n-estimators", type=int, default=100, help="boosting stages")
+    p.add_argument("--n-estimators", type=trainlib.whole, default=100, help="boosting stages")
     p.add_argument("--learning-rate", type=float, default=0.1)
-    p.add_argument("--max-depth", type=int, default=3)
-    p.add_argument("--min-samples-split", type=int, default=2)
-    p.add_argument("--min-samples-leaf", type=int, default=1)
+    p.add_argument("--max-depth", type=trainlib.whole, default=3)
+    p.add_argument("--min-samples-split", type=trainlib.whole, default=2)
+    p.add_argument("--min-samples-leaf", type=trainlib.whole, default=1)
     p.add_argument("--subsample", type=float, default=1.0, help="fraction of rows per stage (< 1: stochastic boosting)")
     p.add_argument("--max-features", type=float, default=1.0, help="fraction of features per split")
 

@@ -10,7 +10,7 @@ def add_arguments(p):
     p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
     p.add_argument("--l1-ratio", type=float, default=0.0, help="0 = L2, 1 = L1, between = elastic net (needs --solver saga)")
     p.add_argument("--solver", default="lbfgs", choices=["lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"])
-    p.add_argument("--max-iter", type=int, default=500)
+    p.add_argument("--max-iter", type=trainlib.whole, default=500)
     p.add_argument("--class-weight", default="none", choices=["none", "balanced"])
 
 

@@ -25,9 +25,9 @@ def add_arguments(p):
     p.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     p.add_argument("--alpha", type=float, default=1e-4, help="L2 penalty")
     p.add_argument("--learning-rate-init", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=trainlib.whole, default=32)
     p.add_argument("--momentum", type=float, default=0.9, help="sgd solver only")
-    p.add_argument("--epochs", type=int, default=30, help="passes over the training data")
+    p.add_argument("--epochs", type=trainlib.whole, default=30, help="passes over the training data")
 
 
 def build(args, data, threads):

@@ -17,14 +17,14 @@ def max_features(text):
 
 
 def add_arguments(p):
-    p.add_argument("--n-estimators", type=int, default=100, help="trees in the forest")
-    p.add_argument("--trees-per-step", type=int, default=10, help="trees added between two loggings of the validation metrics")
-    p.add_argument("--max-depth", type=int, default=0, help="0 = unlimited")
-    p.add_argument("--min-samples-split", type=int, default=2)
-    p.add_argument("--min-samples-leaf", type=int, default=1)
+    p.add_argument("--n-estimators", type=trainlib.whole, default=100, help="trees in the forest")
+    p.add_argument("--trees-per-step", type=trainlib.whole, default=10, help="trees added between two loggings of the validation metrics")
+    p.add_argument("--max-depth", type=trainlib.whole, default=0, help="0 = unlimited")
+    p.add_argument("--min-samples-split", type=trainlib.whole, default=2)
+    p.add_argument("--min-samples-leaf", type=trainlib.whole, default=1)
     p.add_argument("--max-features", type=max_features, default="sqrt", help="sqrt, log2, a fraction or a count")
     p.add_argument("--criterion", default="gini", choices=["gini", "entropy", "log_loss"])
-    p.add_argument("--bootstrap", type=int, default=1, choices=[0, 1])
+    p.add_argument("--bootstrap", type=trainlib.whole, default=1, choices=[0, 1])
     p.add_argument("--class-weight", default="none", choices=["none", "balanced", "balanced_subsample"])
 
 

@@ -16,7 +16,7 @@ def add_arguments(p):
     p.add_argument("--l1-ratio", type=float, default=0.15, help="elasticnet mixing")
     p.add_argument("--learning-rate", default="optimal", choices=["optimal", "constant", "invscaling", "adaptive"])
     p.add_argument("--eta0", type=float, default=0.01, help="initial learning rate (not used by optimal)")
-    p.add_argument("--epochs", type=int, default=20, help="passes over the training data")
+    p.add_argument("--epochs", type=trainlib.whole, default=20, help="passes over the training data")
 
 
 def build(args, data, threads):

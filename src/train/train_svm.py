@@ -17,7 +17,7 @@ def add_arguments(p):
     p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
     p.add_argument("--kernel", default="rbf", choices=["linear", "poly", "rbf", "sigmoid"])
     p.add_argument("--gamma", type=gamma, default="scale", help="kernel coefficient: scale, auto or a number")
-    p.add_argument("--degree", type=int, default=3, help="degree of the poly kernel")
+    p.add_argument("--degree", type=trainlib.whole, default=3, help="degree of the poly kernel")
     p.add_argument("--coef0", type=float, default=0.0, help="independent term of the poly and sigmoid kernels")
     p.add_argument("--class-weight", default="none", choices=["none", "balanced"])
 

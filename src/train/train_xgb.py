@@ -24,16 +24,16 @@ def eval_metrics(binary):
 
 
 def add_arguments(p):
-    p.add_argument("--n-estimators", type=int, default=100, help="boosting rounds")
+    p.add_argument("--n-estimators", type=trainlib.whole, default=100, help="boosting rounds")
     p.add_argument("--learning-rate", type=float, default=0.3, help="eta")
-    p.add_argument("--max-depth", type=int, default=6)
+    p.add_argument("--max-depth", type=trainlib.whole, default=6)
     p.add_argument("--min-child-weight", type=float, default=1.0)
     p.add_argument("--subsample", type=float, default=1.0)
     p.add_argument("--colsample-bytree", type=float, default=1.0)
     p.add_argument("--gamma", type=float, default=0.0, help="minimum loss reduction to split")
     p.add_argument("--reg-lambda", type=float, default=1.0, help="L2 regularization")
     p.add_argument("--reg-alpha", type=float, default=0.0, help="L1 regularization")
-    p.add_argument("--max-bin", type=int, default=256)
+    p.add_argument("--max-bin", type=trainlib.whole, default=256)
 
 
 def build(args, data, threads):

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 DATASETS = ("breast_cancer", "iris", "wine", "digits")
-STREAM_INTERVAL = 0.5  # seconds; the local emulator polls every 0.5 s, so a value is seen within about a second
+STREAM_INTERVAL = 0.25  # seconds: with the write itself, a value is in the store well within a second (bench/README_train.md)
 CV_METRICS = ("mean_cv_score", "std_cv_score")
 EXIT_USER_ERROR = 2
 
@@ -385,6 +385,17 @@ def parser(model: Model) -> argparse.ArgumentParser:
     return p
 
 
+def whole(text: str) -> int:
+    """An integer flag that also takes ``4.0``: Azure's quniform / qloguniform give floats even for whole q."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}")
+    return int(value)
+
+
 def metric_names(model: Model, data: Data, args: argparse.Namespace) -> list[str]:
     """Every metric a run with these arguments logs, from the functions that compute them."""
     y, proba = _dummy_predictions(data.n_classes)
@@ -513,7 +524,7 @@ def _requirements() -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops", "xgboost-cpu", "xgboost"):
+    for name in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "cloudpickle", "xgboost-cpu", "xgboost"):
         try:
             out.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
@@ -524,24 +535,40 @@ def _requirements() -> list[str]:
 
 
 def _log_model(pipeline, parts: Split, model_output: str | None) -> None:
+    """The model in MLflow's sklearn flavour, saved once, logged as the run's ``model`` artifacts (and copied to
+    ``--model-output``).
+
+    Saved and logged as artifacts rather than with ``mlflow.sklearn.log_model``: since MLflow 3, ``log_model`` goes
+    through the logged-models REST API, which Azure ML's tracking server does not serve (404; Azure/azureml-examples
+    PR 3885, Azure/azure-sdk-for-python issue 44896); ``runs:/<run>/model`` loads the artifacts the same way.
+    """
+    import logging
+    import shutil
+    import tempfile
+
     import mlflow
     from mlflow.models import infer_signature
 
     example = parts.X_train.head(5)
     signature = infer_signature(parts.X_test, pipeline.predict(parts.X_test))
-    requirements = _requirements()
-    # skops, MLflow's default sklearn format, refuses to save a model whose types it does not know unless they are
-    # named as trusted; the types are those of the model this script just built, so they are trusted by construction
-    import skops.io
-
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
-    kwargs = dict(signature=signature, input_example=example, pip_requirements=requirements, serialization_format="skops", skops_trusted_types=trusted)
-    mlflow.sklearn.log_model(pipeline, name="model", **kwargs)
-    if model_output:
-        target = Path(model_output)
-        if target.exists() and any(target.iterdir()):
-            target = target / "model"  # MLflow saves only into a new or empty folder; Azure mounts outputs as existing ones
-        mlflow.sklearn.save_model(pipeline, str(target), **kwargs)
+    # cloudpickle, not MLflow's default skops: skops costs about 4 s per trial here (its import and its audit of every
+    # type in the model), and this MLflow gates loading behind MLFLOW_ALLOW_PICKLE_DESERIALIZATION for both formats
+    kwargs = dict(signature=signature, input_example=example, pip_requirements=_requirements(), serialization_format="cloudpickle")
+    sklearn_logger = logging.getLogger("mlflow.sklearn")
+    level = sklearn_logger.level
+    sklearn_logger.setLevel(logging.ERROR)  # its warning about pickle formats, once per trial, says nothing new
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            saved = Path(tmp) / "model"
+            mlflow.sklearn.save_model(pipeline, str(saved), **kwargs)
+            mlflow.log_artifacts(str(saved), "model")
+            if model_output:
+                target = Path(model_output)
+                if target.exists() and any(target.iterdir()):
+                    target = target / "model"  # an MLflow model wants a folder of its own; Azure mounts outputs non-empty
+                shutil.copytree(saved, target, dirs_exist_ok=True)
+    finally:
+        sklearn_logger.setLevel(level)
 
 
 def main(model: Model) -> None:
