@@ -326,3 +326,24 @@ def test_make_policy_builds_the_policy_of_a_validated_spec(policy, expected):
 
 def test_make_policy_without_a_policy_is_none():
     assert make_policy(parse_spec(SPEC.format(policy="null")).policy) is None
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        BanditPolicy(slack_amount=0.125, evaluation_interval=2, delay_evaluation=3),
+        MedianStoppingPolicy(evaluation_interval=2, delay_evaluation=3),
+        TruncationSelectionPolicy(truncation_percentage=50, evaluation_interval=2, delay_evaluation=3),
+    ],
+    ids=repr,
+)
+def test_every_policy_judges_a_doomed_trial_only_at_even_intervals_from_the_delay(policy):
+    # t1 is the worst of three at every interval (bandit: 0.25 < 0.75 - 0.125; median 0.5 of 0.75, 0.5, 0.25;
+    # truncation: k = floor(3 * 50 / 100) = 1, the worst), yet it is judged only at 4 and 6: 2 is before the delay 3
+    for goal, (good, mid, bad) in (("maximize", (0.75, 0.5, 0.25)), ("minimize", (0.25, 0.5, 0.75))):
+        canceled_at = [
+            n
+            for n in range(1, 7)
+            if policy.trials_to_cancel({"t0": [good] * 6, "t2": [mid] * 6, "t1": [bad] * n}, goal, running=["t1"])
+        ]
+        assert canceled_at == [4, 6], goal

@@ -103,4 +103,6 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
         out.print(leaderboard_table(result))
         best = result.best_trial
         out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")
+    if getattr(result, "savings", None) is not None:
+        out.print(result.savings.describe(), markup=False, highlight=False)
     out.print(f"open the MLflow UI: {result.ui_command}", markup=False, highlight=False)

@@ -71,6 +71,7 @@ class SweepResult:
     elapsed: float = 0.0
     resumed: bool = False
     ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
+    savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run and avoided by the policy
 
     def count(self, status: str) -> int:
         return sum(t.status == status for t in self.trials)
@@ -101,6 +102,7 @@ class SweepResult:
             "trials": [t.to_dict() for t in sorted(self.trials, key=lambda t: t.index)],
             "warnings": self.warnings,
             "elapsed_s": round(self.elapsed, 3),
+            "compute": self.savings.to_dict() if self.savings else None,
             "ui_command": self.ui_command,
             "work_dir": self.work_dir,
         }

@@ -25,9 +25,10 @@ from ..errors import UserError
 from ..spec import SweepSpec
 from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
 from .samplers import Observation, Sampler, make_sampler
+from .savings import estimate_savings, store_timestamps
 from .tracking import (
-    TAG_CANCEL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED, RunInfo, Store,
-    store_folder, ui_command,
+    TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED,
+    RunInfo, Store, store_folder, ui_command,
 )  # fmt: skip
 from .trial import TrialProcess, log_tail, render_command, snapshot, trial_env
 
@@ -132,6 +133,7 @@ class _Sweep:
         self.exits: queue.Queue = queue.Queue()
         self.running: dict[str, tuple[TrialResult, TrialProcess]] = {}
         self.checked: dict[str, int] = {}  # trial name -> last interval the policy has seen
+        self.policy_cancels: dict[str, list[str]] = {}  # trial canceled by the policy -> the trials it was judged among
         self.best_updates = 0
         self._best_value: float | None = None
         self.superseded: dict[int, str] = {}  # index of a trial to re-run -> its interrupted run
@@ -287,6 +289,8 @@ class _Sweep:
         finally:
             self._restore_sigint(previous)
         result.elapsed = time.monotonic() - result.started
+        result.savings = estimate_savings(result.trials, self.policy_cancels, store_timestamps(self.store, self.metric),
+                                          self.policy.name if self.policy else None)  # fmt: skip
         final = {"completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED", INTERRUPTED: "KILLED"}
         self.store.end_sweep(result.parent_run_id, result.status, final[result.status])
         self.on_event("end", result)
@@ -382,6 +386,8 @@ class _Sweep:
             cancellation = self.policy.evaluate(trial.name, n, {**histories, trial.name: trial.history[:n]}, self.goal)
             if cancellation is not None:
                 proc.cancel(cancellation.reason)
+                if proc.cancel_reason == cancellation.reason:  # not if the process had exited meanwhile
+                    self.policy_cancels[trial.name] = [t for t, h in histories.items() if len(h) >= n]
                 self.on_event("trial_canceling", result)
                 return
 
@@ -396,6 +402,8 @@ class _Sweep:
             # DESIGN "final status": ours, from the cancel or the exit code, whatever the script's MLflow said at exit
             trial.status, trial.cancel_reason = "canceled", proc.cancel_reason
             tags[TAG_CANCEL] = proc.cancel_reason
+            if trial.name in self.policy_cancels:  # the trials it was judged among: the decision can be re-derived
+                tags[TAG_CANCEL_POOL] = ",".join(self.policy_cancels[trial.name])[:8000]
         elif code == 0:
             trial.status = "completed"
         else:

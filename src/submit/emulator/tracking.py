@@ -28,6 +28,7 @@ TAG_INDEX = "sweep.trial_index"
 TAG_STATE = "sweep.state"  # parent: running | completed | failed | canceled | interrupted
 TAG_SPACE = "sweep.search_space"  # parent: what the sampler draws from, to refuse resuming with another spec
 TAG_CANCEL = "sweep.cancel_reason"
+TAG_CANCEL_POOL = "sweep.cancel_pool"  # a trial the policy canceled: the trials (names) at its interval when judged
 TAG_EXIT = "sweep.exit_code"
 TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume: the run id of its re-run
 TAG_PRIMARY = "sweep.primary_metric"
