@@ -228,7 +228,12 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
 
 
 def _did_you_mean(word: str, options) -> str:
-    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    options = [str(o) for o in options]
+    word = str(word)
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not match and len(word) >= 3:
+        # `min` for `min_value`, `max` for `maximize`: a prefix is a near miss difflib scores too low
+        match = [o for o in options if o.lower().startswith(word.lower())][:1]
     return f"did you mean `{match[0]}`?" if match else ""
 
 
@@ -250,7 +255,7 @@ class _Checker:
     def where(self, path: tuple) -> str:
         for i in range(len(path), -1, -1):
             if path[:i] in self.overridden:
-                return f"--set {_fmt_path(path[:i])}"
+                return "--set"
         for i in range(len(path), -1, -1):
             if path[:i] in self.lines:
                 return f"{self.source}:{self.lines[path[:i]]}"
@@ -598,8 +603,10 @@ def _policy(value: Any, check: _Checker) -> Policy | None:
         check.error(path + ("type",), f"unknown early-termination policy {value.get('type')!r}", _did_you_mean(kind, POLICY_KEYS) or "one of: " + ", ".join(POLICY_KEYS))
         return None
     check.known_keys(value, path, POLICY_KEYS[kind], f" for `{kind}`")
-    if "exclude_finished_jobs" in value:
-        check.problems[-1].hint = "exclude_finished_jobs exists only in v1 HyperDrive; Azure ML v2 rejects it"
+    for p in check.problems:
+        if p.path == "early_termination.exclude_finished_jobs":
+            p.hint = "exclude_finished_jobs exists only in v1 HyperDrive; Azure ML v2 rejects it"
+    before = len(check.problems)
     policy = Policy(type=kind)
     for key in ("evaluation_interval", "delay_evaluation"):
         v = value.get(key)
@@ -616,7 +623,7 @@ def _policy(value: Any, check: _Checker) -> Policy | None:
                 setattr(policy, key, v or None)  # the YAML path sends 0 for the unset one; the service reads 0 as unset
         if policy.slack_factor and policy.slack_amount:
             check.error(path, "Bandit takes exactly one of slack_factor and slack_amount, found both", "keep one, e.g. slack_factor: 0.1")
-        elif not policy.slack_factor and not policy.slack_amount and not check.problems:
+        elif not policy.slack_factor and not policy.slack_amount and len(check.problems) == before:
             check.error(path, "Bandit needs one of slack_factor or slack_amount (> 0)", "slack_factor: 0.1")
     if kind == "truncation_selection":
         v = value.get("truncation_percentage")
@@ -738,7 +745,8 @@ def _trial(value: Any, check: _Checker, base_dir: Path) -> Trial | None:
         return None
     command = value["command"]
     if not isinstance(command, str) or not command.strip():
-        check.error(path + ("command",), f"expected a command line, found {_kind(command)}")
+        found = "an empty string" if isinstance(command, str) else _kind(command)
+        check.error(path + ("command",), f"expected the command line that runs a trial, found {found}", "command: python train.py --lr ${{search_space.lr}}")
         return None
     env = value["environment"]
     if isinstance(env, dict):
