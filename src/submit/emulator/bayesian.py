@@ -18,8 +18,9 @@ Azure does not document its surrogate (reference section 8), so this is our own 
 
 Trials that are not finished (choices where Azure is silent):
 
-- ``running``: pending. They enter the GP as *kriging believers* (the GP's own mean at that point, with the kernel
-  fitted on finished trials only), which makes the acquisition vanish there, so concurrent trials spread out.
+- ``running``: pending. They enter the GP through a *constant liar* (Ginsbourger et al. 2010): each is told the
+  mean finished loss, with the kernel fitted on finished trials only. The posterior's uncertainty collapses there, so
+  concurrent proposals spread out; an exact repeat of any earlier or running point is also never proposed.
   A running trial's partial value is not used: an early value would mislead the model as if it were final.
 - ``canceled`` with a value: its best-so-far value is used as if final. It is a pessimistic reading (the trial was
   cut short), which is the honest way to count the partial evidence of a cancellation.
@@ -28,9 +29,11 @@ Trials that are not finished (choices where Azure is silent):
   to the worst real value, which keeps the GP's scale sane.
 - Every trial so far, whatever its status, is excluded from being proposed again while an unseen point exists.
 
-The sampler is a function of (seed, index, observations): a resumed sweep passing the earlier trials proposes what an
-uninterrupted one would have. To stay well under a second per proposal, the GP trains on at most ``max_train``
-trials (the best half and the most recent rest).
+The sampler takes its whole history from ``observations`` (a resumed sweep passes the trials loaded from the store) and
+draws its randomness from (seed, index), so the same seed and history give the same proposals. To stay well under a
+second per proposal, the GP trains on at most ``max_train`` trials (the best half and the most recent rest), and its
+kernel hyperparameters are re-fitted on a schedule (every proposal up to 30 finished trials, then at every 20 %
+growth), warm-started from the previous fit; the one state kept between calls is that fitted kernel.
 
 >>> from submit.space import SearchSpace, Uniform, Choice
 >>> s = BayesianSampler(SearchSpace({"x": Uniform(0, 1), "k": Choice(["a", "b"])}), seed=0)
