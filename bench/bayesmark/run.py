@@ -116,7 +116,7 @@ def report(results: dict, trials: int) -> str:
     samplers = list(next(iter(best.values())))
     lines = [
         f"tasks {len(best)}, seeds {results['seeds']}, trials {trials}, optuna {results['optuna']}, "
-        f"wall {results['wall_s']:.0f} s",
+        f"process time {results['wall_s']:.0f} s",
         "",
         "| task | " + " | ".join(samplers) + " |",
         "|---|" + "---|" * len(samplers),
@@ -154,10 +154,14 @@ def main(argv=None) -> int:
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--tasks", default="", help="comma-separated task names (default: all)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
-    ap.add_argument("--report", type=Path, help="only print the report of a saved results.json")
+    ap.add_argument(
+        "--report", type=Path, nargs="+", help="only print the report of saved results files (tasks split over processes)"
+    )
     args = ap.parse_args(argv)
     if args.report:
-        saved = json.loads(args.report.read_text())
+        parts = [json.loads(p.read_text()) for p in args.report]
+        saved = {**parts[0], "runs": {t: r for part in parts for t, r in part["runs"].items()}}
+        saved["wall_s"] = sum(part["wall_s"] for part in parts)
         print(report(saved, saved["trials"]))
         return 0
     chosen = tasks()
