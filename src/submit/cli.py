@@ -65,7 +65,7 @@ def submit(
     workspace: Optional[str] = typer.Option(None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NAME", help="Azure ML workspace."),
     input_: list[str] = typer.Option([], "--input", help="Local: NAME=PATH stands in for a remote input."),
     max_concurrent: Optional[int] = typer.Option(None, "--max-concurrent", min=1, help="Local: cap concurrent trials."),
-    tracking_uri: Optional[str] = typer.Option(None, "--tracking-uri", help="Local: MLflow store (default: sqlite:///mlflow.db here)."),
+    tracking_uri: Optional[str] = typer.Option(None, "--tracking-uri", help="Local: MLflow store (default: ./mlflow.db, the store `mlflow ui` opens here)."),
     name: Optional[str] = typer.Option(None, "--name", help="Local: the sweep's name."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name."),
     json_: bool = typer.Option(False, "--json", help="Print a machine-readable summary on stdout."),

@@ -58,3 +58,49 @@ def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
     out.print(table)
     for w in s["warnings"]:
         err.print(f"[yellow]warning[/] {w}", highlight=False)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def leaderboard_table(result, top: int = 10) -> Table:
+    """The best trials of a local sweep, best first, with their parameters and best primary-metric value."""
+    rows = result.leaderboard(top)
+    names = list(rows[0].params) if rows else []
+    table = Table(title=f"best trials by {result.primary_metric} ({result.goal})", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial")
+    table.add_column(result.primary_metric, justify="right")
+    table.add_column("status")
+    for name in names:
+        table.add_column(name)
+    for rank, trial in enumerate(rows, 1):
+        table.add_row(str(rank), trial.name, _fmt(trial.best), trial.status, *(_fmt(trial.params.get(n, "")) for n in names))
+    return table
+
+
+def render_sweep_result(result, out: Console, err: Console) -> None:
+    """What `sweep submit --local` prints when the sweep ends."""
+    counts = ", ".join(f"{result.count(s)} {s}" for s in ("completed", "failed", "canceled") if result.count(s))
+    colour = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow"}.get(result.status, "white")
+    out.print(f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s")
+    for trial in sorted(result.trials, key=lambda t: t.index):
+        if trial.note:
+            err.print(f"[yellow]note[/] {trial.name}: {trial.note}", markup=True, highlight=False)
+    failed = [t for t in result.trials if t.status == "failed"]
+    for trial in failed[:3]:
+        err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log_file}")
+        if trial.log_tail:
+            err.print("  " + trial.log_tail.replace("\n", "\n  "), markup=False, highlight=False)
+    if len(failed) > 3:
+        err.print(f"... and {len(failed) - 3} more failed trials")
+    if result.message:
+        (err if result.status in ("failed", "interrupted") else out).print(result.message, markup=False, highlight=False)
+    if result.leaderboard():
+        out.print(leaderboard_table(result))
+        best = result.best_trial
+        out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")
+    out.print(f"open the MLflow UI: {result.ui_command}", markup=False, highlight=False)

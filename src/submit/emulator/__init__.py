@@ -1,7 +1,10 @@
-"""The local emulator of the Azure ML sweep service: samplers, policies, scheduler, trials, tracking."""
+"""The local emulator of the Azure ML sweep service: samplers, policies, scheduler, trials, tracking.
 
-from ..errors import UserError
+``run_local(spec)`` is the library entry; ``run_local_cli`` is what ``sweep submit --local`` calls.
+"""
 
+from .console import run_local_cli
+from .results import SweepResult, TrialResult
+from .scheduler import run_local
 
-def run_local_cli(specs, **kwargs) -> int:
-    raise UserError("sweep submit --local: the local emulator is not built yet")
+__all__ = ["SweepResult", "TrialResult", "run_local", "run_local_cli"]

@@ -1,0 +1,196 @@
+"""The emulator's cost, as ratios against peers measured in the same run (benchmarks.md B2 and B3).
+
+B2, overhead: N short trials through `sweep submit --local` (concurrency 1) against a plain loop running the same N
+command lines one after another with the same MLflow logging (each trial logs 10 values; without the emulator MLflow
+creates the run itself). Reported: wall(sweep) / wall(loop), and the per-trial overhead in ms, both for the whole
+command (CLI start, store open, report) and for the sweep alone (the `elapsed_s` of its --json summary).
+
+B3, concurrency: the same kind of trial made CPU-bound (~1 s of pure-Python work), through the emulator at
+--max-concurrent 1 and 2, and through a raw `subprocess.Popen` pool of 1 and 2 workers as the ceiling. Reported:
+T(1) / T(2) for both, and the emulator's efficiency = its speed-up / the raw pool's.
+
+Arms are interleaved (ABAB...) and repeated; every figure is a median. Each repetition gets a fresh copy of one
+migrated empty SQLite store, so no arm pays MLflow's one-time schema migrations.
+
+    PYTHONPATH=src python bench/overhead.py              # ~5 min on 2 idle cores; much more when they are busy
+    PYTHONPATH=src python bench/overhead.py --reps 5 --trials 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from submit import load_spec  # noqa: E402
+from submit.emulator.samplers import make_sampler  # noqa: E402
+from submit.emulator.trial import render_command  # noqa: E402
+
+TRIAL = """\
+import sys
+
+import mlflow
+
+x, work = float(sys.argv[1]), int(sys.argv[2])
+total = 0
+for i in range(work):  # CPU-bound work for B3; 0 for B2
+    total += i % 7
+for step in range(10):
+    mlflow.log_metric("score", x + step / 100, step=step)
+"""
+
+SPEC = """\
+type: sweep
+trial:
+  code: code
+  command: python trial.py ${{{{search_space.x}}}} {work}
+  environment: azureml:AzureML-sklearn-1.0@latest
+sampling_algorithm: {{type: random, seed: 1}}
+search_space:
+  x: {{type: uniform, min_value: 0, max_value: 1}}
+objective: {{goal: maximize, primary_metric: score}}
+limits: {{max_total_trials: {trials}, max_concurrent_trials: 2}}
+"""
+
+
+class Bench:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.template = folder / "template.db"
+        from mlflow.tracking import MlflowClient
+
+        MlflowClient(tracking_uri=f"sqlite:///{self.template}").search_experiments(max_results=1)
+        # `python` in the command must be this interpreter in both arms, as the emulator arranges for its trials
+        path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+        self.env = {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        self.runs = 0
+
+    def workload(self, trials: int, work: int) -> Path:
+        """A folder with the spec and its code; the command lines a plain loop would run."""
+        path = self.folder / f"w{trials}_{work}"
+        (path / "code").mkdir(parents=True, exist_ok=True)
+        (path / "code" / "trial.py").write_text(TRIAL)
+        (path / "spec.yaml").write_text(SPEC.format(trials=trials, work=work))
+        return path
+
+    def fresh_store(self) -> str:
+        self.runs += 1
+        db = self.folder / f"store{self.runs}" / "mlflow.db"
+        db.parent.mkdir()
+        shutil.copy(self.template, db)
+        return f"sqlite:///{db}"
+
+    def commands(self, workload: Path) -> list[str]:
+        spec = load_spec(workload / "spec.yaml")
+        sampler = make_sampler(spec)
+        return [
+            render_command(spec.trial.command, {"search_space": sampler.suggest(i, []), "inputs": {}, "outputs": {}})
+            for i in range(spec.limits.max_total_trials)
+        ]
+
+    def sweep(self, workload: Path, concurrent: int) -> tuple[float, float]:
+        """(wall of `sweep submit --local`, the sweep's own elapsed time from its --json summary)."""
+        uri = self.fresh_store()
+        cmd = [sys.executable, "-m", "submit", "submit", str(workload / "spec.yaml"), "--local", "--json",
+               "--tracking-uri", uri, "--max-concurrent", str(concurrent), "--name", f"b{self.runs}"]  # fmt: skip
+        start = time.perf_counter()
+        done = subprocess.run(cmd, env=self.env, cwd=workload, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"sweep failed:\n{done.stderr}")
+        summary = json.loads(done.stdout)
+        assert summary["counts"]["completed"] == len(summary["trials"]), summary["counts"]
+        return wall, summary["elapsed_s"]
+
+    def pool(self, workload: Path, commands: list[str], workers: int) -> float:
+        """The same command lines, `workers` at a time, each logging into a run MLflow creates for it."""
+        from mlflow.tracking import MlflowClient
+
+        uri = self.fresh_store()
+        experiment = MlflowClient(tracking_uri=uri).create_experiment("loop")
+        env = {**self.env, "MLFLOW_TRACKING_URI": uri, "MLFLOW_EXPERIMENT_ID": experiment}
+        pending, running = list(commands), []
+        start = time.perf_counter()
+        while pending or running:
+            while pending and len(running) < workers:
+                running.append(subprocess.Popen(pending.pop(0), shell=True, cwd=workload / "code", env=env))
+            running[0].wait()
+            for p in [p for p in running if p.poll() is not None]:
+                if p.returncode != 0:
+                    raise SystemExit(f"a loop trial failed with exit code {p.returncode}")
+                running.remove(p)
+        return time.perf_counter() - start
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trials", type=int, default=6, help="B2: trials per sweep")
+    ap.add_argument("--speedup-trials", type=int, default=4, help="B3: trials per sweep")
+    ap.add_argument("--work", type=int, default=10_000_000, help="B3: loop iterations of CPU work per trial")
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sweep-bench-") as tmp:
+        bench = Bench(Path(tmp))
+        short = bench.workload(args.trials, 0)
+        cpu = bench.workload(args.speedup_trials, args.work)
+        short_cmds, cpu_cmds = bench.commands(short), bench.commands(cpu)
+        b2 = {"loop": [], "sweep": [], "sweep_elapsed": []}
+        b3 = {"emu1": [], "emu2": [], "raw1": [], "raw2": []}
+        for rep in range(args.reps):
+            b2["loop"].append(bench.pool(short, short_cmds, 1))
+            wall, elapsed = bench.sweep(short, 1)
+            b2["sweep"].append(wall)
+            b2["sweep_elapsed"].append(elapsed)
+            b3["raw1"].append(bench.pool(cpu, cpu_cmds, 1))
+            b3["emu1"].append(bench.sweep(cpu, 1)[0])
+            b3["raw2"].append(bench.pool(cpu, cpu_cmds, 2))
+            b3["emu2"].append(bench.sweep(cpu, 2)[0])
+            print(f"rep {rep + 1}/{args.reps}: " + json.dumps({k: round(v[-1], 2) for k, v in {**b2, **b3}.items()}), file=sys.stderr)
+
+    n = args.trials
+    loop, sweep, elapsed = median(b2["loop"]), median(b2["sweep"]), median(b2["sweep_elapsed"])
+    r_emu, r_raw = median(b3["emu1"]) / median(b3["emu2"]), median(b3["raw1"]) / median(b3["raw2"])
+    result = {
+        "bench": "emulator_overhead",
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load_1min": os.getloadavg()[0]},
+        "trials": n, "speedup_trials": args.speedup_trials, "reps": args.reps,
+        "medians_s": {**{k: round(median(v), 3) for k, v in b2.items()}, **{k: round(median(v), 3) for k, v in b3.items()}},
+        "B2_ratio_command": round(sweep / loop, 3),
+        "B2_ratio_sweep": round(elapsed / loop, 3),
+        "B2_overhead_ms_per_trial_command": round((sweep - loop) / n * 1000, 1),
+        "B2_overhead_ms_per_trial_sweep": round((elapsed - loop) / n * 1000, 1),
+        "B3_speedup_emulator": round(r_emu, 3),
+        "B3_speedup_raw_pool": round(r_raw, 3),
+        "B3_efficiency": round(r_emu / r_raw, 3),
+        "runs_s": {**b2, **b3},
+    }  # fmt: skip
+    print(json.dumps(result))
+    print(f"""
+| quantity | median |
+|---|---|
+| plain loop, {n} trials | {loop:.2f} s |
+| `sweep submit --local`, whole command | {sweep:.2f} s (ratio {sweep / loop:.3f}; {(sweep - loop) / n * 1000:+.0f} ms/trial) |
+| the sweep alone (its `elapsed_s`) | {elapsed:.2f} s (ratio {elapsed / loop:.3f}; {(elapsed - loop) / n * 1000:+.0f} ms/trial) |
+| 2 concurrent over 1, emulator | {r_emu:.2f}x |
+| 2 workers over 1, raw Popen pool | {r_raw:.2f}x |
+| emulator efficiency | {r_emu / r_raw:.2f} |""", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

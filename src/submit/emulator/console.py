@@ -1,0 +1,120 @@
+"""`sweep submit --local` for people: live progress while the sweep runs, the leaderboard when it ends.
+
+With ``--json`` the progress goes to stderr and stdout carries one JSON object per sweep (``SweepResult.to_dict()``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import UserError
+from ..report import render_sweep_result
+from .results import SweepResult
+from .scheduler import INTERRUPTED, run_local
+
+EXIT_CODES = {"completed": 0, "canceled": 0, "failed": 1, INTERRUPTED: 130}
+
+
+def run_local_cli(specs, *, inputs=(), max_concurrent=None, tracking_uri=None, name=None, resume=None,
+                  as_json=False, out: Console | None = None, err: Console | None = None) -> int:  # fmt: skip
+    out = out or Console()
+    err = err or Console(stderr=True)
+    if (name or resume) and len(specs) > 1:
+        raise UserError("--name and --resume name one sweep: give a single spec with them")
+    show = err if as_json else out
+    code = 0
+    for spec in specs:
+        progress = _Progress(show)
+        try:
+            result = run_local(
+                spec, inputs=inputs, max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name,
+                resume=resume, on_event=progress.event,
+            )  # fmt: skip
+        except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
+            err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
+            return EXIT_CODES[INTERRUPTED]
+        finally:
+            progress.stop()
+        render_sweep_result(result, show, err)
+        if result.status == INTERRUPTED:
+            path = f" {spec.path}" if spec.path else ""
+            store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
+            err.print(f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False, highlight=False)
+        if as_json:
+            out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False, soft_wrap=True)
+        code = max(code, EXIT_CODES.get(result.status, 1))
+        if result.status == INTERRUPTED:
+            break
+    return code
+
+
+class _Progress:
+    """Trials done / running / failed / canceled, the best so far with its parameters, and the elapsed time."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.result: SweepResult | None = None
+        self.live = None
+        self._seen: set[tuple[str, str]] = set()
+
+    def event(self, kind: str, result: SweepResult) -> None:
+        self.result = result
+        if kind == "start":
+            self._start(result)
+        elif self.live is None:
+            self._lines(kind, result)
+
+    def _start(self, result: SweepResult) -> None:
+        verb = "resuming" if result.resumed else "running"
+        self.console.print(f"{verb} sweep [bold]{result.name}[/] locally, {result.concurrency} trial(s) at a time; store {result.tracking_uri}", highlight=False)
+        if result.cap_note:
+            self.console.print(f"[yellow]note[/] {result.cap_note}", highlight=False)
+        for w in result.warnings:
+            self.console.print(f"[yellow]warning[/] {w}", highlight=False)
+        if self.console.is_terminal:
+            from rich.live import Live
+
+            self.live = Live(console=self.console, get_renderable=self.render, refresh_per_second=4, transient=True)
+            self.live.start()
+
+    def _lines(self, kind: str, result: SweepResult) -> None:
+        """Without a terminal, one line per trial start and end (a log that reads well in CI)."""
+        for t in result.trials:
+            key = (t.name, t.status)
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            if t.status == "running":
+                self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
+            else:
+                value = "" if t.best is None else f" {result.primary_metric}={t.best:.6g}"
+                why = f" ({t.cancel_reason})" if t.cancel_reason else (f" (exit code {t.exit_code})" if t.exit_code else "")
+                self.console.print(f"{t.status} {t.name}{value}{why}", markup=False, highlight=False)
+
+    def render(self):
+        r = self.result
+        if r is None:
+            return Text("")
+        line = Table.grid(padding=(0, 2))
+        line.add_row(
+            f"[green]{r.count('completed')} done[/]", f"[cyan]{r.count('running')} running[/]",
+            f"[red]{r.count('failed')} failed[/]", f"[yellow]{r.count('canceled')} canceled[/]",
+            f"{time.monotonic() - r.started:.0f} s",
+        )  # fmt: skip
+        best = r.best_trial
+        text = (
+            Text(f"best {r.primary_metric} = {best.best:.6g} ({best.name}) {best.params}")
+            if best
+            else Text(f"best {r.primary_metric}: none yet")
+        )
+        return Group(line, text)
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None

@@ -1,0 +1,245 @@
+"""The MLflow side of a local sweep: the store, the parent run (the sweep) and one child run per trial.
+
+Azure ML exposes a sweep through MLflow as a parent run whose trials are child runs (tag ``mlflow.parentRunId``),
+named ``<sweep>_<i>``, with the parent's ``best_child_run_id`` and ``best_child_by_primary_metric``. The emulator
+writes the same shape into a local store; the trial scripts write their own metrics into their child run.
+
+SQLite and concurrent writers: MLflow opens every SQLite session with ``busy_timeout = 20000``, so writers wait for
+each other instead of failing; we also switch the file to WAL, so the scheduler's reads (metric histories polled
+while trials run) never block a trial's writes. The parent's own writes are retried on "database is locked" as a
+last line of defence.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments
+
+# Tags the emulator sets; the `sweep.` prefix keeps them apart from MLflow's and Azure's.
+TAG_SWEEP = "sweep.name"
+TAG_KIND = "sweep.kind"  # "parent" | "trial"
+TAG_INDEX = "sweep.trial_index"
+TAG_STATE = "sweep.state"  # parent: running | completed | failed | canceled | interrupted
+TAG_SPACE = "sweep.search_space"  # parent: what the sampler draws from, to refuse resuming with another spec
+TAG_CANCEL = "sweep.cancel_reason"
+TAG_EXIT = "sweep.exit_code"
+TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume: the run id of its re-run
+TAG_PRIMARY = "sweep.primary_metric"
+TAG_GOAL = "sweep.goal"
+
+BEST_RUN_TAG = "best_child_run_id"
+BEST_METRIC = "best_child_by_primary_metric"
+
+
+def default_tracking_uri() -> str:
+    """The store `mlflow ui` opens when run here with no arguments: ./mlflow.db, or ./mlruns if that holds a file store.
+
+    MLflow 3.x's `mlflow ui`/`mlflow server` take `_get_default_tracking_uri()` when no --backend-store-uri is given
+    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases.
+    """
+    try:
+        from mlflow.tracking._tracking_service.utils import _get_default_tracking_uri
+
+        return _get_default_tracking_uri()
+    except ImportError:  # an MLflow that moved it: its documented default
+        return DEFAULT_TRACKING_URI
+
+
+def resolve_uri(uri: str | None) -> str:
+    """An absolute tracking URI: trials run in their own folders, so a relative `sqlite:///mlflow.db` would move."""
+    uri = uri or default_tracking_uri()
+    if uri.startswith("sqlite:///"):
+        path = Path(unquote(uri[len("sqlite:///") :]))
+        return "sqlite:///" + str(path if path.is_absolute() else (Path.cwd() / path).resolve())
+    if "://" not in uri:  # a bare folder: MLflow's file store
+        return Path(uri).resolve().as_uri()
+    return uri
+
+
+def ui_command(uri: str) -> str:
+    """The command that opens the MLflow UI on ``uri``: bare `mlflow ui` when it is the default store of this folder."""
+    if uri == resolve_uri(None):
+        return "mlflow ui"
+    return f"mlflow ui --backend-store-uri {uri}"
+
+
+def sqlite_path(uri: str) -> Path | None:
+    return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
+
+
+def store_folder(uri: str) -> Path:
+    """Where the sweep keeps its local work area: next to a local store, else in the current folder."""
+    db = sqlite_path(uri)
+    if db is not None:
+        return db.parent
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path)).parent
+    return Path.cwd()
+
+
+def _retry(fn, *args, **kwargs):
+    for attempt in range(8):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # MlflowException wraps sqlalchemy's OperationalError
+            if "database is locked" not in str(e) or attempt == 7:
+                raise
+            time.sleep(0.05 * 2**attempt)
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    name: str
+    status: str
+    tags: dict[str, str]
+    params: dict[str, str]
+    metrics: dict[str, float]
+
+
+class Store:
+    """One tracking store, opened once per sweep (creating a SQLite store runs ~1.4 s of migrations, once)."""
+
+    def __init__(self, uri: str | None = None):
+        from mlflow.tracking import MlflowClient
+
+        self.uri = resolve_uri(uri)
+        db = sqlite_path(self.uri)
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        self.client = MlflowClient(tracking_uri=self.uri)
+        _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
+        if db is not None:
+            _enable_wal(db)
+
+    # experiments and the parent run ------------------------------------------------------------------------
+
+    def experiment_id(self, name: str) -> str:
+        exp = _retry(self.client.get_experiment_by_name, name)
+        if exp is not None:
+            return exp.experiment_id
+        location = None
+        if sqlite_path(self.uri) is not None:
+            # next to the store, as `mlflow ui` keeps its own artifacts in ./mlartifacts, not in the cwd of the day
+            location = (store_folder(self.uri) / "mlartifacts" / name).as_uri()
+        try:
+            return _retry(self.client.create_experiment, name, artifact_location=location)
+        except Exception:
+            exp = self.client.get_experiment_by_name(name)  # created concurrently by another sweep
+            if exp is None:
+                raise
+            return exp.experiment_id
+
+    def start_sweep(self, experiment_id: str, name: str, tags: dict[str, str]) -> str:
+        run = _retry(
+            self.client.create_run,
+            experiment_id,
+            run_name=name,
+            tags={TAG_SWEEP: name, TAG_KIND: "parent", TAG_STATE: "running", **tags},
+        )
+        return run.info.run_id
+
+    def find_sweep(self, name: str) -> tuple[str, RunInfo] | None:
+        """(experiment id, parent run) of the sweep called ``name``, in any experiment of the store."""
+        exps = [e.experiment_id for e in _retry(self.client.search_experiments)]
+        if not exps:
+            return None
+        runs = _retry(
+            self.client.search_runs,
+            exps,
+            filter_string=f"tags.`{TAG_SWEEP}` = '{_quote(name)}' and tags.`{TAG_KIND}` = 'parent'",
+            max_results=2,
+        )
+        if not runs:
+            return None
+        return runs[0].info.experiment_id, _info(runs[0])
+
+    def trials_of(self, experiment_id: str, parent_run_id: str) -> list[RunInfo]:
+        runs = _retry(
+            self.client.search_runs,
+            [experiment_id],
+            filter_string=f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
+            max_results=5000,
+        )
+        return [_info(r) for r in runs]
+
+    def reopen_sweep(self, run_id: str) -> None:
+        _retry(self.client.update_run, run_id, status="RUNNING")
+        _retry(self.client.set_tag, run_id, TAG_STATE, "running")
+
+    def end_sweep(self, run_id: str, state: str, status: str) -> None:
+        _retry(self.client.set_tag, run_id, TAG_STATE, state)
+        _retry(self.client.set_terminated, run_id, status)
+
+    def set_best(self, parent_run_id: str, child_run_id: str, value: float, step: int) -> None:
+        _retry(self.client.set_tag, parent_run_id, BEST_RUN_TAG, child_run_id)
+        _retry(self.client.log_metric, parent_run_id, BEST_METRIC, value, step=step)
+
+    # trials ----------------------------------------------------------------------------------------------
+
+    def start_trial(self, experiment_id: str, parent_run_id: str, sweep: str, index: int, params: dict[str, str]) -> str:
+        from mlflow.entities import Param
+
+        name = f"{sweep}_{index}"
+        run = _retry(
+            self.client.create_run,
+            experiment_id,
+            run_name=name,
+            tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
+        )
+        run_id = run.info.run_id
+        _retry(self.client.log_batch, run_id, params=[Param(k, v[:6000]) for k, v in params.items()])
+        return run_id
+
+    def history(self, run_id: str, metric: str) -> list[float]:
+        """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
+        points = _retry(self.client.get_metric_history, run_id, metric)
+        return [m.value for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
+
+    def metric_names(self, run_id: str) -> list[str]:
+        return sorted(_retry(self.client.get_run, run_id).data.metrics)
+
+    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> None:
+        for key, value in tags.items():
+            _retry(self.client.set_tag, run_id, key, value)
+        if log_file is not None and log_file.exists():
+            try:
+                self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
+            except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
+                pass
+        # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
+        _retry(self.client.set_terminated, run_id, status)
+
+    def set_tag(self, run_id: str, key: str, value: str) -> None:
+        _retry(self.client.set_tag, run_id, key, value)
+
+
+def _enable_wal(db: Path) -> None:
+    # WAL is a property of the database file: set once, every later connection (the trials' too) uses it
+    try:
+        with sqlite3.connect(db, timeout=20) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error:
+        pass
+
+
+def _quote(s: str) -> str:
+    return s.replace("'", "\\'")
+
+
+def _info(run: Any) -> RunInfo:
+    return RunInfo(
+        run_id=run.info.run_id,
+        name=run.info.run_name,
+        status=run.info.status,
+        tags=dict(run.data.tags),
+        params=dict(run.data.params),
+        metrics=dict(run.data.metrics),
+    )

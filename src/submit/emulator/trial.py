@@ -1,0 +1,169 @@
+"""One trial: its command line, its environment, its snapshot of the code, and its process.
+
+As on Azure ML, each trial runs ``trial.command`` in its own copy of the ``code`` folder (so scripts writing relative
+paths do not collide), with the sampled values substituted for ``${{search_space.k}}`` and exported as
+``AZUREML_SWEEP_<k>``. The emulator adds what Azure's MLflow integration provides: ``MLFLOW_TRACKING_URI``,
+``MLFLOW_EXPERIMENT_ID`` and ``MLFLOW_RUN_ID`` of the child run it created, so an unmodified script (plain
+``mlflow.log_metric``, ``mlflow.start_run()`` or ``mlflow.autolog()``) logs into that child run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..space import render_value
+from ..spec import REFERENCE
+
+# Azure's optional segment, `$[[--flag ${{inputs.x}}]]`: kept when its inputs are given. Plain brackets are the shell's
+# (`[ "$x" = 1 ]`) and are left alone.
+OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".git", "__pycache__", "*.pyc", ".sweep", "mlruns", "mlartifacts", "mlflow.db", "mlflow.db-*", ".venv", "venv",
+    ".pytest_cache",
+)  # fmt: skip
+
+
+def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> str:
+    """Substitute ``${{kind.name}}`` (and the legacy ``{kind.name}``) with shell-quoted values.
+
+    ``values`` maps "search_space", "inputs" and "outputs" to name -> value. An optional segment
+    ``$[[--flag ${{inputs.x}}]]`` is kept (without its brackets) when its inputs are given, and dropped otherwise.
+    """
+
+    def given(kind: str, name: str) -> bool:
+        return name in values.get(kind, {}) and values[kind][name] is not None
+
+    def segment(m: re.Match) -> str:
+        return m.group(1) if all(given(k, n) for k, n in _refs(m.group(1))) else ""
+
+    def substitute(m: re.Match) -> str:
+        kind, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if not given(kind, name):
+            return m.group(0)
+        # quoted: a choice value such as "x; rm -rf ~" must reach the script as one literal argument
+        return shlex.quote(render_value(values[kind][name]))
+
+    return REFERENCE.sub(substitute, OPTIONAL_SEGMENT.sub(segment, template))
+
+
+def _refs(text: str) -> list[tuple[str, str]]:
+    return [((m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))) for m in REFERENCE.finditer(text)]
+
+
+def trial_env(
+    *,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+    spec_env: Mapping[str, str],
+    tracking_uri: str,
+    experiment_id: str,
+    run_id: str,
+    threads: int,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    # the trial is not a test: MLflow turns on test-only checks when it sees this
+    env.pop("PYTEST_CURRENT_TEST", None)
+    for name in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_TRACKING_URI"):
+        env.pop(name, None)
+    # environment: not emulated; trials use this interpreter, so `python` in the command must resolve to it
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    for kind in (outputs, inputs, params):  # Azure: "inputs, outputs, and parameters ... prefix AZUREML_SWEEP_"
+        for name, value in kind.items():
+            if value is not None:
+                env[f"AZUREML_SWEEP_{name}"] = render_value(value)
+    env.update({str(k): str(v) for k, v in spec_env.items()})  # the spec's settings win, thread counts included
+    env["MLFLOW_TRACKING_URI"] = tracking_uri
+    env["MLFLOW_EXPERIMENT_ID"] = experiment_id
+    env["MLFLOW_RUN_ID"] = run_id
+    env["PYTHONUNBUFFERED"] = "1"  # the log file shows progress as it happens, and the tail survives a kill
+    return env
+
+
+def snapshot(code: str | None, dest: Path) -> Path:
+    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    if code:
+        shutil.copytree(code, dest, ignore=SNAPSHOT_IGNORE, symlinks=True)
+    else:
+        dest.mkdir(parents=True)
+    return dest
+
+
+class TrialProcess:
+    """The trial's process group: started, watched, canceled (SIGTERM, then SIGKILL after ``grace`` seconds)."""
+
+    def __init__(self, command: str, *, cwd: Path, env: Mapping[str, str], log_file: Path, grace: float = 5.0):
+        self.command, self.cwd, self.env, self.log_file, self.grace = command, cwd, dict(env), log_file, grace
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.cancel_reason: str | None = None
+        self._kill_at: float | None = None
+
+    def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "wb") as log:
+            shell = "/bin/bash" if os.path.exists("/bin/bash") else None
+            self.proc = subprocess.Popen(
+                self.command, shell=True, executable=shell, cwd=self.cwd, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
+            )  # fmt: skip
+        self.started = time.monotonic()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.poll() if self.proc else None
+
+    def cancel(self, reason: str) -> None:
+        if self.cancel_reason is not None or self.returncode is not None:
+            return
+        self.cancel_reason = reason
+        self._signal(signal.SIGTERM)
+        self._kill_at = time.monotonic() + self.grace
+
+    def escalate(self, now: float | None = None) -> None:
+        """SIGKILL a canceled trial that outlived its grace period."""
+        if self._kill_at is not None and (now or time.monotonic()) >= self._kill_at and self.returncode is None:
+            self._signal(signal.SIGKILL)
+            self._kill_at = None
+
+    def kill_now(self) -> None:
+        if self.returncode is None:
+            self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def log_tail(self, lines: int = 20) -> str:
+        return log_tail(self.log_file, lines)
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16384))
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])

@@ -1,0 +1,76 @@
+"""Ctrl-C and --resume: a sweep interrupted and resumed ends where an uninterrupted one would, nothing left RUNNING."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mlflow.tracking import MlflowClient
+
+from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from submit import load_spec
+from submit.emulator import run_local
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def finished_trials(client: MlflowClient, name: str) -> int:
+    runs = client.search_runs(["0", "1"], filter_string=f"tags.`sweep.name` = '{name}' and attributes.status = 'FINISHED'")
+    return sum("mlflow.parentRunId" in r.data.tags for r in runs)
+
+
+def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path):
+    spec_path = write_spec(tmp_path, shell_spec(
+        "echo ${{search_space.x}} ${{search_space.k}}; sleep 1",
+        sampling="{type: random, seed: 11}", limits="{max_total_trials: 6, max_concurrent_trials: 2}",
+        space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
+    ))  # fmt: skip
+    uri = sqlite_uri(tmp_path)
+    client = MlflowClient(tracking_uri=uri)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    cmd = [sys.executable, "-m", "submit", "submit", str(spec_path), "--local", "--tracking-uri", uri, "--name", "r"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while finished_trials(client, "r") == 0:  # interrupt mid-sweep: once some trial has ended, not before
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert f"resume with: sweep submit {spec_path} --local --tracking-uri {uri} --resume r" in err
+    interrupted = stored_sweep(uri, "r")
+    assert "RUNNING" not in [r.info.status for r in interrupted.runs] and interrupted.parent.info.status == "KILLED"
+    assert interrupted.parent.data.tags["sweep.state"] == "interrupted"
+    assert sum(s == "FINISHED" for s in interrupted.statuses().values()) < 6  # the interrupt did cut the sweep short
+
+    spec = load_spec(spec_path)
+    resumed = run_local(spec, tracking_uri=uri, resume="r")
+    never_interrupted = run_local(spec, tracking_uri=uri, name="u")
+
+    def sampled(result):
+        return sorted(json.dumps(t.params, sort_keys=True) for t in result.trials)
+
+    assert resumed.status == "completed" and resumed.count("completed") == 6
+    assert sampled(resumed) == sampled(never_interrupted)
+    assert sorted(t.name for t in resumed.trials) == [f"r_{i}" for i in range(6)]  # numbering continued, no gaps
+    after = stored_sweep(uri, "r")
+    assert "RUNNING" not in [r.info.status for r in after.runs] and after.parent.info.status == "FINISHED"
+    assert sorted(after.children) == [f"r_{i}" for i in range(6)]
+    stored_values = [json.dumps({k: _value(v) for k, v in r.data.params.items()}, sort_keys=True) for r in after.children.values()]
+    assert sorted(stored_values) == sampled(never_interrupted)
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
