@@ -1,0 +1,110 @@
+"""Running the training scripts for real, as a sweep trial runs them: a subprocess, in its own working folder,
+logging into a temporary SQLite MLflow store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRAIN = Path(__file__).resolve().parents[1] / "src" / "train"
+SCRIPTS = sorted(p.stem.removeprefix("train_") for p in TRAIN.glob("train_*.py"))
+
+# tiny iteration counts: the tests are about what is logged, not about the models
+FAST = {
+    "logreg": [],
+    "svm": [],
+    "rf": ["--n-estimators", "6", "--trees-per-step", "2"],
+    "gb": ["--n-estimators", "4"],
+    "mlp": ["--epochs", "3", "--hidden-layer-sizes", "16", "--learning-rate-init", "0.05"],
+    "sgd": ["--epochs", "3"],
+    "xgb": ["--n-estimators", "5"],
+}
+ITERATIONS = {"logreg": 1, "svm": 1, "rf": 3, "gb": 4, "mlp": 3, "sgd": 3, "xgb": 5}
+WORKERS = 2  # two single-threaded trials at a time: the machine has 2 cores, shared
+
+
+@dataclass
+class Trial:
+    script: str
+    args: list[str]
+    folder: Path
+    env: dict[str, str] = field(default_factory=dict)
+    returncode: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.folder}/mlflow.db"
+
+
+def script_path(script: str) -> Path:
+    return TRAIN / f"train_{script}.py"
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    env.update(extra)
+    return env
+
+
+def new_store(template: Path, folder: Path) -> str:
+    """A fresh store for one trial: a copy of an initialized empty one (creating the tables takes seconds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, folder / "mlflow.db")
+    return f"sqlite:///{folder}/mlflow.db"
+
+
+def empty_store(folder: Path) -> Path:
+    from mlflow import MlflowClient
+
+    folder.mkdir(parents=True, exist_ok=True)
+    MlflowClient(f"sqlite:///{folder}/mlflow.db").search_experiments()
+    return folder / "mlflow.db"
+
+
+def run(trial: Trial) -> Trial:
+    """Runs the script with a copy of the code folder as its working folder, as the emulator and Azure do."""
+    code = trial.folder / "code"
+    shutil.copytree(TRAIN, code, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, f"train_{trial.script}.py", *trial.args],
+        cwd=code, env=trial.env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    trial.returncode, trial.stdout, trial.stderr = done.returncode, done.stdout, done.stderr
+    return trial
+
+
+def run_all(trials: list[Trial]) -> list[Trial]:
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(run, trials))
+
+
+def list_metrics(script: str, *args: str) -> list[str]:
+    """The metric names a script declares it logs (``--list-metrics``), without training or logging anything."""
+    done = subprocess.run(
+        [sys.executable, str(script_path(script)), *args, "--list-metrics"],
+        env=base_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def declared_metrics(script: str, *args: str) -> list[str]:
+    """What ``--list-metrics`` prints, computed in this process (a subprocess per call would cost seconds)."""
+    import importlib
+    import sys
+
+    if str(TRAIN) not in sys.path:
+        sys.path.insert(0, str(TRAIN))
+    module = importlib.import_module(f"train_{script}")
+    trainlib = importlib.import_module("trainlib")
+    parsed = trainlib.parser(module.MODEL).parse_args(list(args))
+    data = trainlib.load_data(parsed.dataset, parsed.data, parsed.target)
+    return trainlib.metric_names(module.MODEL, data, parsed)
