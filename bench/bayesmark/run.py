@@ -169,7 +169,8 @@ def main(argv=None) -> int:
         args.seeds, args.trials = 2, 12
         chosen = [t for t in chosen if t.name in ("DT_breast_nll", "LR_breast_nll", "Branin")]
     if args.tasks:
-        chosen = [t for t in chosen if t.name in args.tasks.split(",")]
+        by_name = {t.name: t for t in chosen}
+        chosen = [by_name[name] for name in args.tasks.split(",")]  # in the order given
     import optuna
 
     results = {"seeds": args.seeds, "trials": args.trials, "optuna": optuna.__version__, "runs": {}}
