@@ -155,3 +155,22 @@ def test_a_finite_space_is_covered_before_anything_repeats():
 def test_distributions_outside_the_bayesian_contract_are_refused():
     with pytest.raises(ValueError, match="choice, uniform and quniform only"):
         BayesianSampler(SearchSpace({"lr": LogUniform(-6, -1)}))
+
+
+def test_a_bayesian_sweep_runs_through_the_emulator(tmp_path):
+    from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep
+    from submit.emulator import run_local
+
+    # 6 trials: 5 from the Sobol start (2 parameters), then one the GP proposes while another trial still runs
+    spec = spec_from(tmp_path, shell_spec(
+        "python quadratic.py ${{search_space.x}} ${{search_space.k}}", sampling="bayesian",
+        space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
+        limits="{max_total_trials: 6, max_concurrent_trials: 2}",
+    ), scripts=("quadratic.py",))  # fmt: skip
+    result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="bo")
+
+    assert [t.status for t in result.trials] == ["completed"] * 6
+    children = stored_sweep(sqlite_uri(tmp_path), "bo").children
+    points = {(r.data.params["x"], r.data.params["k"]) for r in children.values()}
+    assert len(points) == 6 and all(0 <= float(x) <= 1 and k in "abc" for x, k in points)
+    assert all("accuracy" in r.data.metrics for r in children.values())
