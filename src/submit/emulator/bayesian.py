@@ -242,7 +242,7 @@ class BayesianSampler(Sampler):
         self._seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
         self._sobol: np.ndarray | None = None
         self._finite = math.prod(a.size() for a in self._axes)
-        self._kernel, self._kernel_n = None, 0  # the last fitted GP kernel and the training-set size it was fitted on
+        self._kernel, self._kernel_n = None, 0  # the last fitted GP kernel, and how many finished trials it saw
 
     # -- encoding ----------------------------------------------------------------------------------------------------
 
