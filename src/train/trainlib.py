@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 DATASETS = ("breast_cancer", "iris", "wine", "digits")
-STREAM_INTERVAL = 0.25  # seconds: with the write itself, a value is in the store well within a second (bench/README_train.md)
+STREAM_INTERVAL = 0.25  # seconds: with the write itself, a value is in the store well within a second (bench/README.md)
 CV_METRICS = ("mean_cv_score", "std_cv_score")
 EXIT_USER_ERROR = 2
 
