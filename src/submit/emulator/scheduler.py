@@ -141,27 +141,14 @@ class _Sweep:
     # setup ---------------------------------------------------------------------------------------------
 
     def _make_sampler(self) -> Sampler:
-        try:
-            return make_sampler(self.spec)
-        except (ImportError, NotImplementedError):
-            raise UserError(
-                f"{self.spec.path}: sampling_algorithm: bayesian sampling is not emulated yet by `sweep submit --local`\n"
-                "  hint: try the sweep locally with `sampling_algorithm: {type: random, seed: 1}`, or submit it to Azure ML"
-            ) from None
+        return make_sampler(self.spec)
 
     def _make_policy(self):
         if self.spec.policy is None:
             return None
         from .policies import make_policy
 
-        try:
-            return make_policy(self.spec.policy)
-        except NotImplementedError:
-            self.warnings.append(
-                f"early termination is not emulated yet: {self.spec.policy.describe()} is ignored locally, "
-                "every trial runs to completion"
-            )
-            return None
+        return make_policy(self.spec.policy)
 
     def _open(self) -> SweepResult:
         spec = self.spec
