@@ -4,7 +4,6 @@ validation metrics are logged after every epoch (step = epoch).
     python train_mlp.py --dataset digits --hidden-layer-sizes 64,32 --learning-rate-init 0.003 --epochs 30
 """
 
-import numpy as np
 
 import trainlib
 
@@ -40,15 +39,7 @@ def build(args, data, threads):
     )  # fmt: skip
 
 
-def fit(args, mlp, X, y, X_val, y_val, progress):
-    classes = np.unique(y)
-    for epoch in range(args.epochs):
-        mlp.partial_fit(X, y, classes=classes)
-        progress.probabilities(epoch, mlp.predict_proba(X_val))
-    return mlp
-
-
-MODEL = trainlib.Model("mlp", __doc__, add_arguments, build, fit, scale=True)
+MODEL = trainlib.Model("mlp", __doc__, add_arguments, build, trainlib.fit_by_epoch, scale=True)
 
 if __name__ == "__main__":
     trainlib.main(MODEL)

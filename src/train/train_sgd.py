@@ -4,7 +4,6 @@
     python train_sgd.py --dataset breast_cancer --loss log_loss --alpha 0.0001 --penalty elasticnet --epochs 20
 """
 
-import numpy as np
 
 import trainlib
 
@@ -28,15 +27,7 @@ def build(args, data, threads):
     )  # fmt: skip
 
 
-def fit(args, sgd, X, y, X_val, y_val, progress):
-    classes = np.unique(y)
-    for epoch in range(args.epochs):
-        sgd.partial_fit(X, y, classes=classes)
-        progress.probabilities(epoch, sgd.predict_proba(X_val))
-    return sgd
-
-
-MODEL = trainlib.Model("sgd", __doc__, add_arguments, build, fit, scale=True)
+MODEL = trainlib.Model("sgd", __doc__, add_arguments, build, trainlib.fit_by_epoch, scale=True)
 
 if __name__ == "__main__":
     trainlib.main(MODEL)

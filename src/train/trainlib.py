@@ -347,6 +347,15 @@ class Progress:
 # the script
 
 
+def fit_by_epoch(args, model, X, y, X_val, y_val, progress):
+    """Fit a ``partial_fit`` model one pass over the data an epoch, logging the validation metrics after each."""
+    classes = np.unique(y)
+    for epoch in range(args.epochs):
+        model.partial_fit(X, y, classes=classes)
+        progress.probabilities(epoch, model.predict_proba(X_val))
+    return model
+
+
 @dataclass
 class Model:
     """One training script's model.
