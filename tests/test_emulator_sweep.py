@@ -65,7 +65,10 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
 
     # with --json the people's output goes to stderr: the leaderboard ranks the trials as the store does
     board = res.stderr[res.stderr.index("best trials by accuracy") :]
-    assert [m for m in re.findall(r"hello_\d", board)][:4] == ranked
+    assert "trial i is run hello_i" in board
+    rows = re.findall(r"^\W*(\d+)\W+(\d+)\W+([\d.]+)", board, re.M)  # rank, trial index, accuracy
+    assert [f"hello_{index}" for _, index, _ in rows] == ranked
+    assert [float(value) for *_, value in rows] == [round(accuracy[name], 6) for name in ranked]
     assert f"run id: {best.info.run_id}" in board
     assert f"open the MLflow UI: mlflow ui --backend-store-uri {uri}" in board
 

@@ -67,18 +67,23 @@ def _fmt(value) -> str:
 
 
 def leaderboard_table(result, top: int = 10) -> Table:
-    """The best trials of a local sweep, best first, with their parameters and best primary-metric value."""
+    """The best trials of a local sweep, best first, with their parameters and best primary-metric value.
+
+    A trial is shown by its index: its MLflow run is named ``<sweep>_<index>`` (the title says so), and a long sweep
+    name repeated in every row would squeeze the values out of an 80-column terminal.
+    """
     rows = result.leaderboard(top)
     names = list(rows[0].params) if rows else []
-    table = Table(title=f"best trials by {result.primary_metric} ({result.goal})", title_justify="left")
+    title = f"best trials by {result.primary_metric} ({result.goal}); trial i is run {result.name}_i"
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("trial", no_wrap=True, min_width=max((len(t.name) for t in rows), default=5))  # the run's name in MLflow
-    table.add_column(result.primary_metric, justify="right")
-    table.add_column("status")
-    for name in names:
-        table.add_column(name)
-    for rank, trial in enumerate(rows, 1):
-        table.add_row(str(rank), trial.name, _fmt(trial.best), trial.status, *(_fmt(trial.params.get(n, "")) for n in names))
+    table.add_column("trial", justify="right")
+    cells = [[_fmt(trial.best), trial.status, *(_fmt(trial.params.get(n, "")) for n in names)] for trial in rows]
+    for i, header in enumerate([result.primary_metric, "status", *names]):
+        width = max([len(header), *(len(row[i]) for row in cells)])
+        table.add_column(header, justify="right" if i == 0 else "left", no_wrap=True, min_width=min(width, 14))
+    for rank, (trial, row) in enumerate(zip(rows, cells), 1):
+        table.add_row(str(rank), str(trial.index), *row)
     return table
 
 
