@@ -25,15 +25,12 @@ from typing import Any, Callable
 import yaml
 
 from .errors import UserError
-from .spec import REMOTE_PREFIXES, SCHEMA_URL, SweepSpec
+from .spec import REFERENCE, REMOTE_PREFIXES, SCHEMA_URL, SweepSpec, reference_of
 
 ENV_SUBSCRIPTION = "AZURE_SUBSCRIPTION_ID"
 ENV_RESOURCE_GROUP = "AZURE_RESOURCE_GROUP"
 ENV_WORKSPACE = "AZUREML_WORKSPACE_NAME"
 
-# `${{search_space.k}}` and the legacy single-brace `{search_space.k}` (the YAML path accepts both)
-_SEARCH_SPACE_REF = re.compile(r"\$\{\{\s*search_space\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|(?<![{$])\{search_space\.([A-Za-z_][A-Za-z0-9_]*)\}")
-_LEGACY_REF = re.compile(r"(?<![{$])\{(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 _POLICY_KEYS = ("evaluation_interval", "delay_evaluation", "slack_factor", "slack_amount", "truncation_percentage")
 _LIMIT_KEYS = ("max_total_trials", "max_concurrent_trials", "timeout", "trial_timeout")
 
@@ -55,8 +52,14 @@ def _builder_command(command: str) -> str:
     ``${{inputs.k}}``; ``Sweep._to_job()`` rewrites it back for every search-space key (reference 1.7). Legacy
     single-brace references become ``${{...}}``, as the YAML path does with its deprecation warning.
     """
-    command = _SEARCH_SPACE_REF.sub(lambda m: "${{inputs.%s}}" % (m.group(1) or m.group(2)), command)
-    return _LEGACY_REF.sub(lambda m: "${{%s.%s}}" % (m.group(1), m.group(2)), command)
+
+    def rewrite(m: re.Match) -> str:
+        kind, name = reference_of(m)
+        if kind == "search_space":
+            return "${{inputs.%s}}" % name
+        return m.group(0) if m.group(1) else "${{%s.%s}}" % (kind, name)
+
+    return REFERENCE.sub(rewrite, command)
 
 
 def _environment(spec: SweepSpec):

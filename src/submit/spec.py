@@ -200,13 +200,14 @@ class SweepSpec:
         return [name for k, name in command_references(self.trial.command) if k == kind]
 
 
+def reference_of(m: re.Match) -> tuple[str, str]:
+    """``(kind, name)`` of a ``REFERENCE`` match, whichever of its two spellings matched."""
+    return (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+
+
 def command_references(command: str) -> list[tuple[str, str]]:
     """``(kind, name)`` for each ``${{kind.name}}`` (or legacy ``{kind.name}``) in a command, in order."""
-    out = []
-    for m in REFERENCE.finditer(command):
-        kind, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        out.append((kind, name))
-    return out
+    return [reference_of(m) for m in REFERENCE.finditer(command)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -229,7 +230,8 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
     return out
 
 
-def _did_you_mean(word: str, options) -> str:
+def did_you_mean(word: str, options) -> str:
+    """"did you mean `x`?" for the closest option, or "" when none is close."""
     options = [str(o) for o in options]
     word = str(word)
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
@@ -278,7 +280,7 @@ class _Checker:
     def known_keys(self, value: dict, path: tuple, allowed, context: str = "") -> None:
         for key in value:
             if key not in allowed:
-                hint = _did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
+                hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
                 self.error(path + (key,), f"unknown key{context}", hint)
 
     def required(self, value: dict, path: tuple, keys) -> bool:
@@ -364,7 +366,7 @@ def _did_you_mean_file(path: Path) -> str:
     if folder is None:
         return ""
     candidates = [p.name for p in folder.iterdir() if p.suffix in (".yml", ".yaml")]
-    return _did_you_mean(path.name, candidates)
+    return did_you_mean(path.name, candidates)
 
 
 def parse_spec(text: str, *, source: str = "<spec>", path: Path | None = None, overrides=()) -> SweepSpec:
@@ -486,7 +488,7 @@ def _distribution(node: Any, path: tuple, check: _Checker) -> Distribution | Non
         return None
     kind_l = str(kind).lower()
     if kind_l not in DISTRIBUTIONS:
-        check.error(path + ("type",), f"unknown distribution `{kind}`", _did_you_mean(kind_l, DISTRIBUTIONS) or "one of: " + ", ".join(DISTRIBUTIONS))
+        check.error(path + ("type",), f"unknown distribution `{kind}`", did_you_mean(kind_l, DISTRIBUTIONS) or "one of: " + ", ".join(DISTRIBUTIONS))
         return None
     cls = DISTRIBUTIONS[kind_l]
     check.known_keys(node, path, ("type",) + cls.PARAMS, f" for `{kind_l}`")
@@ -545,7 +547,7 @@ def _sampling(value: Any, check: _Checker) -> Sampling | None:
     if isinstance(value, str):
         kind = value.lower()
         if kind not in SAMPLING_TYPES:
-            hint = "for Sobol write `{type: random, rule: sobol, seed: 1}`" if kind == "sobol" else _did_you_mean(kind, SAMPLING_TYPES)
+            hint = "for Sobol write `{type: random, rule: sobol, seed: 1}`" if kind == "sobol" else did_you_mean(kind, SAMPLING_TYPES)
             check.error(path, f"unknown sampling algorithm `{value}`, expected one of {', '.join(SAMPLING_TYPES)}", hint)
             return None
         return Sampling(type=kind, as_string=True)
@@ -553,14 +555,14 @@ def _sampling(value: Any, check: _Checker) -> Sampling | None:
         return None
     kind = str(value.get("type", "")).lower()
     if kind not in SAMPLING_TYPES:
-        check.error(path + ("type",), f"expected one of {', '.join(SAMPLING_TYPES)}, found {value.get('type')!r}", _did_you_mean(kind, SAMPLING_TYPES))
+        check.error(path + ("type",), f"expected one of {', '.join(SAMPLING_TYPES)}, found {value.get('type')!r}", did_you_mean(kind, SAMPLING_TYPES))
         return None
     check.known_keys(value, path, SAMPLING_KEYS[kind], f" for `{kind}` sampling")
     sampling = Sampling(type=kind)
     if kind == "random":
         rule = value.get("rule")
         if rule is not None and rule not in ("random", "sobol"):
-            check.error(path + ("rule",), f"expected `random` or `sobol`, found {rule!r}", _did_you_mean(rule, ("random", "sobol")))
+            check.error(path + ("rule",), f"expected `random` or `sobol`, found {rule!r}", did_you_mean(rule, ("random", "sobol")))
         seed = value.get("seed")
         if seed is not None:
             check.number(seed, path + ("seed",), integer=True)
@@ -582,7 +584,7 @@ def _objective(value: Any, check: _Checker) -> Objective | None:
         return None
     goal = str(value["goal"]).lower()
     if goal not in ("minimize", "maximize"):
-        check.error(path + ("goal",), f"expected `minimize` or `maximize`, found {value['goal']!r}", _did_you_mean(goal, ("minimize", "maximize", "min", "max")).replace("`min`", "`minimize`").replace("`max`", "`maximize`"))
+        check.error(path + ("goal",), f"expected `minimize` or `maximize`, found {value['goal']!r}", did_you_mean(goal, ("minimize", "maximize", "min", "max")).replace("`min`", "`minimize`").replace("`max`", "`maximize`"))
         return None
     metric = value["primary_metric"]
     if not isinstance(metric, str) or not metric.strip():
@@ -602,7 +604,7 @@ def _policy(value: Any, check: _Checker) -> Policy | None:
         return None
     kind = str(value.get("type", "")).lower()
     if kind not in POLICY_KEYS:
-        check.error(path + ("type",), f"unknown early-termination policy {value.get('type')!r}", _did_you_mean(kind, POLICY_KEYS) or "one of: " + ", ".join(POLICY_KEYS))
+        check.error(path + ("type",), f"unknown early-termination policy {value.get('type')!r}", did_you_mean(kind, POLICY_KEYS) or "one of: " + ", ".join(POLICY_KEYS))
         return None
     check.known_keys(value, path, POLICY_KEYS[kind], f" for `{kind}`")
     for p in check.problems:
@@ -687,10 +689,10 @@ def _inputs(value: Any, check: _Checker, base_dir: Path) -> dict[str, Input] | N
             check.known_keys(v, p, INPUT_KEYS)
             kind = v.get("type", "uri_folder")
             if kind not in DATA_INPUT_TYPES:
-                check.error(p + ("type",), f"unknown input type {kind!r}", _did_you_mean(kind, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES))
+                check.error(p + ("type",), f"unknown input type {kind!r}", did_you_mean(kind, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES))
                 continue
             if v.get("mode") is not None and v["mode"] not in INPUT_MODES:
-                check.error(p + ("mode",), f"unknown mode {v['mode']!r}", _did_you_mean(v["mode"], INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES))
+                check.error(p + ("mode",), f"unknown mode {v['mode']!r}", did_you_mean(v["mode"], INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES))
             raw = v.get("path")
             if not isinstance(raw, str) or not raw:
                 check.error(p + ("path",), "missing required key" if raw is None else f"expected a path or URI, found {_kind(raw)}")
@@ -819,11 +821,11 @@ def _reference_rules(command: str, space: SearchSpace | None, inputs: dict | Non
     refs = command_references(command)
     for kind, name in refs:
         if kind == "search_space" and space is not None and name not in space:
-            check.error(path, f"`${{{{search_space.{name}}}}}` names no search-space parameter", _did_you_mean(name, space) or "parameters: " + ", ".join(space))
+            check.error(path, f"`${{{{search_space.{name}}}}}` names no search-space parameter", did_you_mean(name, space) or "parameters: " + ", ".join(space))
         elif kind == "inputs" and inputs is not None and name not in inputs and name not in optional:
-            check.error(path, f"`${{{{inputs.{name}}}}}` names no input", _did_you_mean(name, inputs) or (f"inputs: {', '.join(inputs)}" if inputs else "add it under `inputs:`"))
+            check.error(path, f"`${{{{inputs.{name}}}}}` names no input", did_you_mean(name, inputs) or (f"inputs: {', '.join(inputs)}" if inputs else "add it under `inputs:`"))
         elif kind == "outputs" and outputs is not None and name not in outputs:
-            check.error(path, f"`${{{{outputs.{name}}}}}` names no output", _did_you_mean(name, outputs) or "add it under `outputs:`")
+            check.error(path, f"`${{{{outputs.{name}}}}}` names no output", did_you_mean(name, outputs) or "add it under `outputs:`")
     if re.search(r"(?<![{$])\{(search_space|inputs|outputs)\.", command):
         check.warn(path, "single-brace `{search_space.x}` references are deprecated; write `${{search_space.x}}`")
     if space is not None:

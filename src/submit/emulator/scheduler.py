@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..spec import SweepSpec
+from ..space import render_value
+from ..spec import SweepSpec, did_you_mean
 from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
-from .samplers import Observation, Sampler, make_sampler
+from .policies import make_policy
+from .samplers import Observation, make_sampler
 from .savings import estimate_savings, store_timestamps
 from .tracking import (
     TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED,
@@ -54,7 +56,7 @@ def run_local(
 
     ``inputs`` gives local stand-ins for remote inputs (``{"iris_csv": "data/iris.csv"}`` or ``["iris_csv=..."]``).
     ``resume`` names an interrupted sweep to continue. Raises ``UserError`` before any trial starts when the spec
-    cannot run here (a remote input without a local stand-in, bayesian sampling not available, ...).
+    cannot run here (a remote input without a local stand-in, a remote code asset, ...).
     """
     return _Sweep(spec, inputs, max_concurrent, tracking_uri, name, resume, on_event).run()
 
@@ -70,8 +72,7 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
     source = str(spec.path) if spec.path else "<spec>"
     for key in overrides:
         if key not in spec.inputs:
-            close = difflib.get_close_matches(key, list(spec.inputs), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else ("inputs: " + ", ".join(spec.inputs) if spec.inputs else "the spec has no inputs")
+            hint = did_you_mean(key, spec.inputs) or ("inputs: " + ", ".join(spec.inputs) if spec.inputs else "the spec has no inputs")
             problems.append(f"--input {key}: the spec has no input `{key}`\n  hint: {hint}")
     values: dict[str, Any] = {}
     for key, inp in spec.inputs.items():
@@ -120,8 +121,8 @@ class _Sweep:
         self.input_values = resolve_inputs(spec, inputs)
         if spec.trial.code and spec.trial.code.startswith(("azureml:", "http://", "https://")):
             raise UserError(f"{spec.path}: trial.code: `{spec.trial.code}` is a remote asset; the local emulator needs a local folder")
-        self.sampler = self._make_sampler()
-        self.policy = self._make_policy()
+        self.sampler = make_sampler(spec)
+        self.policy = make_policy(spec.policy)
         self.total = spec.trial_count()
         self.concurrency, cap_note = _concurrency(spec, max_concurrent)
         self.threads = max(1, (os.cpu_count() or 1) // self.concurrency)
@@ -139,16 +140,6 @@ class _Sweep:
         self.superseded: dict[int, str] = {}  # index of a trial to re-run -> its interrupted run
 
     # setup ---------------------------------------------------------------------------------------------
-
-    def _make_sampler(self) -> Sampler:
-        return make_sampler(self.spec)
-
-    def _make_policy(self):
-        if self.spec.policy is None:
-            return None
-        from .policies import make_policy
-
-        return make_policy(self.spec.policy)
 
     def _open(self) -> SweepResult:
         spec = self.spec
@@ -321,7 +312,7 @@ class _Sweep:
         name = f"{result.name}_{index}"
         run_id = self.store.start_trial(
             result.experiment_id, result.parent_run_id, result.name, index,
-            {k: _param_text(v) for k, v in params.items()},
+            {k: render_value(v) for k, v in params.items()},
         )  # fmt: skip
         if previous:
             self.store.set_tag(previous, TAG_SUPERSEDED, run_id)
@@ -478,12 +469,6 @@ def _status_of(info: RunInfo) -> str | None:
     if info.status == "RUNNING" or info.tags.get(TAG_CANCEL) == INTERRUPTED:
         return None
     return {"FINISHED": "completed", "FAILED": "failed", "KILLED": "canceled"}.get(info.status, "failed")
-
-
-def _param_text(value: Any) -> str:
-    from ..space import render_value
-
-    return render_value(value)
 
 
 def _generated_name(spec: SweepSpec) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..space import render_value
-from ..spec import OPTIONAL_SEGMENT, REFERENCE
+from ..spec import OPTIONAL_SEGMENT, REFERENCE, command_references, reference_of
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
@@ -43,20 +43,16 @@ def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> st
         return name in values.get(kind, {}) and values[kind][name] is not None
 
     def segment(m: re.Match) -> str:
-        return m.group(1) if all(given(k, n) for k, n in _refs(m.group(1))) else ""
+        return m.group(1) if all(given(k, n) for k, n in command_references(m.group(1))) else ""
 
     def substitute(m: re.Match) -> str:
-        kind, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        kind, name = reference_of(m)
         if not given(kind, name):
             return m.group(0)
         # quoted: a choice value such as "x; rm -rf ~" must reach the script as one literal argument
         return shlex.quote(render_value(values[kind][name]))
 
     return REFERENCE.sub(substitute, OPTIONAL_SEGMENT.sub(segment, template))
-
-
-def _refs(text: str) -> list[tuple[str, str]]:
-    return [((m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))) for m in REFERENCE.finditer(text)]
 
 
 def trial_env(
