@@ -113,8 +113,16 @@ def curves_of(result, uri: str) -> list[Curve]:
         run = client.get_run(t.run_id)
         points = sorted(client.get_metric_history(t.run_id, METRIC), key=lambda m: (m.timestamp, m.step))
         start = run.info.start_time / 1000
-        curves.append(Curve(t.name, dict(t.params), [m.timestamp / 1000 - start for m in points],
-                            [m.value for m in points], run.info.end_time / 1000 - start, t.status))  # fmt: skip
+        curves.append(
+            Curve(
+                t.name,
+                dict(t.params),
+                [m.timestamp / 1000 - start for m in points],
+                [m.value for m in points],
+                run.info.end_time / 1000 - start,
+                t.status,
+            )
+        )
     return curves
 
 
@@ -173,7 +181,9 @@ def make_arm(name: str):
     import optuna
 
     if name == "optuna MedianPruner d5":
-        return OptunaPeer(optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=4))  # from step 4 = the 5th value, as delay 5
+        return OptunaPeer(
+            optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=4)
+        )  # from step 4 = the 5th value, as delay 5
     if name == "optuna SuccessiveHalving":
         return OptunaPeer(optuna.pruners.SuccessiveHalvingPruner())
     if POLICIES[name] is None:
@@ -181,7 +191,11 @@ def make_arm(name: str):
     import yaml
 
     settings = yaml.safe_load(POLICIES[name])
-    kind = {"bandit": BanditPolicy, "median_stopping": MedianStoppingPolicy, "truncation_selection": TruncationSelectionPolicy}
+    kind = {
+        "bandit": BanditPolicy,
+        "median_stopping": MedianStoppingPolicy,
+        "truncation_selection": TruncationSelectionPolicy,
+    }
     return Ours(kind[settings.pop("type")](**settings))
 
 
@@ -246,14 +260,18 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=60)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--orders", type=int, default=5, help="replays: the recorded order and seeded shuffles of it")
-    p.add_argument("--latency", type=float, default=0.5, help="replay: seconds from a cancel decision to the trial's end")
+    p.add_argument(
+        "--latency", type=float, default=0.5, help="replay: seconds from a cancel decision to the trial's end"
+    )
     p.add_argument("--no-live", action="store_true")
-    p.add_argument("--curves", help="replay the recorded run of an earlier output JSON instead of recording (with --no-live)")
+    p.add_argument(
+        "--curves", help="replay the recorded run of an earlier output JSON instead of recording (with --no-live)"
+    )
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "early_termination.json"))
     args = p.parse_args()
 
-    from sklearn.datasets import make_classification
     import pandas as pd
+    from sklearn.datasets import make_classification
 
     folder = Path(tempfile.mkdtemp(prefix="b4_"))
     X, y = make_classification(20000, 40, n_informative=12, flip_y=0.05, random_state=0)
@@ -284,7 +302,9 @@ def main() -> None:
     if not args.no_live:
         for name in LIVE:
             print(f"live: {name} ...", flush=True)
-            result, luri, wall = run_sweep(folder, data, args, POLICIES[name], name.replace(" ", "_").replace("%", "pct").replace(".", ""))
+            result, luri, wall = run_sweep(
+                folder, data, args, POLICIES[name], name.replace(" ", "_").replace("%", "pct").replace(".", "")
+            )
             live[name] = {
                 "trial_seconds": result.savings.trial_seconds,
                 "avoided_estimate": result.savings.avoided_seconds,
@@ -303,45 +323,73 @@ def main() -> None:
         rs = replays[a]
         ts = statistics.median(r["trial_seconds"] for r in rs)
         best = statistics.median(r["best"] for r in rs)
-        rows.append({
-            "arm": a,
-            "trial_seconds": round(ts, 1),
-            "saved": round(statistics.median(1 - r["trial_seconds"] / none_ts for r in rs), 4),
-            "best": round(best, 5),
-            "loss": round(statistics.median((r["best"] - none_best) / none_best for r in rs), 4),
-            "best_survived": sum(r["best_trial"] == none_top for r in rs) / len(rs),
-            "canceled": statistics.median(r["canceled"] for r in rs),
-        })  # fmt: skip
+        rows.append(
+            {
+                "arm": a,
+                "trial_seconds": round(ts, 1),
+                "saved": round(statistics.median(1 - r["trial_seconds"] / none_ts for r in rs), 4),
+                "best": round(best, 5),
+                "loss": round(statistics.median((r["best"] - none_best) / none_best for r in rs), 4),
+                "best_survived": sum(r["best_trial"] == none_top for r in rs) / len(rs),
+                "canceled": statistics.median(r["canceled"] for r in rs),
+            }
+        )
     optuna_median = next(r for r in rows if r["arm"] == "optuna MedianPruner d5")
 
     print()
-    print(f"B4 replay: {len(curves)} trials x {args.rounds} rounds, 2 workers, medians over {len(orders)} orders; "
-          f"no-policy trial-seconds {none_ts:.1f}, best {METRIC} {none_best:.5f}")  # fmt: skip
-    print("| arm | trial-s | saved S | best val_log_loss | loss L | no-policy best kept | canceled | S / S(Optuna median) |")
+    print(
+        f"B4 replay: {len(curves)} trials x {args.rounds} rounds, 2 workers, medians over {len(orders)} orders; "
+        f"no-policy trial-seconds {none_ts:.1f}, best {METRIC} {none_best:.5f}"
+    )
+    print(
+        "| arm | trial-s | saved S | best val_log_loss | loss L | no-policy best kept | canceled | S / S(Optuna median) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = r["saved"] / optuna_median["saved"] if optuna_median["saved"] else float("nan")
-        print(f"| {r['arm']} | {r['trial_seconds']} | {r['saved']:.1%} | {r['best']:.5f} | {r['loss']:+.2%} | "
-              f"{r['best_survived']:.0%} | {r['canceled']:g} | {ratio:.2f} |")  # fmt: skip
+        print(
+            f"| {r['arm']} | {r['trial_seconds']} | {r['saved']:.1%} | {r['best']:.5f} | {r['loss']:+.2%} | "
+            f"{r['best_survived']:.0%} | {r['canceled']:g} | {ratio:.2f} |"
+        )
     if live:
         print()
         print(f"live, same seed (recorded no-policy run: {measured_none:.1f} trial-s, wall {record_wall:.1f} s)")
-        print("| policy | trial-s live | trial-s replay | live / replay | saved S live | avoided (summary estimate) | best live | canceled live / replay |")
+        print(
+            "| policy | trial-s live | trial-s replay | live / replay | saved S live | avoided (summary estimate) | best live | canceled live / replay |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name, r in live.items():
-            print(f"| {name} | {r['trial_seconds']:.1f} | {r['replay_trial_seconds']:.1f} | "
-                  f"{r['trial_seconds'] / r['replay_trial_seconds']:.2f} | {1 - r['trial_seconds'] / measured_none:.1%} | "
-                  f"{r['avoided_estimate']:.1f} | {r['best']:.5f} | {r['canceled']} / {r['replay_canceled']} |")  # fmt: skip
+            print(
+                f"| {name} | {r['trial_seconds']:.1f} | {r['replay_trial_seconds']:.1f} | "
+                f"{r['trial_seconds'] / r['replay_trial_seconds']:.2f} | {1 - r['trial_seconds'] / measured_none:.1%} | "
+                f"{r['avoided_estimate']:.1f} | {r['best']:.5f} | {r['canceled']} / {r['replay_canceled']} |"
+            )
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    out.write_text(json.dumps({
-        "bench": "B4", "args": vars(args), "git": sha, "machine": platform.platform(), "python": platform.python_version(),
-        "recorded": {"trial_seconds": measured_none, "wall": record_wall,
-                     "curves": [c.__dict__ for c in curves]},
-        "replay": rows, "live": live,
-    }, indent=1, default=str))  # fmt: skip
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    out.write_text(
+        json.dumps(
+            {
+                "bench": "B4",
+                "args": vars(args),
+                "git": sha,
+                "machine": platform.platform(),
+                "python": platform.python_version(),
+                "recorded": {
+                    "trial_seconds": measured_none,
+                    "wall": record_wall,
+                    "curves": [c.__dict__ for c in curves],
+                },
+                "replay": rows,
+                "live": live,
+            },
+            indent=1,
+            default=str,
+        )
+    )
     print(f"\nwrote {out}")
 
 

@@ -74,7 +74,13 @@ class Bench:
         MlflowClient(tracking_uri=f"sqlite:///{self.template}").search_experiments(max_results=1)
         # `python` in the command must be this interpreter in both arms, as the emulator arranges for its trials
         path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-        self.env = {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        self.env = {
+            **os.environ,
+            "PATH": path,
+            "PYTHONPATH": str(ROOT / "src"),
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+        }
         self.runs = 0
 
     def workload(self, trials: int, work: int) -> Path:
@@ -103,8 +109,21 @@ class Bench:
     def sweep(self, workload: Path, concurrent: int) -> tuple[float, float]:
         """(wall of `sweep submit --local`, the sweep's own elapsed time from its --json summary)."""
         uri = self.fresh_store()
-        cmd = [sys.executable, "-m", "submit", "submit", str(workload / "spec.yaml"), "--local", "--json",
-               "--tracking-uri", uri, "--max-concurrent", str(concurrent), "--name", f"b{self.runs}"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "submit",
+            "submit",
+            str(workload / "spec.yaml"),
+            "--local",
+            "--json",
+            "--tracking-uri",
+            uri,
+            "--max-concurrent",
+            str(concurrent),
+            "--name",
+            f"b{self.runs}",
+        ]
         start = time.perf_counter()
         done = subprocess.run(cmd, env=self.env, cwd=workload, capture_output=True, text=True)
         wall = time.perf_counter() - start
@@ -162,7 +181,10 @@ def main() -> None:
             b3["emu1"].append(bench.sweep(cpu, 1)[0])
             b3["raw2"].append(bench.pool(cpu, cpu_cmds, 2))
             b3["emu2"].append(bench.sweep(cpu, 2)[0])
-            print(f"rep {rep + 1}/{args.reps}: " + json.dumps({k: round(v[-1], 2) for k, v in {**b2, **b3}.items()}), file=sys.stderr)
+            print(
+                f"rep {rep + 1}/{args.reps}: " + json.dumps({k: round(v[-1], 2) for k, v in {**b2, **b3}.items()}),
+                file=sys.stderr,
+            )
 
     print(json.dumps(summarize(b2, b3, args)))
     print(table(summarize(b2, b3, args)), file=sys.stderr)
@@ -170,7 +192,7 @@ def main() -> None:
 
 def paired(a: list[float], b: list[float]) -> float:
     """Median over repetitions of a_i / b_i: arms run back to back share the machine's load of the moment."""
-    return statistics.median(x / y for x, y in zip(a, b))
+    return statistics.median(x / y for x, y in zip(a, b, strict=False))
 
 
 def summarize(b2: dict, b3: dict, args) -> dict:
@@ -180,17 +202,23 @@ def summarize(b2: dict, b3: dict, args) -> dict:
     return {
         "bench": "emulator_overhead",
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load_1min": os.getloadavg()[0]},
-        "trials": n, "speedup_trials": args.speedup_trials, "reps": args.reps,
+        "trials": n,
+        "speedup_trials": args.speedup_trials,
+        "reps": args.reps,
         "medians_s": {k: round(median(v), 3) for k, v in {**b2, **b3}.items()},
         "B2_ratio_command": round(paired(sweep, loop), 3),
         "B2_ratio_sweep": round(paired(elapsed, loop), 3),
-        "B2_overhead_ms_per_trial_command": round(median([(s - l) / n * 1000 for s, l in zip(sweep, loop)]), 1),
-        "B2_overhead_ms_per_trial_sweep": round(median([(e - l) / n * 1000 for e, l in zip(elapsed, loop)]), 1),
+        "B2_overhead_ms_per_trial_command": round(
+            median([(s - b) / n * 1000 for s, b in zip(sweep, loop, strict=False)]), 1
+        ),
+        "B2_overhead_ms_per_trial_sweep": round(
+            median([(e - b) / n * 1000 for e, b in zip(elapsed, loop, strict=False)]), 1
+        ),
         "B3_speedup_emulator": round(r_emu, 3),
         "B3_speedup_raw_pool": round(r_raw, 3),
         "B3_efficiency": round(r_emu / r_raw, 3),
         "runs_s": {**b2, **b3},
-    }  # fmt: skip
+    }
 
 
 def table(r: dict) -> str:
@@ -198,13 +226,13 @@ def table(r: dict) -> str:
     return f"""
 | quantity | value |
 |---|---|
-| plain loop, {r['trials']} trials (median) | {m['loop']:.2f} s |
-| `sweep submit --local`, whole command / loop | {r['B2_ratio_command']:.3f} ({r['B2_overhead_ms_per_trial_command']:+.0f} ms/trial) |
-| the sweep alone (`elapsed_s`) / loop | {r['B2_ratio_sweep']:.3f} ({r['B2_overhead_ms_per_trial_sweep']:+.0f} ms/trial) |
-| 2 concurrent over 1, emulator | {r['B3_speedup_emulator']:.2f}x |
-| 2 workers over 1, raw Popen pool | {r['B3_speedup_raw_pool']:.2f}x |
-| emulator efficiency (its speed-up / the pool's) | {r['B3_efficiency']:.2f} |
-| 1-minute load average at the end, {r['machine']['cores']} cores | {r['machine']['load_1min']:.1f} |"""
+| plain loop, {r["trials"]} trials (median) | {m["loop"]:.2f} s |
+| `sweep submit --local`, whole command / loop | {r["B2_ratio_command"]:.3f} ({r["B2_overhead_ms_per_trial_command"]:+.0f} ms/trial) |
+| the sweep alone (`elapsed_s`) / loop | {r["B2_ratio_sweep"]:.3f} ({r["B2_overhead_ms_per_trial_sweep"]:+.0f} ms/trial) |
+| 2 concurrent over 1, emulator | {r["B3_speedup_emulator"]:.2f}x |
+| 2 workers over 1, raw Popen pool | {r["B3_speedup_raw_pool"]:.2f}x |
+| emulator efficiency (its speed-up / the pool's) | {r["B3_efficiency"]:.2f} |
+| 1-minute load average at the end, {r["machine"]["cores"]} cores | {r["machine"]["load_1min"]:.1f} |"""
 
 
 if __name__ == "__main__":

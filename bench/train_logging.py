@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src" / "train"))
 
-import trainlib  # noqa: E402
 import train_xgb  # noqa: E402
+import trainlib  # noqa: E402
 
 
 def setup(rounds: int):
@@ -72,7 +72,9 @@ def arm_async(problem, client, experiment):
     model = train_xgb.build(args, data, 1)
     start = time.perf_counter()
     with mlflow.start_run(run_id=run_id):
-        model.set_params(callbacks=[train_xgb.logging_callback(lambda step, m: mlflow.log_metrics(m, step=step, synchronous=False))])
+        model.set_params(
+            callbacks=[train_xgb.logging_callback(lambda step, m: mlflow.log_metrics(m, step=step, synchronous=False))]
+        )
         model.fit(X, y, eval_set=[(X_val, y_val)], verbose=False)
         mlflow.flush_async_logging()
         elapsed = time.perf_counter() - start
@@ -172,14 +174,27 @@ def main() -> None:
         "stream_interval_s": trainlib.STREAM_INTERVAL,
         "ratio_to_none": {arm: medians[arm] / medians["none"] for arm in medians},
         # per repeat, the arm against the no-logging fit of the same repeat: robust to load that drifts between repeats
-        "paired_ratio_to_none": {arm: statistics.median(a / b for a, b in zip(v, times["none"])) for arm, v in times.items()},
-        "lag_ms": {"median": statistics.median(lags), "p95": lags[int(0.95 * (len(lags) - 1))], "max": lags[-1], "n": len(lags)},
+        "paired_ratio_to_none": {
+            arm: statistics.median(a / b for a, b in zip(v, times["none"], strict=False)) for arm, v in times.items()
+        },
+        "lag_ms": {
+            "median": statistics.median(lags),
+            "p95": lags[int(0.95 * (len(lags) - 1))],
+            "max": lags[-1],
+            "n": len(lags),
+        },
     }
-    print(f"\n{opts.rounds}-round XGBoost on digits, 1 thread, medians of {opts.repeats} interleaved runs (sync: {opts.sync_repeats})")
+    print(
+        f"\n{opts.rounds}-round XGBoost on digits, 1 thread, medians of {opts.repeats} interleaved runs (sync: {opts.sync_repeats})"
+    )
     for arm in medians:
-        print(f"  {arm:7s} {medians[arm]:7.2f} s   x{result['ratio_to_none'][arm]:.2f} of no logging (paired: x{result['paired_ratio_to_none'][arm]:.2f})")
+        print(
+            f"  {arm:7s} {medians[arm]:7.2f} s   x{result['ratio_to_none'][arm]:.2f} of no logging (paired: x{result['paired_ratio_to_none'][arm]:.2f})"
+        )
     lag_ms = result["lag_ms"]
-    print(f"  visible in the store after: median {lag_ms['median']} ms, p95 {lag_ms['p95']} ms, max {lag_ms['max']} ms ({lag_ms['n']} rounds)")
+    print(
+        f"  visible in the store after: median {lag_ms['median']} ms, p95 {lag_ms['p95']} ms, max {lag_ms['max']} ms ({lag_ms['n']} rounds)"
+    )
     out = ROOT / "bench" / "results" / "train_logging.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from azure.core.credentials import AccessToken
+from azure.core.pipeline._tools import is_rest
+from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
+from requests.structures import CaseInsensitiveDict
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFICIAL = ROOT / "tests" / "fixtures" / "official"
@@ -38,7 +51,9 @@ def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
                 out += differences(ours[key], theirs[key], sub)
         return out
     if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
-        return [d for i, (a, b) in enumerate(zip(ours, theirs)) for d in differences(a, b, f"{path}[{i}]")]
+        return [
+            d for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) for d in differences(a, b, f"{path}[{i}]")
+        ]
     if ours != theirs or type(ours) is not type(theirs):
         return [f"{path}: ours {ours!r} != load_job {theirs!r}"]
     return []
@@ -47,19 +62,6 @@ def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 # a recording Azure ML REST API, injected into the real MLClient as its azure-core HTTP transport
 
-import io
-import re
-import threading
-import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
-
-import requests
-from azure.core.credentials import AccessToken
-from azure.core.pipeline._tools import is_rest
-from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
-from requests.structures import CaseInsensitiveDict
 
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE = "00000000-1111-2222-3333-444444444444", "rg-sweep", "ws-sweep"
 ARM = "https://management.azure.com"
@@ -84,8 +86,15 @@ class StaticToken:
         import jwt
 
         audience = scopes[0].removesuffix("/.default") if scopes else ""
-        claims = {"aud": audience, "tid": TENANT, "oid": "11111111-2222-3333-4444-555555555555", "exp": int(time.time()) + 3600}
-        return AccessToken(jwt.encode(claims, "not-a-real-key-but-long-enough-for-hs256", algorithm="HS256"), claims["exp"])
+        claims = {
+            "aud": audience,
+            "tid": TENANT,
+            "oid": "11111111-2222-3333-4444-555555555555",
+            "exp": int(time.time()) + 3600,
+        }
+        return AccessToken(
+            jwt.encode(claims, "not-a-real-key-but-long-enough-for-hs256", algorithm="HS256"), claims["exp"]
+        )
 
 
 def token_claims(authorization: str) -> dict:
@@ -160,13 +169,18 @@ class BlobStore:
                 metadata = "comp=metadata" in self.path  # Set Blob Metadata answers 200, Put Blob 201
                 if not metadata:
                     store.blobs[path] = data
-                self._reply(200 if metadata else 201, headers={"ETag": '"0x1"', "Last-Modified": "Mon, 23 Nov 2026 10:00:00 GMT"})
+                self._reply(
+                    200 if metadata else 201,
+                    headers={"ETag": '"0x1"', "Last-Modified": "Mon, 23 Nov 2026 10:00:00 GMT"},
+                )
 
             def do_HEAD(self):
                 path = urlsplit(self.path).path
                 store.requests.append(("HEAD", self.path))
                 if path in store.blobs:
-                    self._reply(200, headers={"Content-Length": str(len(store.blobs[path])), "x-ms-blob-type": "BlockBlob"})
+                    self._reply(
+                        200, headers={"Content-Length": str(len(store.blobs[path])), "x-ms-blob-type": "BlockBlob"}
+                    )
                 else:
                     self._reply(404, headers={"x-ms-error-code": "BlobNotFound"})
 
@@ -190,7 +204,13 @@ def _json_response(request, status: int, payload: Any, headers: dict | None = No
     raw.reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found"}.get(status, "Status")
     text = isinstance(payload, str)  # a log file; everything else the API answers is JSON
     raw._content = payload.encode() if text else json.dumps(payload).encode() if payload is not None else b""
-    raw.headers = CaseInsensitiveDict({"content-type": "text/plain; charset=utf-8" if text else "application/json; charset=utf-8", "x-ms-request-id": "r1", **(headers or {})})
+    raw.headers = CaseInsensitiveDict(
+        {
+            "content-type": "text/plain; charset=utf-8" if text else "application/json; charset=utf-8",
+            "x-ms-request-id": "r1",
+            **(headers or {}),
+        }
+    )
     raw.raw = io.BytesIO(raw._content)  # what requests keeps to close; the body is already read
     raw.url = request.url
     raw.encoding = "utf-8"
@@ -257,13 +277,21 @@ class AzureMLRest(HttpTransport):
     def _answer(self, rec: Recorded) -> tuple[int, Any]:
         if urlsplit(rec.url).netloc == REGION_API:
             return self._answer_region(rec)
-        m = re.match(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)(.*)$", rec.path)
+        m = re.match(
+            r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)(.*)$",
+            rec.path,
+        )
         if not m or m.group(3) not in self.workspaces or m.group(1) != SUBSCRIPTION or m.group(2) != RESOURCE_GROUP:
             name = m.group(3) if m else "?"
-            return 404, {"error": {"code": "ResourceNotFound", "message": (
-                f"The Resource 'Microsoft.MachineLearningServices/workspaces/{name}' under resource group "
-                f"'{m.group(2) if m else '?'}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-            )}}  # fmt: skip
+            return 404, {
+                "error": {
+                    "code": "ResourceNotFound",
+                    "message": (
+                        f"The Resource 'Microsoft.MachineLearningServices/workspaces/{name}' under resource group "
+                        f"'{m.group(2) if m else '?'}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+                    ),
+                }
+            }
         ws_id = rec.path[: len(rec.path) - len(m.group(4))]
         rest = m.group(4)
         if rest == "" and rec.method == "GET":
@@ -273,7 +301,11 @@ class AzureMLRest(HttpTransport):
             name, version, pending = code.groups()
             if rec.method == "GET" and version is None:
                 # a snapshot with this content hash was uploaded before: the SDK reuses it, as the service lets it
-                known = [c for c in self.code_versions.values() if c["properties"]["properties"]["hash_sha256"] == rec.query.get("hash")]
+                known = [
+                    c
+                    for c in self.code_versions.values()
+                    if c["properties"]["properties"]["hash_sha256"] == rec.query.get("hash")
+                ]
                 return 200, {"value": known[:1]}
             if rec.method == "POST" and pending:
                 prefix = f"LocalUpload/{name}"
@@ -281,12 +313,21 @@ class AzureMLRest(HttpTransport):
                     "blobReferenceForConsumption": {
                         "blobUri": f"{self.blob_store.url}/azureml-blobstore/{prefix}",
                         "storageAccountArmId": "/subscriptions/x/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/sweepsa",
-                        "credential": {"credentialType": "SAS", "sasUri": f"{self.blob_store.url}/azureml-blobstore/{prefix}?sv=2021-08-06&sig=test"},
+                        "credential": {
+                            "credentialType": "SAS",
+                            "sasUri": f"{self.blob_store.url}/azureml-blobstore/{prefix}?sv=2021-08-06&sig=test",
+                        },
                     },
-                    "pendingUploadId": name, "pendingUploadType": "TemporaryBlobReference",
-                }  # fmt: skip
+                    "pendingUploadId": name,
+                    "pendingUploadType": "TemporaryBlobReference",
+                }
             if rec.method == "PUT":
-                resource = {"id": f"{ws_id}/codes/{name}/versions/{version}", "name": version, "type": "Microsoft.MachineLearningServices/workspaces/codes/versions", **rec.body}
+                resource = {
+                    "id": f"{ws_id}/codes/{name}/versions/{version}",
+                    "name": version,
+                    "type": "Microsoft.MachineLearningServices/workspaces/codes/versions",
+                    **rec.body,
+                }
                 self.code_versions[f"{name}:{version}"] = resource
                 return 201, resource
             if rec.method == "GET" and f"{name}:{version}" in self.code_versions:
@@ -295,7 +336,12 @@ class AzureMLRest(HttpTransport):
         if env:
             key = f"{env.group(1)}:{env.group(2)}"
             if rec.method == "PUT":
-                self.environments[key] = {"id": f"{ws_id}{rest}", "name": env.group(2), "type": "Microsoft.MachineLearningServices/workspaces/environments/versions", **rec.body}
+                self.environments[key] = {
+                    "id": f"{ws_id}{rest}",
+                    "name": env.group(2),
+                    "type": "Microsoft.MachineLearningServices/workspaces/environments/versions",
+                    **rec.body,
+                }
                 return 201, self.environments[key]
             if rec.method == "GET" and key in self.environments:
                 return 200, self.environments[key]
@@ -306,10 +352,15 @@ class AzureMLRest(HttpTransport):
                 resource = json.loads(json.dumps(rec.body))
                 props = resource["properties"]
                 props["status"] = "Running"
-                props["services"] = {"Studio": {"jobServiceType": "Studio", "endpoint": (
-                    f"https://ml.azure.com/runs/{name}?wsid={ws_id}"
-                )}}  # fmt: skip
-                resource.update(id=f"{ws_id}/jobs/{name}", name=name, type="Microsoft.MachineLearningServices/workspaces/jobs")
+                props["services"] = {
+                    "Studio": {
+                        "jobServiceType": "Studio",
+                        "endpoint": (f"https://ml.azure.com/runs/{name}?wsid={ws_id}"),
+                    }
+                }
+                resource.update(
+                    id=f"{ws_id}/jobs/{name}", name=name, type="Microsoft.MachineLearningServices/workspaces/jobs"
+                )
                 self.jobs[name] = resource
                 return 201, resource
             if rec.method == "GET" and name in self.jobs:
@@ -320,12 +371,30 @@ class AzureMLRest(HttpTransport):
         """The workspace's regional endpoints: discovery, and run history (what ``jobs.stream`` polls)."""
         api = f"https://{REGION_API}"
         if rec.path == "/discovery":
-            return 200, {"api": api, "catalog": api, "experimentation": api, "gallery": api, "history": api, "hyperdrive": api, "labeling": api, "modelmanagement": api, "pipelines": api, "studio": "https://ml.azure.com"}  # fmt: skip
-        run = re.match(r"^/history/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+/runs/([^/]+)/details$", rec.path)
+            return 200, {
+                "api": api,
+                "catalog": api,
+                "experimentation": api,
+                "gallery": api,
+                "history": api,
+                "hyperdrive": api,
+                "labeling": api,
+                "modelmanagement": api,
+                "pipelines": api,
+                "studio": "https://ml.azure.com",
+            }
+        run = re.match(
+            r"^/history/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+/runs/([^/]+)/details$",
+            rec.path,
+        )
         if run and rec.method == "GET" and run.group(1) in self.jobs:
             status = self.run_statuses.pop(0) if self.run_statuses else self.final_status
             self.jobs[run.group(1)]["properties"]["status"] = status
-            logs = {"azureml-logs/hyperdrive.txt": f"{api}/logs/{run.group(1)}/hyperdrive.txt"} if run.group(1) in self.logs else {}
+            logs = (
+                {"azureml-logs/hyperdrive.txt": f"{api}/logs/{run.group(1)}/hyperdrive.txt"}
+                if run.group(1) in self.logs
+                else {}
+            )
             return 200, {"runId": run.group(1), "status": status, "logFiles": logs, "warnings": [], "properties": {}}
         log = re.match(r"^/logs/([^/]+)/hyperdrive\.txt$", rec.path)
         if log and log.group(1) in self.logs:
@@ -334,13 +403,18 @@ class AzureMLRest(HttpTransport):
 
     def _workspace(self, ws_id: str, name: str) -> dict:
         return {
-            "id": ws_id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope",
-            "kind": "Default", "identity": {"type": "SystemAssigned"},
+            "id": ws_id,
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces",
+            "location": "westeurope",
+            "kind": "Default",
+            "identity": {"type": "SystemAssigned"},
             "properties": {
-                "friendlyName": name, "workspaceId": "5e0c1f5a-0000-4000-8000-000000000001",
+                "friendlyName": name,
+                "workspaceId": "5e0c1f5a-0000-4000-8000-000000000001",
                 "storageAccount": "/subscriptions/x/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/sweepsa",
                 "discoveryUrl": f"https://{REGION_API}/discovery",
                 "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{ws_id}",
                 "provisioningState": "Succeeded",
             },
-        }  # fmt: skip
+        }

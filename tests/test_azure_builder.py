@@ -82,7 +82,9 @@ def test_at_least_fifteen_official_fixtures():
 
 def _walk_distributions(node, found: set[str]) -> None:
     if isinstance(node, dict):
-        if isinstance(node.get("type"), str) and ("values" in node or "mu" in node or "min_value" in node or "upper" in node):
+        if isinstance(node.get("type"), str) and (
+            "values" in node or "mu" in node or "min_value" in node or "upper" in node
+        ):
             found.add(node["type"].lower())
         for value in node.values():
             _walk_distributions(value, found)
@@ -126,13 +128,39 @@ def test_fixtures_cover_every_form_of_the_spec():
         if any(0 < data["limits"].get(k, 0) < 60 for k in ("timeout", "trial_timeout")):
             seen.add("timeout under 60 s")
     expected = {
-        "choice", "uniform", "loguniform", "quniform", "qloguniform", "normal", "lognormal", "qnormal", "qlognormal",
-        "randint", "sampler string random", "sampler string grid", "sampler string bayesian", "sampler object random",
-        "sampler object grid", "sampler object bayesian", "sobol with seed", "logbase e", "logbase number",
-        "policy bandit", "policy median_stopping", "policy truncation_selection", "literal input",
-        "local data input", "remote data input", "outputs", "nested choice", "inline environment with conda file",
-        "environment_variables", "resources", "distribution", "timeout under 60 s",
-    }  # fmt: skip
+        "choice",
+        "uniform",
+        "loguniform",
+        "quniform",
+        "qloguniform",
+        "normal",
+        "lognormal",
+        "qnormal",
+        "qlognormal",
+        "randint",
+        "sampler string random",
+        "sampler string grid",
+        "sampler string bayesian",
+        "sampler object random",
+        "sampler object grid",
+        "sampler object bayesian",
+        "sobol with seed",
+        "logbase e",
+        "logbase number",
+        "policy bandit",
+        "policy median_stopping",
+        "policy truncation_selection",
+        "literal input",
+        "local data input",
+        "remote data input",
+        "outputs",
+        "nested choice",
+        "inline environment with conda file",
+        "environment_variables",
+        "resources",
+        "distribution",
+        "timeout under 60 s",
+    }
     assert expected - seen == set()
 
 

@@ -25,9 +25,21 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from _azure_util import (
-    OFFICIAL, RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, AzureMLRest, BlobStore, StaticToken, TENANT, differences, drop_zero_slacks, token_claims,
-    parity_specs, service_error,
-)  # fmt: skip
+    OFFICIAL,
+    RESOURCE_GROUP,
+    SUBSCRIPTION,
+    TENANT,
+    WORKSPACE,
+    WS_PATH,
+    AzureMLRest,
+    BlobStore,
+    StaticToken,
+    differences,
+    drop_zero_slacks,
+    parity_specs,
+    service_error,
+    token_claims,
+)
 from submit.azure import find_workspace, to_azure_job
 from submit.azure import submit_cli as _submit_cli
 from submit.cli import app
@@ -70,11 +82,19 @@ def submit(rest, paths, **kwargs) -> Run:
 def _run_specs(rest, specs, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs):
     out, err = io.StringIO(), io.StringIO()
     code = _submit_cli(
-        specs, dry_run=False, wait=wait, subscription=SUBSCRIPTION,
-        resource_group=RESOURCE_GROUP, workspace=workspace, as_json=as_json,
-        out=Console(file=out, soft_wrap=True, highlight=False), err=Console(file=err, soft_wrap=True, highlight=False),
-        credential=credential or StaticToken(), transport=rest, **client_kwargs,
-    )  # fmt: skip
+        specs,
+        dry_run=False,
+        wait=wait,
+        subscription=SUBSCRIPTION,
+        resource_group=RESOURCE_GROUP,
+        workspace=workspace,
+        as_json=as_json,
+        out=Console(file=out, soft_wrap=True, highlight=False),
+        err=Console(file=err, soft_wrap=True, highlight=False),
+        credential=credential or StaticToken(),
+        transport=rest,
+        **client_kwargs,
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -90,7 +110,7 @@ def test_submit_uploads_the_code_and_puts_the_sweep_job(rest, blob_store):
     run = submit(rest, [OFFICIAL / "truncation_selection.yaml"])
     assert run.code == 0, run.err
 
-    steps = [(r.method, r.path[len(WS_PATH):].split("/")[1] if r.path != WS_PATH else "") for r in rest.requests]
+    steps = [(r.method, r.path[len(WS_PATH) :].split("/")[1] if r.path != WS_PATH else "") for r in rest.requests]
     assert steps == [
         ("GET", ""),  # the workspace, checked before anything is uploaded
         ("GET", "codes"),  # a code snapshot with this content hash? none yet
@@ -106,7 +126,10 @@ def test_submit_uploads_the_code_and_puts_the_sweep_job(rest, blob_store):
 
     [put] = job_puts(rest)
     name = put.path.rsplit("/", 1)[1]
-    assert put.path == f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}/jobs/{name}"
+    assert (
+        put.path
+        == f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}/jobs/{name}"
+    )
     assert put.query["api-version"]
     props = put.body["properties"]
     assert props["jobType"] == "Sweep"
@@ -118,21 +141,37 @@ def test_submit_uploads_the_code_and_puts_the_sweep_job(rest, blob_store):
     }
     assert props["objective"] == {"goal": "maximize", "primaryMetric": "accuracy"}
     # 5 s and 30 s in the spec: the service floors timeouts under a minute, and so does the SDK
-    assert props["limits"] == {"jobLimitsType": "Sweep", "maxTotalTrials": 1, "maxConcurrentTrials": 10, "timeout": "PT1M", "trialTimeout": "PT1M"}
-    assert props["earlyTermination"] == {"policyType": "TruncationSelection", "truncationPercentage": 40, "evaluationInterval": 100, "delayEvaluation": 200}
+    assert props["limits"] == {
+        "jobLimitsType": "Sweep",
+        "maxTotalTrials": 1,
+        "maxConcurrentTrials": 10,
+        "timeout": "PT1M",
+        "trialTimeout": "PT1M",
+    }
+    assert props["earlyTermination"] == {
+        "policyType": "TruncationSelection",
+        "truncationPercentage": 40,
+        "evaluationInterval": 100,
+        "delayEvaluation": 200,
+    }
     assert props["experimentName"] == "sdk-cli-v2"
     trial = props["trial"]
     # the legacy single-brace references are sent in the ${{...}} form
-    assert trial["command"] == "python main.py --lr ${{search_space.lr}} --conv_size ${{search_space.conv_size}} --dropout_rate ${{search_space.dropout_rate}}"
+    assert (
+        trial["command"]
+        == "python main.py --lr ${{search_space.lr}} --conv_size ${{search_space.conv_size}} --dropout_rate ${{search_space.dropout_rate}}"
+    )
     assert trial["environmentVariables"] == {"test_var1": "set", "AZUREML_COMPUTE_USE_COMMON_RUNTIME": "false"}
     assert trial["environmentId"] == "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33"
     [code_put] = rest.requests_to("PUT", r"/codes/")
-    assert trial["codeId"] == f"{WS_PATH}{code_put.path[len(WS_PATH):]}"
+    assert trial["codeId"] == f"{WS_PATH}{code_put.path[len(WS_PATH) :]}"
     assert props["computeId"] == f"{WS_PATH}/computes/testCompute"
 
     # what the user sees: the job's name and its studio URL
     assert f"submitted {name}" in run.out
-    assert f"https://ml.azure.com/runs/{name}?wsid={WS_PATH}&tid={TENANT}" in run.out  # tid: the SDK adds it from the token
+    assert (
+        f"https://ml.azure.com/runs/{name}?wsid={WS_PATH}&tid={TENANT}" in run.out
+    )  # tid: the SDK adds it from the token
 
 
 def test_of_the_official_fixtures_only_the_local_data_input_is_left_out():
@@ -179,13 +218,19 @@ def test_data_inputs_with_the_local_folder_set_to_a_datastore_path(rest):
     assert differences(ours, theirs) == []
     inputs = ours["properties"]["inputs"]
     assert inputs["training_data"] == {"uri": remote, "jobInputType": "uri_folder"}
-    assert inputs["table"] == {"uri": f"{WS_PATH}/data/iris-table/versions/1", "mode": "Download", "jobInputType": "mltable"}
+    assert inputs["table"] == {
+        "uri": f"{WS_PATH}/data/iris-table/versions/1",
+        "mode": "Download",
+        "jobInputType": "mltable",
+    }
     assert inputs["test_url"]["mode"] == "ReadOnlyMount"
     assert inputs["epochs"] == {"value": "3", "jobInputType": "literal"}  # literals travel as strings
 
 
 def test_several_specs_are_several_jobs(rest):
-    run = submit(rest, [OFFICIAL / "hello_sweep.yaml", OFFICIAL / "sobol_seed.yaml", OFFICIAL / "grid_string.yaml"], as_json=True)
+    run = submit(
+        rest, [OFFICIAL / "hello_sweep.yaml", OFFICIAL / "sobol_seed.yaml", OFFICIAL / "grid_string.yaml"], as_json=True
+    )
     assert run.code == 0, run.err
     jobs = json.loads(run.out)
     assert [Path(j["spec"]).name for j in jobs] == ["hello_sweep.yaml", "sobol_seed.yaml", "grid_string.yaml"]
@@ -260,12 +305,17 @@ def test_a_token_azure_refuses_says_to_sign_in_again(rest):
     message = "The access token is from the wrong issuer. It must match the tenant associated with this subscription."
     rest.failures[("GET", r"/workspaces/[^/]+$")] = service_error(401, "InvalidAuthenticationTokenTenant", message)
     line = one_line(submit(rest, [OFFICIAL / "hello_sweep.yaml"]))
-    assert line == f"Azure refused the credentials (InvalidAuthenticationTokenTenant: {message}): sign in again with `az login`"
+    assert (
+        line
+        == f"Azure refused the credentials (InvalidAuthenticationTokenTenant: {message}): sign in again with `az login`"
+    )
 
 
 def test_workspace_not_found(rest):
     line = one_line(submit(rest, [OFFICIAL / "hello_sweep.yaml"], workspace="ws-typo"))
-    assert line.startswith(f"Azure ML workspace 'ws-typo' not found in resource group '{RESOURCE_GROUP}' of subscription {SUBSCRIPTION}")
+    assert line.startswith(
+        f"Azure ML workspace 'ws-typo' not found in resource group '{RESOURCE_GROUP}' of subscription {SUBSCRIPTION}"
+    )
     assert "ResourceNotFound" in line
     assert [r.method for r in rest.requests] == ["GET"]  # nothing uploaded to a workspace that is not there
 
@@ -298,7 +348,10 @@ def test_service_400_shows_the_service_message(rest):
 def test_local_compute_is_refused_before_contacting_azure(rest):
     run = Run(*_run_specs(rest, [load_spec(OFFICIAL / "hello_sweep.yaml", ["compute=local"])]))
     assert run.code == 2 and rest.requests == []
-    assert run.err.strip() == f"{OFFICIAL / 'hello_sweep.yaml'}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster"
+    assert (
+        run.err.strip()
+        == f"{OFFICIAL / 'hello_sweep.yaml'}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster"
+    )
 
 
 def test_a_refused_spec_does_not_stop_the_next(rest):
@@ -329,14 +382,21 @@ def test_workspace_from_config_json_in_a_parent_folder(no_workspace_env):
     deep = no_workspace_env / "project" / "specs"
     deep.mkdir(parents=True)
     found = find_workspace(start=deep)
-    assert (found.subscription, found.resource_group, found.name, found.source) == (SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, "config.json")
+    assert (found.subscription, found.resource_group, found.name, found.source) == (
+        SUBSCRIPTION,
+        RESOURCE_GROUP,
+        WORKSPACE,
+        "config.json",
+    )
     # an option wins over the file, which fills the rest
     assert find_workspace(workspace="other", start=deep).name == "other"
 
 
 def test_a_config_json_without_the_workspace_keys_is_named(no_workspace_env):
     (no_workspace_env / "config.json").write_text(json.dumps({"subscription_id": SUBSCRIPTION}))
-    with pytest.raises(UserError, match=r"The config file found in: .*config.json does not seem to contain the required parameters"):
+    with pytest.raises(
+        UserError, match=r"The config file found in: .*config.json does not seem to contain the required parameters"
+    ):
         find_workspace()
     (no_workspace_env / "config.json").write_text("{not json")
     with pytest.raises(UserError, match=r"config.json found from .* upwards is not JSON"):

@@ -23,8 +23,12 @@ MIXED = SearchSpace(
 
 
 def _mixed_loss(p):
-    return (p["lr"] - 0.5) ** 2 + abs(p["depth"] - 6) / 4 + p["frac"] + {16: 1, 64: 0, 256: 0.5}[p["width"]] + (
-        0 if p["booster"] == "dart" else 1
+    return (
+        (p["lr"] - 0.5) ** 2
+        + abs(p["depth"] - 6) / 4
+        + p["frac"]
+        + {16: 1, 64: 0, 256: 0.5}[p["width"]]
+        + (0 if p["booster"] == "dart" else 1)
     )
 
 
@@ -125,13 +129,22 @@ def test_a_resumed_sampler_learns_from_the_history_it_is_given():
 
 
 def test_values_read_back_from_the_store_as_strings_count_as_the_values_themselves():
-    space = SearchSpace({"x": Uniform(0.0, 1.0), "n": Choice([1, 2, 3]), "k": QUniform(0, 10, 1), "c": Choice(["a", "b"])})
-    points = [(0.1, 1, 0, "a"), (0.9, 3, 10, "b"), (0.5, 2, 4, "a"), (0.3, 2, 6, "b"), (0.7, 1, 2, "a"), (0.2, 3, 8, "b")]
+    space = SearchSpace(
+        {"x": Uniform(0.0, 1.0), "n": Choice([1, 2, 3]), "k": QUniform(0, 10, 1), "c": Choice(["a", "b"])}
+    )
+    points = [
+        (0.1, 1, 0, "a"),
+        (0.9, 3, 10, "b"),
+        (0.5, 2, 4, "a"),
+        (0.3, 2, 6, "b"),
+        (0.7, 1, 2, "a"),
+        (0.2, 3, 8, "b"),
+    ]
 
     def history(as_text):
         return [
             Observation(
-                {k: (str(v) if as_text else v) for k, v in zip("xnkc", p)},
+                {k: (str(v) if as_text else v) for k, v in zip("xnkc", p, strict=False)},
                 (p[0] - 0.4) ** 2 + abs(p[1] - 2) + abs(p[2] - 5) / 10,
                 "completed",
             )
@@ -162,11 +175,16 @@ def test_a_bayesian_sweep_runs_through_the_emulator(tmp_path):
     from submit.emulator import run_local
 
     # 6 trials: 5 from the Sobol start (2 parameters), then one the GP proposes while another trial still runs
-    spec = spec_from(tmp_path, shell_spec(
-        "python quadratic.py ${{search_space.x}} ${{search_space.k}}", sampling="bayesian",
-        space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
-        limits="{max_total_trials: 6, max_concurrent_trials: 2}",
-    ), scripts=("quadratic.py",))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "python quadratic.py ${{search_space.x}} ${{search_space.k}}",
+            sampling="bayesian",
+            space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
+            limits="{max_total_trials: 6, max_concurrent_trials: 2}",
+        ),
+        scripts=("quadratic.py",),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="bo")
 
     assert [t.status for t in result.trials] == ["completed"] * 6

@@ -20,8 +20,9 @@ def test_a_remote_input_runs_on_its_local_stand_in(tmp_path):
     data = tmp_path / "iris.csv"
     data.write_text("sepal_length,species\n5.1,setosa\n4.9,setosa\n")
     uri = sqlite_uri(tmp_path)
-    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "in",
-                                       "--input", f"iris_csv={data}"])  # fmt: skip
+    res = CliRunner().invoke(
+        cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "in", "--input", f"iris_csv={data}"]
+    )
 
     assert res.exit_code == 0, res.stdout + res.stderr
     assert (tmp_path / ".sweep" / "in" / "in_0" / "code" / "lines.txt").read_text().strip() == "3"
@@ -41,8 +42,9 @@ def test_a_remote_input_without_a_stand_in_is_refused_before_any_trial(tmp_path)
 
 def test_an_input_name_the_spec_lacks_gets_a_did_you_mean(tmp_path):
     spec = write_spec(tmp_path, REMOTE)
-    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", sqlite_uri(tmp_path),
-                                       "--input", f"iris={tmp_path}"])  # fmt: skip
+    res = CliRunner().invoke(
+        cli.app, ["submit", str(spec), "--local", "--tracking-uri", sqlite_uri(tmp_path), "--input", f"iris={tmp_path}"]
+    )
 
     assert res.exit_code != 0
     assert "--input iris: the spec has no input `iris`" in res.stderr and "did you mean `iris_csv`?" in res.stderr

@@ -12,10 +12,15 @@ from submit.emulator import run_local
 
 
 def test_a_trial_past_trial_timeout_is_killed_and_the_sweep_goes_on(tmp_path):
-    spec = spec_from(tmp_path, shell_spec(
-        "sleep ${{search_space.s}}", sampling="grid", space="s: {type: choice, values: [60, 0]}",
-        limits="{max_total_trials: 2, max_concurrent_trials: 1, trial_timeout: 1}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "sleep ${{search_space.s}}",
+            sampling="grid",
+            space="s: {type: choice, values: [60, 0]}",
+            limits="{max_total_trials: 2, max_concurrent_trials: 1, trial_timeout: 1}",
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="tt")
 
     slow, quick = sorted(result.trials, key=lambda t: t.index)
@@ -29,10 +34,14 @@ def test_a_trial_past_trial_timeout_is_killed_and_the_sweep_goes_on(tmp_path):
 
 
 def test_the_sweep_timeout_cancels_running_trials_and_starts_no_more(tmp_path):
-    spec = spec_from(tmp_path, shell_spec(
-        "sleep 60 ${{search_space.s}}", space="s: {type: choice, values: [1, 2]}",
-        limits="{max_total_trials: 6, max_concurrent_trials: 2, timeout: 1}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "sleep 60 ${{search_space.s}}",
+            space="s: {type: choice, values: [1, 2]}",
+            limits="{max_total_trials: 6, max_concurrent_trials: 2, timeout: 1}",
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="to")
 
     assert result.status == "canceled" and "timeout" in result.message
@@ -43,11 +52,15 @@ def test_the_sweep_timeout_cancels_running_trials_and_starts_no_more(tmp_path):
 
 
 def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_path):
-    spec = write_spec(tmp_path, shell_spec(
-        "echo loading /nowhere/train.csv; if [ ${{search_space.x}} = 1 ]; then echo 'FileNotFoundError: /nowhere/train.csv' >&2; exit 1; fi",
-        sampling="grid", space="x: {type: choice, values: [0, 1, 2]}",
-        limits="{max_total_trials: 3, max_concurrent_trials: 1}",
-    ))  # fmt: skip
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "echo loading /nowhere/train.csv; if [ ${{search_space.x}} = 1 ]; then echo 'FileNotFoundError: /nowhere/train.csv' >&2; exit 1; fi",
+            sampling="grid",
+            space="x: {type: choice, values: [0, 1, 2]}",
+            limits="{max_total_trials: 3, max_concurrent_trials: 1}",
+        ),
+    )
     uri = sqlite_uri(tmp_path)
     res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "f", "--json"])
     summary = json.loads(res.stdout)
@@ -56,7 +69,10 @@ def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_pa
     trials = {t["name"]: t for t in summary["trials"]}
     assert [trials[n]["status"] for n in ("f_0", "f_1", "f_2")] == ["completed", "failed", "completed"]
     assert trials["f_1"]["exit_code"] == 1
-    assert trials["f_1"]["log_tail"].splitlines() == ["loading /nowhere/train.csv", "FileNotFoundError: /nowhere/train.csv"]
+    assert trials["f_1"]["log_tail"].splitlines() == [
+        "loading /nowhere/train.csv",
+        "FileNotFoundError: /nowhere/train.csv",
+    ]
     assert "FileNotFoundError: /nowhere/train.csv" in res.stderr  # the people's output shows it too
     stored = stored_sweep(uri, "f")
     assert stored.statuses() == {"f_0": "FINISHED", "f_1": "FAILED", "f_2": "FINISHED"}
@@ -64,10 +80,14 @@ def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_pa
 
 
 def test_when_every_trial_of_the_first_batch_fails_the_sweep_fails_as_azure_says(tmp_path):
-    spec = write_spec(tmp_path, shell_spec(
-        "echo 'ModuleNotFoundError: No module named lightgbm' >&2; exit 3 ${{search_space.s}}",
-        space="s: {type: choice, values: [1, 2]}", limits="{max_total_trials: 6, max_concurrent_trials: 2}",
-    ))  # fmt: skip
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "echo 'ModuleNotFoundError: No module named lightgbm' >&2; exit 3 ${{search_space.s}}",
+            space="s: {type: choice, values: [1, 2]}",
+            limits="{max_total_trials: 6, max_concurrent_trials: 2}",
+        ),
+    )
     uri = sqlite_uri(tmp_path)
     res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "fb"])
 
@@ -80,18 +100,30 @@ def test_when_every_trial_of_the_first_batch_fails_the_sweep_fails_as_azure_says
 
 
 def test_one_success_in_the_first_batch_keeps_the_sweep_going(tmp_path):
-    spec = spec_from(tmp_path, shell_spec(
-        "exit ${{search_space.code}}", sampling="grid", space="code: {type: choice, values: [1, 0, 1, 1]}",
-        limits="{max_total_trials: 4, max_concurrent_trials: 2}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "exit ${{search_space.code}}",
+            sampling="grid",
+            space="code: {type: choice, values: [1, 0, 1, 1]}",
+            limits="{max_total_trials: 4, max_concurrent_trials: 2}",
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="ok")
 
     assert result.status == "completed"
-    assert [t.status for t in sorted(result.trials, key=lambda t: t.index)] == ["failed", "completed", "failed", "failed"]
+    assert [t.status for t in sorted(result.trials, key=lambda t: t.index)] == [
+        "failed",
+        "completed",
+        "failed",
+        "failed",
+    ]
 
 
 def test_a_metric_logged_under_another_name_gets_a_did_you_mean(tmp_path):
-    spec = write_spec(tmp_path, """\
+    spec = write_spec(
+        tmp_path,
+        """\
         type: sweep
         trial:
           code: src
@@ -102,8 +134,12 @@ def test_a_metric_logged_under_another_name_gets_a_did_you_mean(tmp_path):
         sampling_algorithm: random
         objective: {goal: maximize, primary_metric: accuracy}
         limits: {max_total_trials: 1}
-        """, scripts=("logs_acc.py",))  # fmt: skip
-    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", sqlite_uri(tmp_path), "--name", "m"])
+        """,
+        scripts=("logs_acc.py",),
+    )
+    res = CliRunner().invoke(
+        cli.app, ["submit", str(spec), "--local", "--tracking-uri", sqlite_uri(tmp_path), "--name", "m"]
+    )
 
     assert res.exit_code == 0
     note = "m_0: finished without logging the primary metric `accuracy`; it logged: acc, loss (did you mean 'acc'?)"
@@ -112,10 +148,14 @@ def test_a_metric_logged_under_another_name_gets_a_did_you_mean(tmp_path):
 
 
 def test_never_more_than_max_concurrent_trials_run_at_once(tmp_path):
-    spec = spec_from(tmp_path, shell_spec(
-        "sleep 0.5 ${{search_space.s}}", space="s: {type: choice, values: [1, 2]}",
-        limits="{max_total_trials: 5, max_concurrent_trials: 4}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "sleep 0.5 ${{search_space.s}}",
+            space="s: {type: choice, values: [1, 2]}",
+            limits="{max_total_trials: 5, max_concurrent_trials: 4}",
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="c", max_concurrent=2)
 
     assert result.concurrency == 2 and "capped to 2 (--max-concurrent)" in result.cap_note

@@ -6,9 +6,19 @@ from submit.emulator.results import SweepResult, TrialResult
 
 
 def sweep(goal: str, bests: list[float | None], best_index: int) -> SweepResult:
-    result = SweepResult(name="s", tracking_uri="sqlite:///x", experiment_id="1", parent_run_id="p", goal=goal,
-                         primary_metric="acc", concurrency=2, work_dir=".")  # fmt: skip
-    result.trials = [TrialResult(index=i, name=f"s_{i}", run_id=f"r{i}", params={}, best=b) for i, b in enumerate(bests)]
+    result = SweepResult(
+        name="s",
+        tracking_uri="sqlite:///x",
+        experiment_id="1",
+        parent_run_id="p",
+        goal=goal,
+        primary_metric="acc",
+        concurrency=2,
+        work_dir=".",
+    )
+    result.trials = [
+        TrialResult(index=i, name=f"s_{i}", run_id=f"r{i}", params={}, best=b) for i, b in enumerate(bests)
+    ]
     result.best_trial = result.trials[best_index]
     return result
 

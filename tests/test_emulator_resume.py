@@ -21,16 +21,22 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 def finished_trials(client: MlflowClient, name: str) -> int:
     experiments = [e.experiment_id for e in client.search_experiments()]
-    runs = client.search_runs(experiments, filter_string=f"tags.`sweep.name` = '{name}' and attributes.status = 'FINISHED'")
+    runs = client.search_runs(
+        experiments, filter_string=f"tags.`sweep.name` = '{name}' and attributes.status = 'FINISHED'"
+    )
     return sum("mlflow.parentRunId" in r.data.tags for r in runs)
 
 
 def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path):
-    spec_path = write_spec(tmp_path, shell_spec(
-        "echo ${{search_space.x}} ${{search_space.k}}; sleep 1",
-        sampling="{type: random, seed: 11}", limits="{max_total_trials: 6, max_concurrent_trials: 2}",
-        space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
-    ))  # fmt: skip
+    spec_path = write_spec(
+        tmp_path,
+        shell_spec(
+            "echo ${{search_space.x}} ${{search_space.k}}; sleep 1",
+            sampling="{type: random, seed: 11}",
+            limits="{max_total_trials: 6, max_concurrent_trials: 2}",
+            space='x: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["a", "b", "c"]}',
+        ),
+    )
     uri = sqlite_uri(tmp_path)
     client = MlflowClient(tracking_uri=uri)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -66,7 +72,9 @@ def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path)
     after = stored_sweep(uri, "r")
     assert "RUNNING" not in [r.info.status for r in after.runs] and after.parent.info.status == "FINISHED"
     assert sorted(after.children) == [f"r_{i}" for i in range(6)]
-    stored_values = [json.dumps({k: _value(v) for k, v in r.data.params.items()}, sort_keys=True) for r in after.children.values()]
+    stored_values = [
+        json.dumps({k: _value(v) for k, v in r.data.params.items()}, sort_keys=True) for r in after.children.values()
+    ]
     assert sorted(stored_values) == sampled(never_interrupted)
 
 

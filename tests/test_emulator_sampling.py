@@ -14,10 +14,15 @@ ECHO = "echo ${{search_space.a}} ${{search_space.b}}"
 
 
 def test_grid_of_six_with_max_total_trials_ten_runs_each_combination_once(tmp_path):
-    spec = spec_from(tmp_path, shell_spec(
-        ECHO, sampling="grid", limits="{max_total_trials: 10, max_concurrent_trials: 2}",
-        space='a: {type: choice, values: [1, 2, 3]}\nb: {type: choice, values: ["x", "y"]}',
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            ECHO,
+            sampling="grid",
+            limits="{max_total_trials: 10, max_concurrent_trials: 2}",
+            space='a: {type: choice, values: [1, 2, 3]}\nb: {type: choice, values: ["x", "y"]}',
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="g")
 
     children = stored_sweep(sqlite_uri(tmp_path), "g").children
@@ -32,10 +37,15 @@ def test_grid_of_six_with_max_total_trials_ten_runs_each_combination_once(tmp_pa
 
 @pytest.mark.parametrize("sampling", ["{type: random, seed: 7}", "{type: random, rule: sobol, seed: 7}"])
 def test_the_same_seed_gives_the_same_values_twice(tmp_path, sampling):
-    spec = spec_from(tmp_path, shell_spec(
-        ECHO, sampling=sampling, limits="{max_total_trials: 4, max_concurrent_trials: 2}",
-        space="a: {type: uniform, min_value: 0, max_value: 1}\nb: {type: loguniform, min_value: -5, max_value: 0}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            ECHO,
+            sampling=sampling,
+            limits="{max_total_trials: 4, max_concurrent_trials: 2}",
+            space="a: {type: uniform, min_value: 0, max_value: 1}\nb: {type: loguniform, min_value: -5, max_value: 0}",
+        ),
+    )
     uri = sqlite_uri(tmp_path)
     first = run_local(spec, tracking_uri=uri, name="one")
     second = run_local(spec, tracking_uri=uri, name="two")

@@ -12,7 +12,9 @@ from submit.emulator.tracking import resolve_uri
 
 
 def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_lose_none(tmp_path, monkeypatch):
-    spec = spec_from(tmp_path, """\
+    spec = spec_from(
+        tmp_path,
+        """\
         type: sweep
         trial:
           code: src
@@ -23,7 +25,9 @@ def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_l
           offset: {type: choice, values: [0, 1, 2, 3]}
         objective: {goal: maximize, primary_metric: accuracy}
         limits: {max_total_trials: 4, max_concurrent_trials: 4}
-        """, scripts=("many_values.py",))  # fmt: skip
+        """,
+        scripts=("many_values.py",),
+    )
     sqlite_uri(tmp_path)  # ./mlflow.db exists already migrated; the sweep must pick it by default
     monkeypatch.chdir(tmp_path)
     result = run_local(spec, name="many", max_concurrent=4)

@@ -36,7 +36,9 @@ experiment_name: hello-sweep
 def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_path):
     spec = write_spec(tmp_path, HELLO, scripts=("hello_sweep.py",))
     uri = sqlite_uri(tmp_path)
-    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "hello", "--json"])
+    res = CliRunner().invoke(
+        cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "hello", "--json"]
+    )
     assert res.exit_code == 0, res.stdout + res.stderr
     summary = json.loads(res.stdout)
 
@@ -61,7 +63,9 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
     assert summary["status"] == "completed" and summary["counts"]["completed"] == 4
     assert summary["best"]["run_id"] == best.info.run_id and summary["best"]["value"] == accuracy[ranked[0]]
     assert {t["name"]: t["best"] for t in summary["trials"]} == accuracy
-    assert {t["name"]: t["params"]["B"] for t in summary["trials"]} == {n: r.data.params["B"] for n, r in stored.children.items()}
+    assert {t["name"]: t["params"]["B"] for t in summary["trials"]} == {
+        n: r.data.params["B"] for n, r in stored.children.items()
+    }
 
     # with --json the people's output goes to stderr: the leaderboard ranks the trials as the store does
     board = res.stderr[res.stderr.index("best trials by accuracy") :]
@@ -74,7 +78,9 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
 
 
 def test_autolog_with_scikit_learn_logs_into_each_child_run(tmp_path):
-    spec = spec_from(tmp_path, """\
+    spec = spec_from(
+        tmp_path,
+        """\
         type: sweep
         trial:
           code: src
@@ -85,7 +91,9 @@ def test_autolog_with_scikit_learn_logs_into_each_child_run(tmp_path):
           C: {type: choice, values: [0.01, 10.0]}
         objective: {goal: maximize, primary_metric: training_accuracy_score}
         limits: {max_total_trials: 2, max_concurrent_trials: 2}
-        """, scripts=("autolog_iris.py",))  # fmt: skip
+        """,
+        scripts=("autolog_iris.py",),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="auto")
 
     stored = stored_sweep(sqlite_uri(tmp_path), "auto")
@@ -101,11 +109,14 @@ def test_autolog_with_scikit_learn_logs_into_each_child_run(tmp_path):
 def test_a_choice_value_reaches_the_trial_as_one_literal_string_and_runs_nothing(tmp_path):
     victim = tmp_path / "pwned"
     value = f"x; touch {victim}"
-    spec = spec_from(tmp_path, shell_spec(
-        "printf '%s' ${{search_space.B}} > arg.txt; printf '%s' \"$AZUREML_SWEEP_B\" > env.txt",
-        space=f"B: {{type: choice, values: [{json.dumps(value)}]}}",
-        limits="{max_total_trials: 1}",
-    ))  # fmt: skip
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "printf '%s' ${{search_space.B}} > arg.txt; printf '%s' \"$AZUREML_SWEEP_B\" > env.txt",
+            space=f"B: {{type: choice, values: [{json.dumps(value)}]}}",
+            limits="{max_total_trials: 1}",
+        ),
+    )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="quoted")
 
     assert result.trials[0].status == "completed"

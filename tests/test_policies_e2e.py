@@ -63,7 +63,10 @@ def check_against_the_store(uri: str, sweep: str, spec_path: Path, rounds: int) 
 
     client = MlflowClient(tracking_uri=uri)
     histories = {
-        name: [m.value for m in sorted(client.get_metric_history(run.info.run_id, metric), key=lambda m: (m.timestamp, m.step))]
+        name: [
+            m.value
+            for m in sorted(client.get_metric_history(run.info.run_id, metric), key=lambda m: (m.timestamp, m.step))
+        ]
         for name, run in stored.children.items()
     }
     killed = {name: run for name, run in stored.children.items() if run.info.status == "KILLED"}
@@ -96,7 +99,7 @@ def test_bandit_on_the_real_xgboost_script_cancels_slow_learners_while_they_trai
     X, y = make_classification(20000, 40, n_informative=12, flip_y=0.05, random_state=0)
     data = tmp_path / "data.csv"
     header = ",".join([f"x{i}" for i in range(X.shape[1])] + ["y"])
-    lines = [header] + [",".join(f"{v:.4f}" for v in row) + f",{label}" for row, label in zip(X, y)]
+    lines = [header] + [",".join(f"{v:.4f}" for v in row) + f",{label}" for row, label in zip(X, y, strict=False)]
     data.write_text("\n".join(lines) + "\n")
     rounds = 60
     spec = tmp_path / "spec.yaml"
@@ -145,8 +148,13 @@ def test_median_stopping_judges_each_trial_once_at_each_of_its_due_intervals(tmp
         return policy
 
     monkeypatch.setattr(policies, "make_policy", recording)
-    spec = curve_spec(tmp_path, "{type: median_stopping, evaluation_interval: 2, delay_evaluation: 4}",
-                      goal="maximize", metric="val_accuracy", flag="--accuracy")  # fmt: skip
+    spec = curve_spec(
+        tmp_path,
+        "{type: median_stopping, evaluation_interval: 2, delay_evaluation: 4}",
+        goal="maximize",
+        metric="val_accuracy",
+        flag="--accuracy",
+    )
     uri = sqlite_uri(tmp_path)
     result = run_local(load_spec(spec), tracking_uri=uri, name="median")
     histories = check_against_the_store(uri, "median", spec, ROUNDS)
@@ -162,10 +170,16 @@ def test_median_stopping_judges_each_trial_once_at_each_of_its_due_intervals(tmp
 
 
 def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports_compute_saved(tmp_path):
-    spec = curve_spec(tmp_path, "{type: truncation_selection, truncation_percentage: 50, evaluation_interval: 1, "
-                      "delay_evaluation: 3}", goal="minimize", metric="val_log_loss")  # fmt: skip
+    spec = curve_spec(
+        tmp_path,
+        "{type: truncation_selection, truncation_percentage: 50, evaluation_interval: 1, delay_evaluation: 3}",
+        goal="minimize",
+        metric="val_log_loss",
+    )
     uri = sqlite_uri(tmp_path)
-    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "trunc", "--json"])
+    res = CliRunner().invoke(
+        cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "trunc", "--json"]
+    )
     assert res.exit_code == 0, res.stdout + res.stderr
     check_against_the_store(uri, "trunc", spec, ROUNDS)
     summary = json.loads(res.stdout)
@@ -176,6 +190,8 @@ def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports
     assert compute["canceled_by_policy"] == len(killed) and compute["expected_intervals"] == ROUNDS
     assert compute["avoided_seconds_estimate"] > 0
     assert f"{len(killed)} canceled" in res.stderr  # the summary line, on stderr with --json
-    assert re.search(r"compute: [\d.]+ trial-seconds run; the policy canceled \d+ trial\(s\), avoiding about", res.stderr)
+    assert re.search(
+        r"compute: [\d.]+ trial-seconds run; the policy canceled \d+ trial\(s\), avoiding about", res.stderr
+    )
     for t in killed:  # the live log names each cancel and its reason as it happens
         assert f"canceled {t['name']}" in res.stderr and t["cancel_reason"] in res.stderr

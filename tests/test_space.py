@@ -83,9 +83,13 @@ def test_nested_choice_resolves_only_the_chosen_option():
 def test_grid_is_the_cartesian_product_in_key_order():
     space = SearchSpace({"a": Choice([1, 2]), "b": Choice(["x", "y", "z"])})
     assert space.grid() == [
-        {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 1, "b": "z"},
-        {"a": 2, "b": "x"}, {"a": 2, "b": "y"}, {"a": 2, "b": "z"},
-    ]  # fmt: skip
+        {"a": 1, "b": "x"},
+        {"a": 1, "b": "y"},
+        {"a": 1, "b": "z"},
+        {"a": 2, "b": "x"},
+        {"a": 2, "b": "y"},
+        {"a": 2, "b": "z"},
+    ]
     assert space.grid_size() == 6
     assert SearchSpace({"a": Uniform(0, 1)}).grid() is None
 

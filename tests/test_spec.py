@@ -48,57 +48,119 @@ def errors_of(path: Path, overrides=()) -> str:
 
 # (override, expected fragments of the message) -- one bad spec each
 BAD_OVERRIDES = [
-    ("search_space.lr.type=unifrom", ["search_space.lr.type", "unknown distribution `unifrom`", "did you mean `uniform`"]),
+    (
+        "search_space.lr.type=unifrom",
+        ["search_space.lr.type", "unknown distribution `unifrom`", "did you mean `uniform`"],
+    ),
     ("search_space.lr.type=log_uniform", ["did you mean `loguniform`"]),
     ("sampling_algorithm=grid", ["search_space.lr.type", "grid sampling needs `choice`, found `uniform`"]),
     ("sampling_algorithm=bayesian", None),  # valid: uniform + choice; see the next two
     ("search_space.lr={type: loguniform, min_value: -5, max_value: -1}", None),
-    ("search_space.lr.min_value=0.9", ["search_space.lr.max_value", "min_value must be below max_value, found 0.9 >= 0.9"]),
+    (
+        "search_space.lr.min_value=0.9",
+        ["search_space.lr.max_value", "min_value must be below max_value, found 0.9 >= 0.9"],
+    ),
     ("search_space.q={type: quniform, min_value: 5, max_value: 1, q: 1}", ["search_space.q.max_value", "5 >= 1"]),
     ("search_space.n={type: normal, mu: 0, sigma: -1}", ["search_space.n.sigma", "sigma must be >= 0, found -1"]),
     ("search_space.depth.values=[]", ["search_space.depth.values", "at least one value"]),
     ("search_space.r={type: randint, upper: 0}", ["search_space.r.upper", "positive integer, found 0"]),
     ("search_space.r={type: randint, upper: 2.5}", ["search_space.r.upper", "expected an integer, found float 2.5"]),
-    ("search_space.q={type: quniform, min_value: 0, max_value: 9, q: 0}", ["search_space.q.q", "q must be > 0, found 0"]),
+    (
+        "search_space.q={type: quniform, min_value: 0, max_value: 9, q: 0}",
+        ["search_space.q.q", "q must be > 0, found 0"],
+    ),
     ("search_space.depth.values=[true, false]", ["search_space.depth.values[0]", "found True", 'quote it ("true")']),
-    ("search_space.lr={type: uniform, min: 0, max_value: 1}", ["search_space.lr.min", "unknown key for `uniform`", "did you mean `min_value`", "search_space.lr.min_value: missing required key"]),
-    ("search_space.lr={type: uniform, min_value: low, max_value: 1}", ["search_space.lr.min_value", "expected a number, found a string 'low'"]),
+    (
+        "search_space.lr={type: uniform, min: 0, max_value: 1}",
+        [
+            "search_space.lr.min",
+            "unknown key for `uniform`",
+            "did you mean `min_value`",
+            "search_space.lr.min_value: missing required key",
+        ],
+    ),
+    (
+        "search_space.lr={type: uniform, min_value: low, max_value: 1}",
+        ["search_space.lr.min_value", "expected a number, found a string 'low'"],
+    ),
     ("search_space.lr=0.1", ["search_space.lr", "expected a distribution", "found float"]),
-    ("early_termination={type: bandit, slack_factor: 0.1, slack_amount: 0.2}", ["exactly one of slack_factor and slack_amount, found both"]),
+    (
+        "early_termination={type: bandit, slack_factor: 0.1, slack_amount: 0.2}",
+        ["exactly one of slack_factor and slack_amount, found both"],
+    ),
     ("early_termination={type: bandit, evaluation_interval: 1}", ["Bandit needs one of slack_factor or slack_amount"]),
-    ("early_termination={type: truncation_selection, truncation_percentage: 0}", ["early_termination.truncation_percentage", "from 1 to 99, found 0"]),
+    (
+        "early_termination={type: truncation_selection, truncation_percentage: 0}",
+        ["early_termination.truncation_percentage", "from 1 to 99, found 0"],
+    ),
     ("early_termination={type: truncation_selection, truncation_percentage: 100}", ["from 1 to 99, found 100"]),
-    ("early_termination={type: truncation_selection}", ["early_termination.truncation_percentage: missing required key"]),
-    ("early_termination={type: median_stoping}", ["unknown early-termination policy 'median_stoping'", "did you mean `median_stopping`"]),
+    (
+        "early_termination={type: truncation_selection}",
+        ["early_termination.truncation_percentage: missing required key"],
+    ),
+    (
+        "early_termination={type: median_stoping}",
+        ["unknown early-termination policy 'median_stoping'", "did you mean `median_stopping`"],
+    ),
     ("early_termination=bandit", ["expected a mapping such as `{type: bandit, evaluation_interval: 1}`"]),
-    ("early_termination={type: truncation_selection, truncation_percentage: 20, exclude_finished_jobs: true}", ["exclude_finished_jobs", "only in v1 HyperDrive"]),
-    ("early_termination={type: median_stopping, delay_evaluation: -1}", ["early_termination.delay_evaluation", "must be >= 0, found -1"]),
+    (
+        "early_termination={type: truncation_selection, truncation_percentage: 20, exclude_finished_jobs: true}",
+        ["exclude_finished_jobs", "only in v1 HyperDrive"],
+    ),
+    (
+        "early_termination={type: median_stopping, delay_evaluation: -1}",
+        ["early_termination.delay_evaluation", "must be >= 0, found -1"],
+    ),
     ("limits.max_total_trials=0", ["limits.max_total_trials", "from 1 to 1000", "found 0"]),
     ("limits.max_total_trials=5000", ["limits.max_total_trials", "found 5000"]),
     ("limits.max_concurrent_trials=0", ["limits.max_concurrent_trials", "found 0"]),
     ("limits.timeout=1h", ["limits.timeout", "expected an integer, found a string '1h'", "silently drops non-integer"]),
     ("limits.max_trials=3", ["limits.max_trials", "unknown key", "did you mean `max_total_trials`"]),
-    ("objective.goal=max", ["objective.goal", "expected `minimize` or `maximize`, found 'max'", "did you mean `maximize`"]),
+    (
+        "objective.goal=max",
+        ["objective.goal", "expected `minimize` or `maximize`, found 'max'", "did you mean `maximize`"],
+    ),
     ("objective.primary_metric=", ["objective.primary_metric"]),
     ("sampling_algorithm=sobol", ["unknown sampling algorithm `sobol`", "{type: random, rule: sobol, seed: 1}"]),
-    ("sampling_algorithm={type: random, rule: halton}", ["sampling_algorithm.rule", "expected `random` or `sobol`, found 'halton'"]),
+    (
+        "sampling_algorithm={type: random, rule: halton}",
+        ["sampling_algorithm.rule", "expected `random` or `sobol`, found 'halton'"],
+    ),
     ("sampling_algorithm={type: random, seed: abc}", ["sampling_algorithm.seed", "expected an integer"]),
     ("sampling_algorithm={type: grid, seed: 1}", ["sampling_algorithm.seed", "unknown key for `grid` sampling"]),
     ("sampling_algorithm={type: random, logbase: -2}", ["sampling_algorithm.logbase", "positive number"]),
-    ("trial.command=python x.py --lr ${{search_space.lrr}}", ["trial.command", "`${{search_space.lrr}}` names no search-space parameter", "did you mean `lr`"]),
-    ("trial.command=python x.py --data ${{inputs.data}}", ["`${{inputs.data}}` names no input", "add it under `inputs:`"]),
+    (
+        "trial.command=python x.py --lr ${{search_space.lrr}}",
+        ["trial.command", "`${{search_space.lrr}}` names no search-space parameter", "did you mean `lr`"],
+    ),
+    (
+        "trial.command=python x.py --data ${{inputs.data}}",
+        ["`${{inputs.data}}` names no input", "add it under `inputs:`"],
+    ),
     ("trial.command=python x.py --out ${{outputs.model}}", ["`${{outputs.model}}` names no output"]),
     ("trial.compute=azureml:cpu", ["trial.compute", "unknown key", "compute is a top-level key"]),
     ("trial.inputs={a: 1}", ["trial.inputs", "inputs is a top-level key"]),
     ("trial.code=nowhere", ["trial.code", "no such folder"]),
     ("trial.command=", ["trial.command", "expected the command line that runs a trial, found an empty string"]),
-    ("trial.environment={conda_file: env.yml}", ["trial.environment", "needs `image`", "trial.environment.conda_file", "no such file"]),
+    (
+        "trial.environment={conda_file: env.yml}",
+        ["trial.environment", "needs `image`", "trial.environment.conda_file", "no such file"],
+    ),
     ("type=sweep_job", ["type", "expected `sweep`, found `sweep_job`"]),
     ("experiement_name=x", ["experiement_name", "unknown key", "did you mean `experiment_name`"]),
-    ("inputs={data: {type: uri_fle, path: x.csv}}", ["inputs.data.type", "unknown input type 'uri_fle'", "did you mean `uri_file`"]),
+    (
+        "inputs={data: {type: uri_fle, path: x.csv}}",
+        ["inputs.data.type", "unknown input type 'uri_fle'", "did you mean `uri_file`"],
+    ),
     ("inputs={data: {type: uri_file, path: missing.csv}}", ["inputs.data.path", "no such file or folder"]),
-    ("inputs={data: {type: uri_file, path: https://x/y.csv, mode: mount}}", ["inputs.data.mode", "unknown mode 'mount'", "hint: did you mean"]),
-    ("search_space.lr-rate={type: uniform, min_value: 0, max_value: 1}", ["search_space.lr-rate", "letters, digits and underscores"]),
+    (
+        "inputs={data: {type: uri_file, path: https://x/y.csv, mode: mount}}",
+        ["inputs.data.mode", "unknown mode 'mount'", "hint: did you mean"],
+    ),
+    (
+        "search_space.lr-rate={type: uniform, min_value: 0, max_value: 1}",
+        ["search_space.lr-rate", "letters, digits and underscores"],
+    ),
     ("name=my sweep", ["name", "letters, digits"]),
 ]
 
@@ -130,7 +192,9 @@ def test_every_problem_of_a_file_is_reported_at_once(folder):
     text = BASE.replace("goal: maximize", "goal: maximise").replace("max_total_trials: 4", "max_total_trials: 0")
     text = text.replace("min_value: 0.01", "min_value: 5")
     message = errors_of(write(folder, text))
-    assert "objective.goal" in message and "limits.max_total_trials" in message and "search_space.lr.max_value" in message
+    assert (
+        "objective.goal" in message and "limits.max_total_trials" in message and "search_space.lr.max_value" in message
+    )
     assert f"{folder / 'spec.yaml'}:11: objective.goal" in message
     assert f"{folder / 'spec.yaml'}:14: limits.max_total_trials" in message
 
@@ -140,7 +204,10 @@ def test_bayesian_rejects_loguniform_and_early_termination(folder):
     text = text.replace("{type: uniform, min_value: 0.01", "{type: loguniform, min_value: -5")
     text += "early_termination: {type: median_stopping, evaluation_interval: 1}\n"
     message = errors_of(write(folder, text))
-    assert "search_space.lr.type: bayesian sampling supports choice, uniform and quniform only, found `loguniform`" in message
+    assert (
+        "search_space.lr.type: bayesian sampling supports choice, uniform and quniform only, found `loguniform`"
+        in message
+    )
     assert "early_termination: bayesian sampling does not support early termination" in message
 
 
@@ -179,7 +246,9 @@ def test_missing_required_sections(folder):
 
 
 def test_warnings_for_what_azure_accepts_but_users_rarely_mean(folder):
-    text = BASE.replace("{type: uniform, min_value: 0.01, max_value: 0.9}", "{type: loguniform, min_value: 0.001, max_value: 0.1}")
+    text = BASE.replace(
+        "{type: uniform, min_value: 0.01, max_value: 0.9}", "{type: loguniform, min_value: 0.001, max_value: 0.1}"
+    )
     text = text.replace("max_total_trials: 4", "max_total_trials: 4\n  timeout: 30")
     text = text.replace("search_space:\n", "search_space:\n  unused: {type: choice, values: [1]}\n")
     spec = load_spec(write(folder, text))
@@ -280,11 +349,16 @@ def test_nested_distribution_problems_point_inside_the_option(folder):
         "depth: {type: choice, values: [3, 5, 7]}",
         "depth:\n    type: choice\n    values:\n      - {kind: a, x: {type: uniform, min_value: 2, max_value: 1}}",
     )
-    assert "search_space.depth.values[0].x.max_value: min_value must be below max_value" in errors_of(write(folder, text))
+    assert "search_space.depth.values[0].x.max_value: min_value must be below max_value" in errors_of(
+        write(folder, text)
+    )
 
 
 def test_set_overrides_any_key_and_types_values_as_yaml(folder):
-    spec = load_spec(write(folder, BASE), ["limits.max_total_trials=7", "search_space.depth.values=[1, 2]", "sampling_algorithm={type: random, seed: 3}"])
+    spec = load_spec(
+        write(folder, BASE),
+        ["limits.max_total_trials=7", "search_space.depth.values=[1, 2]", "sampling_algorithm={type: random, seed: 3}"],
+    )
     assert spec.limits.max_total_trials == 7
     assert spec.search_space["depth"].values == [1, 2]
     assert spec.sampling.seed == 3
@@ -299,7 +373,10 @@ def test_set_errors_say_they_come_from_the_option(folder):
 
 def test_distribution_objects_carry_the_yaml_values(folder):
     text = BASE + "  timeout: 600\n"
-    text = text.replace("search_space:\n", "search_space:\n  a: {type: loguniform, min_value: -3, max_value: -1}\n  b: {type: quniform, min_value: 1, max_value: 9, q: 2}\n  c: {type: normal, mu: 1, sigma: 2}\n")
+    text = text.replace(
+        "search_space:\n",
+        "search_space:\n  a: {type: loguniform, min_value: -3, max_value: -1}\n  b: {type: quniform, min_value: 1, max_value: 9, q: 2}\n  c: {type: normal, mu: 1, sigma: 2}\n",
+    )
     spec = parse_spec(textwrap.dedent(text).replace("code: src", "code: " + str(folder / "src")), source="inline")
     assert isinstance(spec.search_space["a"], LogUniform) and spec.search_space["a"].min_value == -3
     assert isinstance(spec.search_space["b"], QUniform) and spec.search_space["b"].q == 2

@@ -32,7 +32,9 @@ def trial_arguments(spec, u: float) -> tuple[str, list[str]]:
 def test_there_is_a_quickstart_and_every_sampler_and_policy_is_shown():
     specs = [load_spec(p) for p in SPECS]
     assert "quickstart.yaml" in [p.name for p in SPECS]
-    samplers = {(s.sampling.type, (s.sampling.rule or "random") if s.sampling.type == "random" else None) for s in specs}
+    samplers = {
+        (s.sampling.type, (s.sampling.rule or "random") if s.sampling.type == "random" else None) for s in specs
+    }
     assert {("grid", None), ("random", "random"), ("random", "sobol"), ("bayesian", None)} <= samplers
     assert all(s.sampling.seed is not None for s in specs if s.sampling.rule == "sobol")
     policies = set()
@@ -40,7 +42,12 @@ def test_there_is_a_quickstart_and_every_sampler_and_policy_is_shown():
         if s.policy is not None:
             slack = "slack_factor" if s.policy.slack_factor else "slack_amount" if s.policy.slack_amount else ""
             policies.add((s.policy.type, slack))
-    assert policies == {("bandit", "slack_factor"), ("bandit", "slack_amount"), ("median_stopping", ""), ("truncation_selection", "")}
+    assert policies == {
+        ("bandit", "slack_factor"),
+        ("bandit", "slack_amount"),
+        ("median_stopping", ""),
+        ("truncation_selection", ""),
+    }
 
 
 def test_quickstart_is_small_enough_to_finish_locally_in_a_minute():

@@ -16,8 +16,12 @@ def train(script: str, *args: str, cwd):
     uri = f"sqlite:///{cwd}/mlflow.db"
     return subprocess.run(
         [sys.executable, str(script_path(script)), *args],
-        cwd=cwd, env=base_env(MLFLOW_TRACKING_URI=uri), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=cwd,
+        env=base_env(MLFLOW_TRACKING_URI=uri),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def one_clear_error(done) -> str:

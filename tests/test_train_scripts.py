@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from train_runs import FAST, ITERATIONS, SCRIPTS, Trial, base_env, declared_metrics, empty_store, list_metrics, new_store, run_all
+from train_runs import (
+    FAST,
+    ITERATIONS,
+    SCRIPTS,
+    Trial,
+    base_env,
+    declared_metrics,
+    empty_store,
+    list_metrics,
+    new_store,
+    run_all,
+)
 
 FINAL = ("accuracy", "precision", "recall", "f1_score", "log_loss", "roc_auc", "pr_auc")
 CONFUSION = ("true_negatives", "false_positives", "false_negatives", "true_positives")
@@ -172,6 +183,8 @@ def test_same_seed_gives_the_same_model(trials, tmp_path):
     """Two runs with --seed 0 (the default): the same split and the same model, so the same metrics."""
     first = the_run(trials["gb", "binary"]).data.metrics
     again = Trial("gb", trials["gb", "binary"].args, tmp_path)
-    again.env = base_env(MLFLOW_TRACKING_URI=new_store(next(trials["gb", "binary"].folder.parent.glob("template/mlflow.db")), tmp_path))
+    again.env = base_env(
+        MLFLOW_TRACKING_URI=new_store(next(trials["gb", "binary"].folder.parent.glob("template/mlflow.db")), tmp_path)
+    )
     second = the_run(run_all([again])[0]).data.metrics
     assert {k: v for k, v in second.items()} == pytest.approx(first)

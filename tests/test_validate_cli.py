@@ -7,7 +7,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from submit.cli import app
-
 from test_spec import BASE
 
 runner = CliRunner()
@@ -32,9 +31,11 @@ def test_validate_prints_what_the_sweep_will_do(tmp_path):
 
 
 def test_validate_shows_grid_size_against_max_total_trials(tmp_path):
-    text = BASE.replace("sampling_algorithm: random", "sampling_algorithm: grid").replace(
-        "{type: uniform, min_value: 0.01, max_value: 0.9}", "{type: choice, values: [0.1, 0.2]}"
-    ).replace("max_total_trials: 4", "max_total_trials: 10")
+    text = (
+        BASE.replace("sampling_algorithm: random", "sampling_algorithm: grid")
+        .replace("{type: uniform, min_value: 0.01, max_value: 0.9}", "{type: choice, values: [0.1, 0.2]}")
+        .replace("max_total_trials: 4", "max_total_trials: 10")
+    )
     result = runner.invoke(app, ["validate", str(spec_file(tmp_path, text))])
     assert result.exit_code == 0, result.output
     assert "6 (grid of 6, max_total_trials 10)" in result.stdout

@@ -77,8 +77,12 @@ def run(trial: Trial) -> Trial:
     shutil.copytree(TRAIN, code, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     done = subprocess.run(
         [sys.executable, f"train_{trial.script}.py", *trial.args],
-        cwd=code, env=trial.env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=code,
+        env=trial.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     trial.returncode, trial.stdout, trial.stderr = done.returncode, done.stdout, done.stderr
     return trial
 
@@ -92,8 +96,11 @@ def list_metrics(script: str, *args: str) -> list[str]:
     """The metric names a script declares it logs (``--list-metrics``), without training or logging anything."""
     done = subprocess.run(
         [sys.executable, str(script_path(script)), *args, "--list-metrics"],
-        env=base_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 

@@ -32,8 +32,13 @@ SPACE = SearchSpace(
 
 
 def loss(p) -> float:
-    return (p["x"] - 1) ** 2 + p["y"] + abs(p["z"] - 0.3) + 0.1 * p["depth"] + {"a": 0, "b": 1, "c": 2}[p["kind"]] + (
-        p["width"] / 128
+    return (
+        (p["x"] - 1) ** 2
+        + p["y"]
+        + abs(p["z"] - 0.3)
+        + 0.1 * p["depth"]
+        + {"a": 0, "b": 1, "c": 2}[p["kind"]]
+        + (p["width"] / 128)
     )
 
 

@@ -89,9 +89,7 @@ def normalized_scores(best: dict[str, dict[str, list[float]]]) -> dict[str, dict
         r = float(np.mean(by_sampler["random"]))
         o = min(min(v) for v in by_sampler.values())
         span = r - o
-        out[task] = {
-            s: [100.0 * (r - b) / span if span > 0 else 0.0 for b in v] for s, v in by_sampler.items()
-        }
+        out[task] = {s: [100.0 * (r - b) / span if span > 0 else 0.0 for b in v] for s, v in by_sampler.items()}
     return out
 
 
@@ -103,7 +101,7 @@ def ranks(best: dict[str, dict[str, list[float]]]) -> dict[str, float]:
         names = list(by_sampler)
         for seed in range(len(by_sampler[names[0]])):
             r = rankdata([by_sampler[s][seed] for s in names])  # ties share their mean rank
-            for s, v in zip(names, r):
+            for s, v in zip(names, r, strict=False):
                 per[s].append(float(v))
     return {s: float(np.mean(v)) for s, v in per.items() if v}
 
@@ -111,7 +109,10 @@ def ranks(best: dict[str, dict[str, list[float]]]) -> dict[str, float]:
 def report(results: dict, trials: int) -> str:
     from scipy.stats import wilcoxon
 
-    best = {t: {s: [min(l) for l in runs["losses"]] for s, runs in by.items()} for t, by in results["runs"].items()}
+    best = {
+        t: {s: [min(losses) for losses in runs["losses"]] for s, runs in by.items()}
+        for t, by in results["runs"].items()
+    }
     scores = normalized_scores(best)
     samplers = list(next(iter(best.values())))
     lines = [
@@ -128,7 +129,8 @@ def report(results: dict, trials: int) -> str:
     rk = ranks(best)
     lines.append("| mean rank (1 = best) | " + " | ".join(f"{rk[s]:.2f}" for s in samplers) + " |")
     per_proposal = {
-        s: 1000 * sum(sum(by[s]["proposing_s"]) for by in results["runs"].values())
+        s: 1000
+        * sum(sum(by[s]["proposing_s"]) for by in results["runs"].values())
         / sum(len(by[s]["proposing_s"]) * trials for by in results["runs"].values())
         for s in samplers
     }
@@ -155,7 +157,10 @@ def main(argv=None) -> int:
     ap.add_argument("--tasks", default="", help="comma-separated task names (default: all)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
     ap.add_argument(
-        "--report", type=Path, nargs="+", help="only print the report of saved results files (tasks split over processes)"
+        "--report",
+        type=Path,
+        nargs="+",
+        help="only print the report of saved results files (tasks split over processes)",
     )
     args = ap.parse_args(argv)
     if args.report:

@@ -96,7 +96,9 @@ def _rf(data, metric):
 def _svm(data, metric):
     from sklearn.svm import SVC
 
-    return lambda p: _cv_loss(SVC(C=10 ** p["log10_C"], gamma=10 ** p["log10_gamma"], tol=10 ** p["log10_tol"]), data, metric)
+    return lambda p: _cv_loss(
+        SVC(C=10 ** p["log10_C"], gamma=10 ** p["log10_gamma"], tol=10 ** p["log10_tol"]), data, metric
+    )
 
 
 def _mlp(data, metric):
@@ -198,7 +200,9 @@ def tasks() -> list[Task]:
         Task("DT_breast_nll", tree, _dt("breast", "nll")),
         Task("DT_digits_acc", tree, _dt("digits", "acc")),
         Task("RF_wine_nll", tree, _rf("wine", "nll")),
-        Task("RF_diabetes_mse", SearchSpace({k: v for k, v in _TREE.items() if k != "criterion"}), _rf("diabetes", "mse")),
+        Task(
+            "RF_diabetes_mse", SearchSpace({k: v for k, v in _TREE.items() if k != "criterion"}), _rf("diabetes", "mse")
+        ),
         Task("SVM_digits_acc", svm, _svm("digits", "acc")),
         Task("MLP_iris_nll", mlp, _mlp("iris", "nll")),
         Task("LR_breast_nll", lr, _lr("breast", "nll")),

@@ -20,7 +20,7 @@ import sys
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -42,7 +42,7 @@ _LIMIT_KEYS = ("max_total_trials", "max_concurrent_trials", "timeout", "trial_ti
 def _strip_azureml(ref: str) -> str:
     # the YAML schema strips `azureml:` from compute, environment and asset references (not from `azureml://` URIs);
     # doing the same keeps the body identical to `az ml job create -f`, and the SDK resolves both spellings alike
-    return ref[len("azureml:"):] if ref.startswith("azureml:") and not ref.startswith("azureml://") else ref
+    return ref[len("azureml:") :] if ref.startswith("azureml:") and not ref.startswith("azureml://") else ref
 
 
 def _builder_command(command: str) -> str:
@@ -56,8 +56,8 @@ def _builder_command(command: str) -> str:
     def rewrite(m: re.Match) -> str:
         kind, name = reference_of(m)
         if kind == "search_space":
-            return "${{inputs.%s}}" % name
-        return m.group(0) if m.group(1) else "${{%s.%s}}" % (kind, name)
+            return f"${{{{inputs.{name}}}}}"
+        return m.group(0) if m.group(1) else f"${{{{{kind}.{name}}}}}"
 
     return REFERENCE.sub(rewrite, command)
 
@@ -68,7 +68,9 @@ def _environment(spec: SweepSpec):
         return _strip_azureml(env)
     from azure.ai.ml.entities import BuildContext, Environment
 
-    kwargs = {k: env[k] for k in ("name", "version", "description", "tags", "os_type", "image") if env.get(k) is not None}
+    kwargs = {
+        k: env[k] for k in ("name", "version", "description", "tags", "os_type", "image") if env.get(k) is not None
+    }
     if env.get("conda_file") is not None:
         conda = env["conda_file"]
         # a path resolves against the spec's folder, as load_job resolves it against the YAML's folder
@@ -93,9 +95,12 @@ def _inputs(spec: SweepSpec) -> dict[str, Any]:
             continue
         extra = raw.get(name) if isinstance(raw.get(name), dict) else {}
         inputs[name] = Input(
-            type=value.type, path=_strip_azureml(value.path), mode=value.mode,
-            description=extra.get("description"), datastore=extra.get("datastore"),
-        )  # fmt: skip
+            type=value.type,
+            path=_strip_azureml(value.path),
+            mode=value.mode,
+            description=extra.get("description"),
+            datastore=extra.get("datastore"),
+        )
     return inputs
 
 
@@ -145,7 +150,11 @@ def _policy(spec: SweepSpec):
 
     raw = spec.data.get("early_termination") or {}
     kwargs = {k: raw[k] for k in _POLICY_KEYS if raw.get(k) is not None}
-    cls = {"bandit": BanditPolicy, "median_stopping": MedianStoppingPolicy, "truncation_selection": TruncationSelectionPolicy}
+    cls = {
+        "bandit": BanditPolicy,
+        "median_stopping": MedianStoppingPolicy,
+        "truncation_selection": TruncationSelectionPolicy,
+    }
     return cls[spec.policy.type](**kwargs)
 
 
@@ -156,7 +165,9 @@ def _identity(value: Any):
 
     kind = str(value.get("type", "")).lower()
     if kind == "managed":
-        return ManagedIdentityConfiguration(**{k: value[k] for k in ("client_id", "object_id", "msi_resource_id", "principal_id") if k in value})
+        return ManagedIdentityConfiguration(
+            **{k: value[k] for k in ("client_id", "object_id", "msi_resource_id", "principal_id") if k in value}
+        )
     if kind == "user_identity":
         return UserIdentityConfiguration()
     if kind == "aml_token":
@@ -260,7 +271,13 @@ _NO_WORKSPACE = (
 )
 
 
-def find_workspace(subscription: str | None = None, resource_group: str | None = None, workspace: str | None = None, *, start: str | Path | None = None) -> Workspace:
+def find_workspace(
+    subscription: str | None = None,
+    resource_group: str | None = None,
+    workspace: str | None = None,
+    *,
+    start: str | Path | None = None,
+) -> Workspace:
     """The workspace to submit to: options first, then environment variables, then config.json.
 
     The options arrive already merged with the environment (the CLI's Typer options read the variables), so here
@@ -286,16 +303,28 @@ def find_workspace(subscription: str | None = None, resource_group: str | None =
     except ValidationException as e:
         if "could not find" not in e.message:  # found, but without subscription_id, resource_group, workspace_name
             raise UserError(" ".join(e.message.split())) from e
-        missing = [opt for opt, key in (("--subscription", "subscription"), ("--resource-group", "resource_group"), ("--workspace", "name")) if not given[key]]  # fmt: skip
-        raise UserError(f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)") from e
+        missing = [
+            opt
+            for opt, key in (
+                ("--subscription", "subscription"),
+                ("--resource-group", "resource_group"),
+                ("--workspace", "name"),
+            )
+            if not given[key]
+        ]
+        raise UserError(
+            f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)"
+        ) from e
     except ValueError as e:  # json.JSONDecodeError: a config.json that is not JSON
-        raise UserError(f"the workspace config.json found from {Path(start or '.').resolve()} upwards is not JSON: {e}") from e
+        raise UserError(
+            f"the workspace config.json found from {Path(start or '.').resolve()} upwards is not JSON: {e}"
+        ) from e
     return Workspace(
         subscription=given["subscription"] or found.subscription_id,
         resource_group=given["resource_group"] or found.resource_group_name,
         name=given["name"] or found.workspace_name,
         source="config.json",
-    )  # fmt: skip
+    )
 
 
 class _NoCredential:
@@ -400,16 +429,33 @@ def azure_error(exc: BaseException, *, spec: SweepSpec | None = None) -> UserErr
             f"AZURE_CLIENT_SECRET for a service principal), then submit again ({first})"
         )
     if isinstance(root, ClientAuthenticationError):
-        return UserError(f"{what}Azure refused the credentials ({_service_message(root)}): sign in again with `az login`")
+        return UserError(
+            f"{what}Azure refused the credentials ({_service_message(root)}): sign in again with `az login`"
+        )
     if isinstance(root, ServiceRequestError):
-        return UserError(f"{what}cannot reach Azure ({' '.join(str(root).split())[:200]}): check the network connection or proxy")
+        return UserError(
+            f"{what}cannot reach Azure ({' '.join(str(root).split())[:200]}): check the network connection or proxy"
+        )
     if isinstance(root, HttpResponseError):
         status = f"{root.status_code} " if root.status_code else ""
         return UserError(f"{what}Azure ML refused the job ({status}{_service_message(root)})")
     return UserError(f"{what}submission failed: {' '.join(str(exc).split())}")
 
 
-def submit_cli(specs, *, dry_run: bool, wait: bool, subscription, resource_group, workspace, as_json: bool, out, err, credential=None, **client_kwargs) -> int:
+def submit_cli(
+    specs,
+    *,
+    dry_run: bool,
+    wait: bool,
+    subscription,
+    resource_group,
+    workspace,
+    as_json: bool,
+    out,
+    err,
+    credential=None,
+    **client_kwargs,
+) -> int:
     """``sweep submit`` for the cloud: one sweep job per spec; returns the exit code.
 
     ``--dry-run`` prints each job as YAML (``---`` between them) and contacts nothing. Otherwise the workspace is
@@ -426,7 +472,18 @@ def submit_cli(specs, *, dry_run: bool, wait: bool, subscription, resource_group
         return 0
 
     with _quiet_azure_logs():
-        return _submit_all(specs, wait=wait, subscription=subscription, resource_group=resource_group, workspace=workspace, as_json=as_json, out=out, err=err, credential=credential, **client_kwargs)  # fmt: skip
+        return _submit_all(
+            specs,
+            wait=wait,
+            subscription=subscription,
+            resource_group=resource_group,
+            workspace=workspace,
+            as_json=as_json,
+            out=out,
+            err=err,
+            credential=credential,
+            **client_kwargs,
+        )
 
 
 @contextmanager
@@ -442,12 +499,20 @@ def _quiet_azure_logs():
         logger.setLevel(level)
 
 
-def _submit_all(specs, *, wait, subscription, resource_group, workspace, as_json, out, err, credential, **client_kwargs) -> int:
+def _submit_all(
+    specs, *, wait, subscription, resource_group, workspace, as_json, out, err, credential, **client_kwargs
+) -> int:
     submitted: list[dict[str, Any]] = []
     local = [s for s in specs if s.compute is not None and _strip_azureml(s.compute) == "local"]
     if local:
         # the SDK cannot submit a sweep to local compute (AttributeError inside create_or_update, reference 11.6)
-        err.print("\n".join(f"{_where(s)}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster" for s in local), markup=False)  # fmt: skip
+        err.print(
+            "\n".join(
+                f"{_where(s)}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster"
+                for s in local
+            ),
+            markup=False,
+        )
         return 2
     try:
         target = find_workspace(subscription, resource_group, workspace)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -55,19 +54,29 @@ def validate(
 
 @app.command()
 def submit(
-    specs: list[Path] = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False),
+    specs: list[Path] = typer.Argument(
+        ..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False
+    ),
     set_: list[str] = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the exact job as YAML; contact nothing."),
     local: bool = typer.Option(False, "--local", help="Run the sweep on this machine under the emulator."),
     wait: bool = typer.Option(False, "--wait", help="Cloud: stream the sweep's log until it ends."),
-    subscription: Optional[str] = typer.Option(None, "--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Azure subscription id."),
-    resource_group: Optional[str] = typer.Option(None, "--resource-group", "-g", envvar="AZURE_RESOURCE_GROUP", help="Resource group."),
-    workspace: Optional[str] = typer.Option(None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NAME", help="Azure ML workspace."),
+    subscription: str | None = typer.Option(
+        None, "--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Azure subscription id."
+    ),
+    resource_group: str | None = typer.Option(
+        None, "--resource-group", "-g", envvar="AZURE_RESOURCE_GROUP", help="Resource group."
+    ),
+    workspace: str | None = typer.Option(
+        None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NAME", help="Azure ML workspace."
+    ),
     input_: list[str] = typer.Option([], "--input", help="Local: NAME=PATH stands in for a remote input."),
-    max_concurrent: Optional[int] = typer.Option(None, "--max-concurrent", min=1, help="Local: cap concurrent trials."),
-    tracking_uri: Optional[str] = typer.Option(None, "--tracking-uri", help="Local: MLflow store (default: ./mlflow.db, the store `mlflow ui` opens here)."),
-    name: Optional[str] = typer.Option(None, "--name", help="Local: the sweep's name."),
-    resume: Optional[str] = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name."),
+    max_concurrent: int | None = typer.Option(None, "--max-concurrent", min=1, help="Local: cap concurrent trials."),
+    tracking_uri: str | None = typer.Option(
+        None, "--tracking-uri", help="Local: MLflow store (default: ./mlflow.db, the store `mlflow ui` opens here)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Local: the sweep's name."),
+    resume: str | None = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name."),
     json_: bool = typer.Option(False, "--json", help="Print a machine-readable summary on stdout."),
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
@@ -77,16 +86,30 @@ def submit(
             from .emulator import run_local_cli
 
             code = run_local_cli(
-                loaded, inputs=input_, max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name,
-                resume=resume, as_json=json_, out=out, err=err,
-            )  # fmt: skip
+                loaded,
+                inputs=input_,
+                max_concurrent=max_concurrent,
+                tracking_uri=tracking_uri,
+                name=name,
+                resume=resume,
+                as_json=json_,
+                out=out,
+                err=err,
+            )
             raise typer.Exit(code)
         from .azure import submit_cli
 
         code = submit_cli(
-            loaded, dry_run=dry_run, wait=wait, subscription=subscription, resource_group=resource_group,
-            workspace=workspace, as_json=json_, out=out, err=err,
-        )  # fmt: skip
+            loaded,
+            dry_run=dry_run,
+            wait=wait,
+            subscription=subscription,
+            resource_group=resource_group,
+            workspace=workspace,
+            as_json=json_,
+            out=out,
+            err=err,
+        )
         raise typer.Exit(code)
     except UserError as e:
         _fail(str(e), e.exit_code)

@@ -82,7 +82,7 @@ def leaderboard_table(result, top: int = 10) -> Table:
     for i, header in enumerate([result.primary_metric, "status", *names]):
         width = max([len(header), *(len(row[i]) for row in cells)])
         table.add_column(header, justify="right" if i == 0 else "left", no_wrap=True, min_width=min(width, 14))
-    for rank, (trial, row) in enumerate(zip(rows, cells), 1):
+    for rank, (trial, row) in enumerate(zip(rows, cells, strict=False), 1):
         table.add_row(str(rank), str(trial.index), *row)
     return table
 
@@ -90,8 +90,12 @@ def leaderboard_table(result, top: int = 10) -> Table:
 def render_sweep_result(result, out: Console, err: Console) -> None:
     """What `sweep submit --local` prints when the sweep ends."""
     counts = ", ".join(f"{result.count(s)} {s}" for s in ("completed", "failed", "canceled") if result.count(s))
-    colour = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow"}.get(result.status, "white")
-    out.print(f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s")
+    colour = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow"}.get(
+        result.status, "white"
+    )
+    out.print(
+        f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s"
+    )
     for trial in sorted(result.trials, key=lambda t: t.index):
         if trial.note:
             err.print(f"[yellow]note[/] {trial.name}: {trial.note}", markup=True, highlight=False)
@@ -103,7 +107,9 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
     if len(failed) > 3:
         err.print(f"... and {len(failed) - 3} more failed trials")
     if result.message:
-        (err if result.status in ("failed", "interrupted") else out).print(result.message, markup=False, highlight=False)
+        (err if result.status in ("failed", "interrupted") else out).print(
+            result.message, markup=False, highlight=False
+        )
     if result.leaderboard():
         out.print(leaderboard_table(result))
         best = result.best_trial

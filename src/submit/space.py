@@ -340,7 +340,7 @@ class SearchSpace(Mapping[str, Distribution]):
         values = [d.grid_values() for d in self._params.values()]
         if any(v is None for v in values):
             return None
-        return [dict(zip(self._params, combo)) for combo in itertools.product(*values)]
+        return [dict(zip(self._params, combo, strict=False)) for combo in itertools.product(*values)]
 
     def grid_size(self) -> int | None:
         values = [d.grid_values() for d in self._params.values()]

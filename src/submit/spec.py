@@ -12,7 +12,6 @@ enforces after submission (reference 2.6, 3, 5, 6).
 
 from __future__ import annotations
 
-
 import difflib
 import math
 import re
@@ -22,18 +21,42 @@ from typing import Any
 
 import yaml
 
+from .errors import UserError
 from .space import DISTRIBUTIONS, Choice, Distribution, LogUniform, QLogUniform, SearchSpace
 
 SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json"
 
 TOP_KEYS = (
-    "$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "trial",
-    "search_space", "sampling_algorithm", "objective", "early_termination", "limits", "compute", "inputs", "outputs",
-    "identity", "queue_settings", "resources",
-)  # fmt: skip
+    "$schema",
+    "type",
+    "name",
+    "display_name",
+    "experiment_name",
+    "description",
+    "tags",
+    "properties",
+    "trial",
+    "search_space",
+    "sampling_algorithm",
+    "objective",
+    "early_termination",
+    "limits",
+    "compute",
+    "inputs",
+    "outputs",
+    "identity",
+    "queue_settings",
+    "resources",
+)
 TRIAL_KEYS = (
-    "command", "code", "environment", "environment_variables", "resources", "distribution", "queue_settings",
-)  # fmt: skip
+    "command",
+    "code",
+    "environment",
+    "environment_variables",
+    "resources",
+    "distribution",
+    "queue_settings",
+)
 SAMPLING_TYPES = ("random", "grid", "bayesian")
 SAMPLING_KEYS = {"random": ("type", "seed", "rule", "logbase"), "grid": ("type",), "bayesian": ("type",)}
 POLICY_KEYS = {
@@ -51,7 +74,9 @@ BAYESIAN_TYPES = ("choice", "uniform", "quniform")
 REMOTE_PREFIXES = ("azureml:", "http://", "https://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ${{search_space.x}}; the SDK still accepts the legacy single-brace {search_space.x} (with a deprecation warning)
-REFERENCE = re.compile(r"\$\{\{\s*(search_space|inputs|outputs)\.([^\s}]+)\s*\}\}|(?<![{$])\{(search_space|inputs|outputs)\.([^\s}]+)\}")
+REFERENCE = re.compile(
+    r"\$\{\{\s*(search_space|inputs|outputs)\.([^\s}]+)\s*\}\}|(?<![{$])\{(search_space|inputs|outputs)\.([^\s}]+)\}"
+)
 # Azure's optional segment, `$[[--flag ${{inputs.x}}]]`: kept when its inputs are given. Plain brackets are the shell's
 # (`[ "$x" = 1 ]`) and are left alone.
 OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
@@ -61,8 +86,10 @@ AZURE_TIMEOUT_FLOOR = 60  # the SDK raises int timeouts of 1..60 s to 60 s
 DEFAULT_TIMEOUT = 5184000  # 60 days, reference 6
 
 
-class SpecError(Exception):
+class SpecError(UserError):
     """One or more problems in a spec; ``str()`` is the complete, user-facing message."""
+
+    exit_code = 2
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -231,7 +258,7 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
 
 
 def did_you_mean(word: str, options) -> str:
-    """"did you mean `x`?" for the closest option, or "" when none is close."""
+    """ "did you mean `x`?" for the closest option, or "" when none is close."""
     options = [str(o) for o in options]
     word = str(word)
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
@@ -313,7 +340,9 @@ def _kind(value: Any) -> str:
 def parse_override(text: str) -> tuple[tuple, Any]:
     """``limits.max_total_trials=4`` -> (("limits", "max_total_trials"), 4); the value is read as YAML."""
     if "=" not in text:
-        raise SpecError([Problem("--set", "", f"expected KEY.PATH=VALUE, found {text!r}", "--set limits.max_total_trials=4")])
+        raise SpecError(
+            [Problem("--set", "", f"expected KEY.PATH=VALUE, found {text!r}", "--set limits.max_total_trials=4")]
+        )
     key, raw = text.split("=", 1)
     parts = tuple(int(p) if p.isdigit() else p for p in key.strip().split("."))
     if not all(str(p) for p in parts):
@@ -423,7 +452,11 @@ def _build(data: dict, check: _Checker, path: Path | None) -> SweepSpec | None:
     for key in ("name", "display_name", "experiment_name", "description", "compute"):
         if data.get(key) is not None and not isinstance(data[key], str):
             check.error((key,), f"expected a string, found {_kind(data[key])}")
-    if data.get("name") is not None and isinstance(data["name"], str) and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", data["name"]):
+    if (
+        data.get("name") is not None
+        and isinstance(data["name"], str)
+        and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", data["name"])
+    ):
         check.error(("name",), f"job names use letters, digits, `-` and `_`, found {data['name']!r}")
     tags = data.get("tags") or {}
     if not isinstance(tags, dict):
@@ -466,12 +499,18 @@ def _search_space(value: Any, check: _Checker) -> SearchSpace | None:
     if not check.mapping(value, path, "parameter names to distributions"):
         return None
     if not value:
-        check.error(path, "is empty; a sweep needs at least one parameter", "lr: {type: uniform, min_value: 0.01, max_value: 0.1}")
+        check.error(
+            path,
+            "is empty; a sweep needs at least one parameter",
+            "lr: {type: uniform, min_value: 0.01, max_value: 0.1}",
+        )
         return None
     params = {}
     for name, node in value.items():
         if not KEY_NAME.match(str(name)):
-            check.error(path + (name,), "parameter names use letters, digits and underscores, and do not start with a digit")
+            check.error(
+                path + (name,), "parameter names use letters, digits and underscores, and do not start with a digit"
+            )
         dist = _distribution(node, path + (name,), check)
         if dist is not None:
             params[str(name)] = dist
@@ -480,7 +519,10 @@ def _search_space(value: Any, check: _Checker) -> SearchSpace | None:
 
 def _distribution(node: Any, path: tuple, check: _Checker) -> Distribution | None:
     if not isinstance(node, dict):
-        check.error(path, f"expected a distribution such as `{{type: uniform, min_value: 0, max_value: 1}}`, found {_kind(node)}")
+        check.error(
+            path,
+            f"expected a distribution such as `{{type: uniform, min_value: 0, max_value: 1}}`, found {_kind(node)}",
+        )
         return None
     kind = node.get("type")
     if kind is None:
@@ -488,7 +530,11 @@ def _distribution(node: Any, path: tuple, check: _Checker) -> Distribution | Non
         return None
     kind_l = str(kind).lower()
     if kind_l not in DISTRIBUTIONS:
-        check.error(path + ("type",), f"unknown distribution `{kind}`", did_you_mean(kind_l, DISTRIBUTIONS) or "one of: " + ", ".join(DISTRIBUTIONS))
+        check.error(
+            path + ("type",),
+            f"unknown distribution `{kind}`",
+            did_you_mean(kind_l, DISTRIBUTIONS) or "one of: " + ", ".join(DISTRIBUTIONS),
+        )
         return None
     cls = DISTRIBUTIONS[kind_l]
     check.known_keys(node, path, ("type",) + cls.PARAMS, f" for `{kind_l}`")
@@ -547,22 +593,36 @@ def _sampling(value: Any, check: _Checker) -> Sampling | None:
     if isinstance(value, str):
         kind = value.lower()
         if kind not in SAMPLING_TYPES:
-            hint = "for Sobol write `{type: random, rule: sobol, seed: 1}`" if kind == "sobol" else did_you_mean(kind, SAMPLING_TYPES)
-            check.error(path, f"unknown sampling algorithm `{value}`, expected one of {', '.join(SAMPLING_TYPES)}", hint)
+            hint = (
+                "for Sobol write `{type: random, rule: sobol, seed: 1}`"
+                if kind == "sobol"
+                else did_you_mean(kind, SAMPLING_TYPES)
+            )
+            check.error(
+                path, f"unknown sampling algorithm `{value}`, expected one of {', '.join(SAMPLING_TYPES)}", hint
+            )
             return None
         return Sampling(type=kind, as_string=True)
     if not check.mapping(value, path, "sampling settings"):
         return None
     kind = str(value.get("type", "")).lower()
     if kind not in SAMPLING_TYPES:
-        check.error(path + ("type",), f"expected one of {', '.join(SAMPLING_TYPES)}, found {value.get('type')!r}", did_you_mean(kind, SAMPLING_TYPES))
+        check.error(
+            path + ("type",),
+            f"expected one of {', '.join(SAMPLING_TYPES)}, found {value.get('type')!r}",
+            did_you_mean(kind, SAMPLING_TYPES),
+        )
         return None
     check.known_keys(value, path, SAMPLING_KEYS[kind], f" for `{kind}` sampling")
     sampling = Sampling(type=kind)
     if kind == "random":
         rule = value.get("rule")
         if rule is not None and rule not in ("random", "sobol"):
-            check.error(path + ("rule",), f"expected `random` or `sobol`, found {rule!r}", did_you_mean(rule, ("random", "sobol")))
+            check.error(
+                path + ("rule",),
+                f"expected `random` or `sobol`, found {rule!r}",
+                did_you_mean(rule, ("random", "sobol")),
+            )
         seed = value.get("seed")
         if seed is not None:
             check.number(seed, path + ("seed",), integer=True)
@@ -570,7 +630,9 @@ def _sampling(value: Any, check: _Checker) -> Sampling | None:
         if logbase is not None and logbase != "e":
             if not check.number(logbase, path + ("logbase",)) or logbase <= 0 or logbase == 1:
                 if isinstance(logbase, (int, float)) and not isinstance(logbase, bool):
-                    check.error(path + ("logbase",), f"expected a positive number other than 1, or \"e\", found {logbase}")
+                    check.error(
+                        path + ("logbase",), f'expected a positive number other than 1, or "e", found {logbase}'
+                    )
         sampling = Sampling(type=kind, rule=rule, seed=seed, logbase=logbase)
     return sampling
 
@@ -584,7 +646,13 @@ def _objective(value: Any, check: _Checker) -> Objective | None:
         return None
     goal = str(value["goal"]).lower()
     if goal not in ("minimize", "maximize"):
-        check.error(path + ("goal",), f"expected `minimize` or `maximize`, found {value['goal']!r}", did_you_mean(goal, ("minimize", "maximize", "min", "max")).replace("`min`", "`minimize`").replace("`max`", "`maximize`"))
+        check.error(
+            path + ("goal",),
+            f"expected `minimize` or `maximize`, found {value['goal']!r}",
+            did_you_mean(goal, ("minimize", "maximize", "min", "max"))
+            .replace("`min`", "`minimize`")
+            .replace("`max`", "`maximize`"),
+        )
         return None
     metric = value["primary_metric"]
     if not isinstance(metric, str) or not metric.strip():
@@ -598,13 +666,19 @@ def _policy(value: Any, check: _Checker) -> Policy | None:
     if value is None:
         return None
     if isinstance(value, str):
-        check.error(path, f"expected a mapping such as `{{type: {value}, evaluation_interval: 1}}`, found the string {value!r}")
+        check.error(
+            path, f"expected a mapping such as `{{type: {value}, evaluation_interval: 1}}`, found the string {value!r}"
+        )
         return None
     if not check.mapping(value, path, "policy settings"):
         return None
     kind = str(value.get("type", "")).lower()
     if kind not in POLICY_KEYS:
-        check.error(path + ("type",), f"unknown early-termination policy {value.get('type')!r}", did_you_mean(kind, POLICY_KEYS) or "one of: " + ", ".join(POLICY_KEYS))
+        check.error(
+            path + ("type",),
+            f"unknown early-termination policy {value.get('type')!r}",
+            did_you_mean(kind, POLICY_KEYS) or "one of: " + ", ".join(POLICY_KEYS),
+        )
         return None
     check.known_keys(value, path, POLICY_KEYS[kind], f" for `{kind}`")
     for p in check.problems:
@@ -626,7 +700,11 @@ def _policy(value: Any, check: _Checker) -> Policy | None:
                     check.error(path + (key,), f"must be >= 0, found {v}")
                 setattr(policy, key, v or None)  # the YAML path sends 0 for the unset one; the service reads 0 as unset
         if policy.slack_factor and policy.slack_amount:
-            check.error(path, "Bandit takes exactly one of slack_factor and slack_amount, found both", "keep one, e.g. slack_factor: 0.1")
+            check.error(
+                path,
+                "Bandit takes exactly one of slack_factor and slack_amount, found both",
+                "keep one, e.g. slack_factor: 0.1",
+            )
         elif not policy.slack_factor and not policy.slack_amount and len(check.problems) == before:
             check.error(path, "Bandit needs one of slack_factor or slack_amount (> 0)", "slack_factor: 0.1")
     if kind == "truncation_selection":
@@ -654,7 +732,9 @@ def _limits(value: Any, check: _Checker) -> Limits | None:
             continue
         if not check.number(v, path + (key,), integer=True):
             if isinstance(v, str):
-                check.problems[-1].hint = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
+                check.problems[
+                    -1
+                ].hint = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
             ok = False
             continue
         if key in ("max_total_trials", "max_concurrent_trials") and not 1 <= v <= AZURE_MAX_TRIALS:
@@ -665,12 +745,18 @@ def _limits(value: Any, check: _Checker) -> Limits | None:
                 check.error(path + (key,), f"must be >= 0 seconds, found {v}")
                 ok = False
             elif 0 < v < AZURE_TIMEOUT_FLOOR:
-                check.warn(path + (key,), f"{v} s: Azure raises timeouts under {AZURE_TIMEOUT_FLOOR} s to {AZURE_TIMEOUT_FLOOR} s; the local emulator uses {v} s")
+                check.warn(
+                    path + (key,),
+                    f"{v} s: Azure raises timeouts under {AZURE_TIMEOUT_FLOOR} s to {AZURE_TIMEOUT_FLOOR} s; the local emulator uses {v} s",
+                )
     if not ok:
         return None
     limits = Limits(**{k: value.get(k) for k in LIMIT_KEYS})
     if limits.max_concurrent_trials and limits.max_concurrent_trials > limits.max_total_trials:
-        check.warn(path + ("max_concurrent_trials",), f"{limits.max_concurrent_trials} exceeds max_total_trials ({limits.max_total_trials}); at most {limits.max_total_trials} run at once")
+        check.warn(
+            path + ("max_concurrent_trials",),
+            f"{limits.max_concurrent_trials} exceeds max_total_trials ({limits.max_total_trials}); at most {limits.max_total_trials} run at once",
+        )
     return limits
 
 
@@ -689,17 +775,28 @@ def _inputs(value: Any, check: _Checker, base_dir: Path) -> dict[str, Input] | N
             check.known_keys(v, p, INPUT_KEYS)
             kind = v.get("type", "uri_folder")
             if kind not in DATA_INPUT_TYPES:
-                check.error(p + ("type",), f"unknown input type {kind!r}", did_you_mean(kind, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES))
+                check.error(
+                    p + ("type",),
+                    f"unknown input type {kind!r}",
+                    did_you_mean(kind, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES),
+                )
                 continue
             if v.get("mode") is not None and v["mode"] not in INPUT_MODES:
-                check.error(p + ("mode",), f"unknown mode {v['mode']!r}", did_you_mean(v["mode"], INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES))
+                check.error(
+                    p + ("mode",),
+                    f"unknown mode {v['mode']!r}",
+                    did_you_mean(v["mode"], INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES),
+                )
             raw = v.get("path")
             if not isinstance(raw, str) or not raw:
-                check.error(p + ("path",), "missing required key" if raw is None else f"expected a path or URI, found {_kind(raw)}")
+                check.error(
+                    p + ("path",),
+                    "missing required key" if raw is None else f"expected a path or URI, found {_kind(raw)}",
+                )
                 continue
             resolved = raw
             if not raw.startswith(REMOTE_PREFIXES):
-                local = Path(raw[len("file://"):] if raw.startswith("file://") else raw)
+                local = Path(raw[len("file://") :] if raw.startswith("file://") else raw)
                 local = local if local.is_absolute() else (base_dir / local)
                 if not local.exists():
                     check.error(p + ("path",), f"no such file or folder: {local}")
@@ -734,13 +831,20 @@ def _trial(value: Any, check: _Checker, base_dir: Path) -> Trial | None:
     if value is None:
         return None
     if isinstance(value, str):
-        check.error(path, "trial as a component file reference is only supported in pipeline sweeps", "inline the command: trial: {command: ..., environment: ...}")
+        check.error(
+            path,
+            "trial as a component file reference is only supported in pipeline sweeps",
+            "inline the command: trial: {command: ..., environment: ...}",
+        )
         return None
     if not check.mapping(value, path, "command, code and environment"):
         return None
     known = TRIAL_KEYS
     check.known_keys(value, path, known)
-    for wrong, hint in (("compute", "compute is a top-level key of the sweep"), ("inputs", "inputs is a top-level key of the sweep")):
+    for wrong, hint in (
+        ("compute", "compute is a top-level key of the sweep"),
+        ("inputs", "inputs is a top-level key of the sweep"),
+    ):
         if wrong in value:
             for p in check.problems:
                 if p.path == f"trial.{wrong}":
@@ -750,19 +854,31 @@ def _trial(value: Any, check: _Checker, base_dir: Path) -> Trial | None:
     command = value["command"]
     if not isinstance(command, str) or not command.strip():
         found = "an empty string" if isinstance(command, str) else _kind(command)
-        check.error(path + ("command",), f"expected the command line that runs a trial, found {found}", "command: python train.py --lr ${{search_space.lr}}")
+        check.error(
+            path + ("command",),
+            f"expected the command line that runs a trial, found {found}",
+            "command: python train.py --lr ${{search_space.lr}}",
+        )
         return None
     env = value["environment"]
     if isinstance(env, dict):
-        check.known_keys(env, path + ("environment",), ("image", "conda_file", "build", "name", "version", "description", "tags", "os_type", "inference_config"))
+        check.known_keys(
+            env,
+            path + ("environment",),
+            ("image", "conda_file", "build", "name", "version", "description", "tags", "os_type", "inference_config"),
+        )
         if not env.get("image") and not env.get("build"):
-            check.error(path + ("environment",), "an inline environment needs `image` (and optionally `conda_file`) or `build`")
+            check.error(
+                path + ("environment",), "an inline environment needs `image` (and optionally `conda_file`) or `build`"
+            )
         if isinstance(env.get("conda_file"), str):
             conda = base_dir / env["conda_file"]
             if not conda.exists():
                 check.error(path + ("environment", "conda_file"), f"no such file: {conda}")
     elif not isinstance(env, str):
-        check.error(path + ("environment",), f"expected `azureml:<name>:<version>` or an inline environment, found {_kind(env)}")
+        check.error(
+            path + ("environment",), f"expected `azureml:<name>:<version>` or an inline environment, found {_kind(env)}"
+        )
     code = value.get("code")
     resolved_code = None
     if code is not None:
@@ -777,7 +893,9 @@ def _trial(value: Any, check: _Checker, base_dir: Path) -> Trial | None:
             resolved_code = str(folder.resolve())
     env_vars = value.get("environment_variables") or {}
     if not isinstance(env_vars, dict):
-        check.error(path + ("environment_variables",), f"expected a mapping of names to values, found {_kind(env_vars)}")
+        check.error(
+            path + ("environment_variables",), f"expected a mapping of names to values, found {_kind(env_vars)}"
+        )
         env_vars = {}
     return Trial(
         command=command,
@@ -789,49 +907,93 @@ def _trial(value: Any, check: _Checker, base_dir: Path) -> Trial | None:
     )
 
 
-def _sampler_rules(space: SearchSpace, sampling: Sampling, policy: Policy | None, limits: Limits | None, check: _Checker) -> None:
-    path = ("sampling_algorithm",)
+def _sampler_rules(
+    space: SearchSpace, sampling: Sampling, policy: Policy | None, limits: Limits | None, check: _Checker
+) -> None:
     for name, dist in space.items():
         p = ("search_space", name, "type")
         if sampling.type == "grid":
             if not isinstance(dist, Choice):
-                check.error(p, f"grid sampling needs `choice`, found `{dist.type}`", "use `type: choice, values: [...]`, or sampling_algorithm: random")
+                check.error(
+                    p,
+                    f"grid sampling needs `choice`, found `{dist.type}`",
+                    "use `type: choice, values: [...]`, or sampling_algorithm: random",
+                )
             elif dist.grid_values() is None:
-                check.error(p, "grid sampling needs plain choice values, found nested distributions", "sampling_algorithm: random")
+                check.error(
+                    p,
+                    "grid sampling needs plain choice values, found nested distributions",
+                    "sampling_algorithm: random",
+                )
         elif sampling.type == "bayesian":
             if dist.type not in BAYESIAN_TYPES:
-                check.error(p, f"bayesian sampling supports choice, uniform and quniform only, found `{dist.type}`", "for a log scale, sample the exponent with `uniform` and exponentiate in the script; or use random sampling")
+                check.error(
+                    p,
+                    f"bayesian sampling supports choice, uniform and quniform only, found `{dist.type}`",
+                    "for a log scale, sample the exponent with `uniform` and exponentiate in the script; or use random sampling",
+                )
             elif isinstance(dist, Choice) and dist.grid_values() is None:
-                check.error(p, "bayesian sampling needs plain choice values, found nested distributions", "sampling_algorithm: random")
+                check.error(
+                    p,
+                    "bayesian sampling needs plain choice values, found nested distributions",
+                    "sampling_algorithm: random",
+                )
     if sampling.type == "bayesian" and policy is not None:
-        check.error(("early_termination",), "bayesian sampling does not support early termination", "remove early_termination, or use random sampling")
+        check.error(
+            ("early_termination",),
+            "bayesian sampling does not support early termination",
+            "remove early_termination, or use random sampling",
+        )
 
 
 def _bayesian_advice(space: SearchSpace, limits: Limits, check: _Checker) -> None:
     n = len(space)
     if limits.max_total_trials < 20 * n:
-        check.warn(("limits", "max_total_trials"), f"{limits.max_total_trials} trials for {n} parameters; Azure recommends at least 20 per parameter ({20 * n}) for bayesian sampling")
+        check.warn(
+            ("limits", "max_total_trials"),
+            f"{limits.max_total_trials} trials for {n} parameters; Azure recommends at least 20 per parameter ({20 * n}) for bayesian sampling",
+        )
     if limits.concurrency > 4:
-        check.warn(("limits", "max_concurrent_trials"), f"{limits.concurrency} concurrent trials: bayesian sampling learns from finished trials, and fewer concurrent trials converge better")
+        check.warn(
+            ("limits", "max_concurrent_trials"),
+            f"{limits.concurrency} concurrent trials: bayesian sampling learns from finished trials, and fewer concurrent trials converge better",
+        )
 
 
-def _reference_rules(command: str, space: SearchSpace | None, inputs: dict | None, outputs: dict | None, check: _Checker) -> None:
+def _reference_rules(
+    command: str, space: SearchSpace | None, inputs: dict | None, outputs: dict | None, check: _Checker
+) -> None:
     path = ("trial", "command")
-    optional = {name for seg in OPTIONAL_SEGMENT.findall(command) for kind, name in command_references(seg) if kind == "inputs"}
+    optional = {
+        name for seg in OPTIONAL_SEGMENT.findall(command) for kind, name in command_references(seg) if kind == "inputs"
+    }
     refs = command_references(command)
     for kind, name in refs:
         if kind == "search_space" and space is not None and name not in space:
-            check.error(path, f"`${{{{search_space.{name}}}}}` names no search-space parameter", did_you_mean(name, space) or "parameters: " + ", ".join(space))
+            check.error(
+                path,
+                f"`${{{{search_space.{name}}}}}` names no search-space parameter",
+                did_you_mean(name, space) or "parameters: " + ", ".join(space),
+            )
         elif kind == "inputs" and inputs is not None and name not in inputs and name not in optional:
-            check.error(path, f"`${{{{inputs.{name}}}}}` names no input", did_you_mean(name, inputs) or (f"inputs: {', '.join(inputs)}" if inputs else "add it under `inputs:`"))
+            check.error(
+                path,
+                f"`${{{{inputs.{name}}}}}` names no input",
+                did_you_mean(name, inputs) or (f"inputs: {', '.join(inputs)}" if inputs else "add it under `inputs:`"),
+            )
         elif kind == "outputs" and outputs is not None and name not in outputs:
-            check.error(path, f"`${{{{outputs.{name}}}}}` names no output", did_you_mean(name, outputs) or "add it under `outputs:`")
+            check.error(
+                path,
+                f"`${{{{outputs.{name}}}}}` names no output",
+                did_you_mean(name, outputs) or "add it under `outputs:`",
+            )
     if re.search(r"(?<![{$])\{(search_space|inputs|outputs)\.", command):
         check.warn(path, "single-brace `{search_space.x}` references are deprecated; write `${{search_space.x}}`")
     if space is not None:
         used = {name for kind, name in refs if kind == "search_space"}
         for name in space:
             if name not in used:
-                check.warn(("search_space", name), f"not used in trial.command (the script only sees it as $AZUREML_SWEEP_{name})")
-
-
+                check.warn(
+                    ("search_space", name),
+                    f"not used in trial.command (the script only sees it as $AZUREML_SWEEP_{name})",
+                )

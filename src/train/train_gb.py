@@ -5,7 +5,6 @@ logged after every stage (step = stage index).
 """
 
 import numpy as np
-
 import trainlib
 
 
@@ -23,10 +22,15 @@ def build(args, data, threads):
     from sklearn.ensemble import GradientBoostingClassifier
 
     return GradientBoostingClassifier(
-        n_estimators=args.n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth,
-        min_samples_split=args.min_samples_split, min_samples_leaf=args.min_samples_leaf, subsample=args.subsample,
-        max_features=args.max_features, random_state=args.seed,
-    )  # fmt: skip
+        n_estimators=args.n_estimators,
+        learning_rate=args.learning_rate,
+        max_depth=args.max_depth,
+        min_samples_split=args.min_samples_split,
+        min_samples_leaf=args.min_samples_leaf,
+        subsample=args.subsample,
+        max_features=args.max_features,
+        random_state=args.seed,
+    )
 
 
 def fit(args, gb, X, y, X_val, y_val, progress):

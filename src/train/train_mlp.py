@@ -4,7 +4,6 @@ validation metrics are logged after every epoch (step = epoch).
     python train_mlp.py --dataset digits --hidden-layer-sizes 64,32 --learning-rate-init 0.003 --epochs 30
 """
 
-
 import trainlib
 
 
@@ -19,7 +18,9 @@ def layers(text):
 
 
 def add_arguments(p):
-    p.add_argument("--hidden-layer-sizes", type=layers, default=(64,), help="comma-separated units per hidden layer, e.g. 64,32")
+    p.add_argument(
+        "--hidden-layer-sizes", type=layers, default=(64,), help="comma-separated units per hidden layer, e.g. 64,32"
+    )
     p.add_argument("--activation", default="relu", choices=["identity", "logistic", "tanh", "relu"])
     p.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     p.add_argument("--alpha", type=float, default=1e-4, help="L2 penalty")
@@ -33,10 +34,16 @@ def build(args, data, threads):
     from sklearn.neural_network import MLPClassifier
 
     return MLPClassifier(
-        hidden_layer_sizes=args.hidden_layer_sizes, activation=args.activation, solver=args.solver, alpha=args.alpha,
-        learning_rate_init=args.learning_rate_init, batch_size=args.batch_size, momentum=args.momentum,
-        max_iter=args.epochs, random_state=args.seed,
-    )  # fmt: skip
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        activation=args.activation,
+        solver=args.solver,
+        alpha=args.alpha,
+        learning_rate_init=args.learning_rate_init,
+        batch_size=args.batch_size,
+        momentum=args.momentum,
+        max_iter=args.epochs,
+        random_state=args.seed,
+    )
 
 
 MODEL = trainlib.Model("mlp", __doc__, add_arguments, build, trainlib.fit_by_epoch, scale=True)

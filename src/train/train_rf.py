@@ -5,7 +5,6 @@ each step (step i = i+1 steps of trees), so early-termination policies can stop 
 """
 
 import numpy as np
-
 import trainlib
 
 
@@ -18,7 +17,12 @@ def max_features(text):
 
 def add_arguments(p):
     p.add_argument("--n-estimators", type=trainlib.whole, default=100, help="trees in the forest")
-    p.add_argument("--trees-per-step", type=trainlib.whole, default=10, help="trees added between two loggings of the validation metrics")
+    p.add_argument(
+        "--trees-per-step",
+        type=trainlib.whole,
+        default=10,
+        help="trees added between two loggings of the validation metrics",
+    )
     p.add_argument("--max-depth", type=trainlib.whole, default=0, help="0 = unlimited")
     p.add_argument("--min-samples-split", type=trainlib.whole, default=2)
     p.add_argument("--min-samples-leaf", type=trainlib.whole, default=1)
@@ -32,11 +36,17 @@ def build(args, data, threads):
     from sklearn.ensemble import RandomForestClassifier
 
     return RandomForestClassifier(
-        n_estimators=args.n_estimators, max_depth=args.max_depth or None, min_samples_split=args.min_samples_split,
-        min_samples_leaf=args.min_samples_leaf, max_features=args.max_features, criterion=args.criterion,
-        bootstrap=bool(args.bootstrap), class_weight=None if args.class_weight == "none" else args.class_weight,
-        n_jobs=threads, random_state=args.seed,
-    )  # fmt: skip
+        n_estimators=args.n_estimators,
+        max_depth=args.max_depth or None,
+        min_samples_split=args.min_samples_split,
+        min_samples_leaf=args.min_samples_leaf,
+        max_features=args.max_features,
+        criterion=args.criterion,
+        bootstrap=bool(args.bootstrap),
+        class_weight=None if args.class_weight == "none" else args.class_weight,
+        n_jobs=threads,
+        random_state=args.seed,
+    )
 
 
 def fit(args, forest, X, y, X_val, y_val, progress):

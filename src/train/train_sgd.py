@@ -4,12 +4,13 @@
     python train_sgd.py --dataset breast_cancer --loss log_loss --alpha 0.0001 --penalty elasticnet --epochs 20
 """
 
-
 import trainlib
 
 
 def add_arguments(p):
-    p.add_argument("--loss", default="log_loss", choices=["log_loss", "modified_huber"], help="losses that give probabilities")
+    p.add_argument(
+        "--loss", default="log_loss", choices=["log_loss", "modified_huber"], help="losses that give probabilities"
+    )
     p.add_argument("--penalty", default="l2", choices=["l2", "l1", "elasticnet"])
     p.add_argument("--alpha", type=float, default=1e-4, help="regularization strength")
     p.add_argument("--l1-ratio", type=float, default=0.15, help="elasticnet mixing")
@@ -22,9 +23,16 @@ def build(args, data, threads):
     from sklearn.linear_model import SGDClassifier
 
     return SGDClassifier(
-        loss=args.loss, penalty=args.penalty, alpha=args.alpha, l1_ratio=args.l1_ratio,
-        learning_rate=args.learning_rate, eta0=args.eta0, max_iter=args.epochs, tol=None, random_state=args.seed,
-    )  # fmt: skip
+        loss=args.loss,
+        penalty=args.penalty,
+        alpha=args.alpha,
+        l1_ratio=args.l1_ratio,
+        learning_rate=args.learning_rate,
+        eta0=args.eta0,
+        max_iter=args.epochs,
+        tol=None,
+        random_state=args.seed,
+    )
 
 
 MODEL = trainlib.Model("sgd", __doc__, add_arguments, build, trainlib.fit_by_epoch, scale=True)

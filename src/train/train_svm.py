@@ -27,9 +27,14 @@ def build(args, data, threads):
     from sklearn.svm import SVC
 
     svc = SVC(
-        C=args.C, kernel=args.kernel, gamma=args.gamma, degree=args.degree, coef0=args.coef0,
-        class_weight=None if args.class_weight == "none" else args.class_weight, random_state=args.seed,
-    )  # fmt: skip
+        C=args.C,
+        kernel=args.kernel,
+        gamma=args.gamma,
+        degree=args.degree,
+        coef0=args.coef0,
+        class_weight=None if args.class_weight == "none" else args.class_weight,
+        random_state=args.seed,
+    )
     return CalibratedClassifierCV(svc, method="sigmoid", ensemble=False)
 
 

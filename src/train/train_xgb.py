@@ -40,11 +40,21 @@ def build(args, data, threads):
     from xgboost import XGBClassifier
 
     return XGBClassifier(
-        n_estimators=args.n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth,
-        min_child_weight=args.min_child_weight, subsample=args.subsample, colsample_bytree=args.colsample_bytree,
-        gamma=args.gamma, reg_lambda=args.reg_lambda, reg_alpha=args.reg_alpha, max_bin=args.max_bin,
-        tree_method="hist", eval_metric=eval_metrics(data.binary), n_jobs=threads, random_state=args.seed,
-    )  # fmt: skip
+        n_estimators=args.n_estimators,
+        learning_rate=args.learning_rate,
+        max_depth=args.max_depth,
+        min_child_weight=args.min_child_weight,
+        subsample=args.subsample,
+        colsample_bytree=args.colsample_bytree,
+        gamma=args.gamma,
+        reg_lambda=args.reg_lambda,
+        reg_alpha=args.reg_alpha,
+        max_bin=args.max_bin,
+        tree_method="hist",
+        eval_metric=eval_metrics(data.binary),
+        n_jobs=threads,
+        random_state=args.seed,
+    )
 
 
 def iteration_metrics(data):

@@ -31,9 +31,10 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,9 @@ class Data:
 
 def load_data(dataset: str | None, data: str | None, target: str | None) -> Data:
     if (dataset is None) == (data is None):
-        raise UserError("give exactly one of --dataset NAME (" + ", ".join(DATASETS) + ") or --data CSV --target COLUMN")
+        raise UserError(
+            "give exactly one of --dataset NAME (" + ", ".join(DATASETS) + ") or --data CSV --target COLUMN"
+        )
     if dataset is not None:
         return _builtin(dataset)
     if not target:
@@ -82,7 +85,9 @@ def _builtin(name: str) -> Data:
     from sklearn import datasets
 
     if name not in DATASETS:
-        raise UserError(f"--dataset {name!r}: unknown dataset; choose one of {', '.join(DATASETS)}{_did_you_mean(name, DATASETS)}")
+        raise UserError(
+            f"--dataset {name!r}: unknown dataset; choose one of {', '.join(DATASETS)}{_did_you_mean(name, DATASETS)}"
+        )
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     X = bunch.data
     if name == "digits":
@@ -110,13 +115,17 @@ def _csv(path: Path, target: str) -> Data:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as e:
         raise UserError(f"--data {path}: cannot read it as CSV: {str(e).strip().splitlines()[0]}") from None
     if target not in frame.columns:
-        raise UserError(f"--target {target!r}: no such column in {path}{_did_you_mean(target, frame.columns)}; columns: {', '.join(map(str, frame.columns))}")
+        raise UserError(
+            f"--target {target!r}: no such column in {path}{_did_you_mean(target, frame.columns)}; columns: {', '.join(map(str, frame.columns))}"
+        )
     labels = frame[target]
     if labels.isna().any():
         raise UserError(f"--target {target!r}: {int(labels.isna().sum())} rows of {path} have no label")
     classes, y = np.unique(labels.astype(str) if labels.dtype == object else labels, return_inverse=True)
     if len(classes) < 2:
-        raise UserError(f"--target {target!r}: a classifier needs at least two classes, {path} has only {classes.tolist()}")
+        raise UserError(
+            f"--target {target!r}: a classifier needs at least two classes, {path} has only {classes.tolist()}"
+        )
     X = frame.drop(columns=[target])
     text = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     X[text] = X[text].astype(object)  # pandas 3 reads text as its own string dtype; the encoders expect object
@@ -156,10 +165,16 @@ def split(data: Data, test_size: float, val_size: float, seed: int) -> Split:
     counts = np.bincount(data.y)
     if counts.min() < 3:
         rare = data.classes[int(counts.argmin())]
-        raise UserError(f"{data.source}: class {rare!r} has {counts.min()} row(s); every class needs at least 3 for a stratified train/validation/test split")
+        raise UserError(
+            f"{data.source}: class {rare!r} has {counts.min()} row(s); every class needs at least 3 for a stratified train/validation/test split"
+        )
     try:
-        X_rest, X_test, y_rest, y_test = train_test_split(data.X, data.y, test_size=test_size, random_state=seed, stratify=data.y)
-        X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=val_size / (1 - test_size), random_state=seed, stratify=y_rest)
+        X_rest, X_test, y_rest, y_test = train_test_split(
+            data.X, data.y, test_size=test_size, random_state=seed, stratify=data.y
+        )
+        X_train, X_val, y_train, y_val = train_test_split(
+            X_rest, y_rest, test_size=val_size / (1 - test_size), random_state=seed, stratify=y_rest
+        )
     except ValueError as e:
         raise UserError(f"{data.source}: cannot split {len(data.y)} rows into train/validation/test: {e}") from None
     return Split(X_train, X_val, X_test, y_train, y_val, y_test)
@@ -194,7 +209,9 @@ def make_preprocessor(X: pd.DataFrame, *, scale: bool, max_categories: int, sour
         transformers.append(("numeric", make_pipeline(*numeric_steps), numeric))
     if categorical:
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        transformers.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical))
+        transformers.append(
+            ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical)
+        )
     return ColumnTransformer(transformers, verbose_feature_names_out=False)
 
 
@@ -232,7 +249,9 @@ def classification_metrics(prefix: str, y: np.ndarray, proba: np.ndarray) -> dic
     }
     if n_classes == 2:
         tn, fp, fn, tp = confusion_matrix(y, pred, labels=labels).ravel()
-        out.update(true_negatives=float(tn), false_positives=float(fp), false_negatives=float(fn), true_positives=float(tp))
+        out.update(
+            true_negatives=float(tn), false_positives=float(fp), false_negatives=float(fn), true_positives=float(tp)
+        )
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
 
@@ -381,15 +400,33 @@ def parser(model: Model) -> argparse.ArgumentParser:
     data.add_argument("--dataset", choices=DATASETS, help="a dataset that ships with scikit-learn")
     data.add_argument("--data", help="a CSV file, or a folder holding one (a uri_file / uri_folder input)")
     data.add_argument("--target", help="the label column of --data")
-    data.add_argument("--max-categories", type=int, default=20, help="text columns with at most this many distinct values are one-hot encoded")
+    data.add_argument(
+        "--max-categories",
+        type=int,
+        default=20,
+        help="text columns with at most this many distinct values are one-hot encoded",
+    )
     data.add_argument("--test-size", type=float, default=0.2, help="fraction held out for the final test metrics")
-    data.add_argument("--val-size", type=float, default=0.2, help="fraction held out for the per-iteration validation metrics")
-    data.add_argument("--seed", type=int, default=0, help="seeds the split and the model: the same seed gives the same model")
+    data.add_argument(
+        "--val-size", type=float, default=0.2, help="fraction held out for the per-iteration validation metrics"
+    )
+    data.add_argument(
+        "--seed", type=int, default=0, help="seeds the split and the model: the same seed gives the same model"
+    )
     run = p.add_argument_group("run")
-    run.add_argument("--cv-folds", type=int, default=0, help="> 1: also log mean_cv_score / std_cv_score of stratified K-fold CV on train+validation")
+    run.add_argument(
+        "--cv-folds",
+        type=int,
+        default=0,
+        help="> 1: also log mean_cv_score / std_cv_score of stratified K-fold CV on train+validation",
+    )
     run.add_argument("--cv-scoring", default="accuracy", help="scikit-learn scorer name for --cv-folds")
-    run.add_argument("--model-output", help="also save the MLflow model in this folder (for an ${{outputs.model}} output)")
-    run.add_argument("--list-metrics", action="store_true", help="print the names of the metrics this run would log, and exit")
+    run.add_argument(
+        "--model-output", help="also save the MLflow model in this folder (for an ${{outputs.model}} output)"
+    )
+    run.add_argument(
+        "--list-metrics", action="store_true", help="print the names of the metrics this run would log, and exit"
+    )
     model.add_arguments(p.add_argument_group(model.name))
     return p
 
@@ -519,13 +556,20 @@ def _log_artifacts(pipeline, data: Data, parts: Split) -> None:
     pred = pipeline.predict(parts.X_test)
     labels = list(range(data.n_classes))
     fig, ax = plt.subplots(figsize=(max(4, 0.5 * data.n_classes + 3),) * 2)
-    ConfusionMatrixDisplay.from_predictions(parts.y_test, pred, labels=labels, display_labels=data.classes, ax=ax, colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(
+        parts.y_test, pred, labels=labels, display_labels=data.classes, ax=ax, colorbar=False
+    )
     ax.set_title("test split")
     mlflow.log_figure(fig, "confusion_matrix.png")
     plt.close(fig)
-    report = classification_report(parts.y_test, pred, labels=labels, target_names=data.classes, digits=4, zero_division=0)
+    report = classification_report(
+        parts.y_test, pred, labels=labels, target_names=data.classes, digits=4, zero_division=0
+    )
     legend = "\n".join(f"  {i}: {name}" for i, name in enumerate(data.classes))
-    mlflow.log_text(f"test split of {data.source}\n\n{report}\nthe model predicts label indices:\n{legend}\n", "classification_report.txt")
+    mlflow.log_text(
+        f"test split of {data.source}\n\n{report}\nthe model predicts label indices:\n{legend}\n",
+        "classification_report.txt",
+    )
 
 
 def _requirements() -> list[str]:
@@ -562,7 +606,9 @@ def _log_model(pipeline, parts: Split, model_output: str | None) -> None:
     signature = infer_signature(parts.X_test, pipeline.predict(parts.X_test))
     # cloudpickle, not MLflow's default skops: skops costs about 4 s per trial here (its import and its audit of every
     # type in the model), and this MLflow gates loading behind MLFLOW_ALLOW_PICKLE_DESERIALIZATION for both formats
-    kwargs = dict(signature=signature, input_example=example, pip_requirements=_requirements(), serialization_format="cloudpickle")
+    kwargs = dict(
+        signature=signature, input_example=example, pip_requirements=_requirements(), serialization_format="cloudpickle"
+    )
     sklearn_logger = logging.getLogger("mlflow.sklearn")
     level = sklearn_logger.level
     sklearn_logger.setLevel(logging.ERROR)  # its warning about pickle formats, once per trial, says nothing new
@@ -574,7 +620,9 @@ def _log_model(pipeline, parts: Split, model_output: str | None) -> None:
             if model_output:
                 target = Path(model_output)
                 if target.exists() and any(target.iterdir()):
-                    target = target / "model"  # an MLflow model wants a folder of its own; Azure mounts outputs non-empty
+                    target = (
+                        target / "model"
+                    )  # an MLflow model wants a folder of its own; Azure mounts outputs non-empty
                 shutil.copytree(saved, target, dirs_exist_ok=True)
     finally:
         sklearn_logger.setLevel(level)

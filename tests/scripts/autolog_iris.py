@@ -1,4 +1,5 @@
 """mlflow.autolog() with scikit-learn on iris: the metric names are autolog's."""
+
 import sys
 
 import mlflow

@@ -3,6 +3,7 @@
 The curve falls from 0.69 towards ``--floor`` at ``--rate`` per round, ``--seconds`` apart, so a trial with a low
 learning rate is visibly worse from its first rounds, as a real XGBoost trial is.
 """
+
 import argparse
 import math
 import time

@@ -1,4 +1,5 @@
 """A learning curve at a constant level: 3 values quickly, then a slow tail (a policy has time to cancel it)."""
+
 import sys
 import time
 

@@ -1,4 +1,5 @@
 """Records what the trial received: argv, its working folder, and the AZUREML_SWEEP_ / thread variables."""
+
 import json
 import os
 import sys
@@ -6,6 +7,12 @@ import sys
 import mlflow
 
 with open("received.json", "w") as f:  # relative: each trial has its own snapshot, so this must not collide
-    json.dump({"argv": sys.argv[1:], "cwd": os.getcwd(),
-               "env": {k: v for k, v in os.environ.items() if k.startswith(("AZUREML_SWEEP_", "OMP_", "MLFLOW_"))}}, f)
+    json.dump(
+        {
+            "argv": sys.argv[1:],
+            "cwd": os.getcwd(),
+            "env": {k: v for k, v in os.environ.items() if k.startswith(("AZUREML_SWEEP_", "OMP_", "MLFLOW_"))},
+        },
+        f,
+    )
 mlflow.log_metric("accuracy", float(sys.argv[1]))

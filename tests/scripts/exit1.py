@@ -1,4 +1,5 @@
 """Fails the way user code does: a message, then exit code 1."""
+
 import sys
 
 import mlflow

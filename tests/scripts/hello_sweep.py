@@ -1,4 +1,5 @@
 """Azure's hello-sweep, unmodified in spirit: plain mlflow.log_metric, no start_run."""
+
 import argparse
 
 import mlflow

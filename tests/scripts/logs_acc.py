@@ -1,4 +1,5 @@
 """Logs `acc` and `loss` where the spec expects `accuracy`."""
+
 import mlflow
 
 mlflow.log_metric("acc", 0.9)

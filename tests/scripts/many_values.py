@@ -1,4 +1,5 @@
 """Logs 300 values of the primary metric, one call each (store contention under concurrent trials)."""
+
 import sys
 
 import mlflow

@@ -1,4 +1,5 @@
 """Logs `accuracy` = 1 - (x - 0.3)^2 - (k != "b") / 10: best at x = 0.3, k = b."""
+
 import sys
 
 import mlflow

@@ -1,4 +1,5 @@
 """Logs one value, then sleeps (for timeouts, cancels and Ctrl-C)."""
+
 import sys
 import time
 

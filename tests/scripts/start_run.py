@@ -1,4 +1,5 @@
 """A script that opens its own run with mlflow.start_run()."""
+
 import sys
 
 import mlflow

@@ -194,7 +194,9 @@ def _axis(dist) -> _Axis:
         return _Continuous(dist.min_value, dist.max_value)
     if isinstance(dist, Choice):
         values = dist.values
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and len(set(values)) == len(values):
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and len(set(values)) == len(
+            values
+        ):
             return _Ordinal(sorted(values))
         return _OneHot(values)
     raise ValueError(f"bayesian sampling supports choice, uniform and quniform only, found `{dist.type}`")
@@ -248,7 +250,7 @@ class BayesianSampler(Sampler):
 
     def _encode(self, params: dict[str, Any]) -> np.ndarray | None:
         parts = []
-        for name, axis in zip(self._names, self._axes):
+        for name, axis in zip(self._names, self._axes, strict=False):
             if name not in params:
                 return None
             part = axis.encode(params[name])
@@ -259,7 +261,7 @@ class BayesianSampler(Sampler):
 
     def _decode(self, x: np.ndarray) -> dict[str, Any]:
         params, pos = {}, 0
-        for name, axis in zip(self._names, self._axes):
+        for name, axis in zip(self._names, self._axes, strict=False):
             params[name] = axis.decode(x[pos : pos + axis.width])
             pos += axis.width
         return params
@@ -277,7 +279,7 @@ class BayesianSampler(Sampler):
     def _from_unit(self, u: np.ndarray) -> np.ndarray:
         """A point of the (one column per parameter) unit cube, in our encoding: one-hot picks the option like Azure."""
         parts = []
-        for axis, ui in zip(self._axes, u):
+        for axis, ui in zip(self._axes, u, strict=False):
             if isinstance(axis, _OneHot):
                 parts.append(np.eye(axis.width)[min(int(ui * axis.width), axis.width - 1)])
             elif isinstance(axis, _Ordinal):
@@ -445,7 +447,9 @@ class BayesianSampler(Sampler):
             if isinstance(axis, _OneHot):
                 columns.append(list(np.eye(axis.width)))
             else:
-                columns.append([np.array([i / max(axis.n - 1, 1)]) if axis.n > 1 else np.array([0.5]) for i in range(axis.n)])
+                columns.append(
+                    [np.array([i / max(axis.n - 1, 1)]) if axis.n > 1 else np.array([0.5]) for i in range(axis.n)]
+                )
         return np.array([np.concatenate(c) for c in itertools.product(*columns)])
 
 

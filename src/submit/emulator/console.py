@@ -20,8 +20,18 @@ from .scheduler import INTERRUPTED, run_local
 EXIT_CODES = {"completed": 0, "canceled": 0, "failed": 1, INTERRUPTED: 130}
 
 
-def run_local_cli(specs, *, inputs=(), max_concurrent=None, tracking_uri=None, name=None, resume=None,
-                  as_json=False, out: Console | None = None, err: Console | None = None) -> int:  # fmt: skip
+def run_local_cli(
+    specs,
+    *,
+    inputs=(),
+    max_concurrent=None,
+    tracking_uri=None,
+    name=None,
+    resume=None,
+    as_json=False,
+    out: Console | None = None,
+    err: Console | None = None,
+) -> int:
     out = out or Console()
     err = err or Console(stderr=True)
     if (name or resume) and len(specs) > 1:
@@ -32,9 +42,14 @@ def run_local_cli(specs, *, inputs=(), max_concurrent=None, tracking_uri=None, n
         progress = _Progress(show)
         try:
             result = run_local(
-                spec, inputs=inputs, max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name,
-                resume=resume, on_event=progress.event,
-            )  # fmt: skip
+                spec,
+                inputs=inputs,
+                max_concurrent=max_concurrent,
+                tracking_uri=tracking_uri,
+                name=name,
+                resume=resume,
+                on_event=progress.event,
+            )
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
             return EXIT_CODES[INTERRUPTED]
@@ -44,7 +59,9 @@ def run_local_cli(specs, *, inputs=(), max_concurrent=None, tracking_uri=None, n
         if result.status == INTERRUPTED:
             path = f" {spec.path}" if spec.path else ""
             store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
-            err.print(f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False, highlight=False)
+            err.print(
+                f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False, highlight=False
+            )
         if as_json:
             out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False, soft_wrap=True)
         code = max(code, EXIT_CODES.get(result.status, 1))
@@ -71,7 +88,10 @@ class _Progress:
 
     def _start(self, result: SweepResult) -> None:
         verb = "resuming" if result.resumed else "running"
-        self.console.print(f"{verb} sweep [bold]{result.name}[/] locally, {result.concurrency} trial(s) at a time; store {result.tracking_uri}", highlight=False)
+        self.console.print(
+            f"{verb} sweep [bold]{result.name}[/] locally, {result.concurrency} trial(s) at a time; store {result.tracking_uri}",
+            highlight=False,
+        )
         if result.cap_note:
             self.console.print(f"[yellow]note[/] {result.cap_note}", highlight=False)
         for w in result.warnings:
@@ -93,7 +113,11 @@ class _Progress:
                 self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
             else:
                 value = "" if t.best is None else f" {result.primary_metric}={t.best:.6g}"
-                why = f" ({t.cancel_reason})" if t.cancel_reason else (f" (exit code {t.exit_code})" if t.exit_code else "")
+                why = (
+                    f" ({t.cancel_reason})"
+                    if t.cancel_reason
+                    else (f" (exit code {t.exit_code})" if t.exit_code else "")
+                )
                 self.console.print(f"{t.status} {t.name}{value}{why}", markup=False, highlight=False)
 
     def render(self):
@@ -102,10 +126,12 @@ class _Progress:
             return Text("")
         line = Table.grid(padding=(0, 2))
         line.add_row(
-            f"[green]{r.count('completed')} done[/]", f"[cyan]{r.count('running')} running[/]",
-            f"[red]{r.count('failed')} failed[/]", f"[yellow]{r.count('canceled')} canceled[/]",
+            f"[green]{r.count('completed')} done[/]",
+            f"[cyan]{r.count('running')} running[/]",
+            f"[red]{r.count('failed')} failed[/]",
+            f"[yellow]{r.count('canceled')} canceled[/]",
             f"{time.monotonic() - r.started:.0f} s",
-        )  # fmt: skip
+        )
         best = r.best_trial
         text = (
             Text(f"best {r.primary_metric} = {best.best:.6g} ({best.name}) {best.params}")

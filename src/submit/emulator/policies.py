@@ -114,8 +114,12 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
         m = statistics.median(averages)
         y = _best(histories[trial][:n], goal)
         if _worse(y, m, goal):
-            return Cancellation(trial, n, f"median stopping: {_num(y)} {_worse_sign(goal)} median {_num(m)} of the "
-                                f"running averages of {len(averages)} trials at interval {n}")
+            return Cancellation(
+                trial,
+                n,
+                f"median stopping: {_num(y)} {_worse_sign(goal)} median {_num(m)} of the "
+                f"running averages of {len(averages)} trials at interval {n}",
+            )
         return None
 
 
@@ -140,8 +144,12 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
         # i.e. at least len(pool) - k trials are strictly better. Tied trials share one fate (none is canceled for
         # its name or arrival), so a tie can cancel fewer than k trials, never more.
         if k and better >= len(pool) - k:
-            return Cancellation(trial, n, f"truncation selection: {_num(score)} is among the {k} worst of {len(pool)} "
-                                f"trials ({self.truncation_percentage}%) at interval {n}, {better} better")
+            return Cancellation(
+                trial,
+                n,
+                f"truncation selection: {_num(score)} is among the {k} worst of {len(pool)} "
+                f"trials ({self.truncation_percentage}%) at interval {n}, {better} better",
+            )
         return None
 
 

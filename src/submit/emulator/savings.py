@@ -66,8 +66,12 @@ class Savings:
         )
 
 
-def estimate_savings(trials: Sequence[TrialResult], canceled_by_policy: Mapping[str, object] | set[str],
-                     timestamps: Timestamps, policy: str | None = None) -> Savings:  # fmt: skip
+def estimate_savings(
+    trials: Sequence[TrialResult],
+    canceled_by_policy: Mapping[str, object] | set[str],
+    timestamps: Timestamps,
+    policy: str | None = None,
+) -> Savings:
     run = sum(t.duration or 0.0 for t in trials)
     canceled = [t for t in trials if t.name in canceled_by_policy and t.status == "canceled"]
     completed = [t for t in trials if t.status == "completed" and t.history]

@@ -24,15 +24,26 @@ from typing import Any
 from ..errors import UserError
 from ..space import render_value
 from ..spec import SweepSpec, did_you_mean
-from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
 from . import policies
+from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
 from .samplers import Observation, make_sampler
 from .savings import estimate_savings, store_timestamps
 from .tracking import (
-    TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_GOAL, TAG_INDEX, TAG_PRIMARY, TAG_SPACE, TAG_STATE, TAG_SUPERSEDED,
-    RunInfo, Store, store_folder, ui_command,
-)  # fmt: skip
-from .trial import TrialProcess, log_tail, render_command, snapshot, trial_env
+    TAG_CANCEL,
+    TAG_CANCEL_POOL,
+    TAG_EXIT,
+    TAG_GOAL,
+    TAG_INDEX,
+    TAG_PRIMARY,
+    TAG_SPACE,
+    TAG_STATE,
+    TAG_SUPERSEDED,
+    RunInfo,
+    Store,
+    store_folder,
+    ui_command,
+)
+from .trial import TrialProcess, render_command, snapshot, trial_env
 
 POLL_SECONDS = 0.5  # how often running trials' metric histories are read from the store
 CANCEL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL of a canceled trial
@@ -72,7 +83,9 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
     source = str(spec.path) if spec.path else "<spec>"
     for key in overrides:
         if key not in spec.inputs:
-            hint = did_you_mean(key, spec.inputs) or ("inputs: " + ", ".join(spec.inputs) if spec.inputs else "the spec has no inputs")
+            hint = did_you_mean(key, spec.inputs) or (
+                "inputs: " + ", ".join(spec.inputs) if spec.inputs else "the spec has no inputs"
+            )
             problems.append(f"--input {key}: the spec has no input `{key}`\n  hint: {hint}")
     values: dict[str, Any] = {}
     for key, inp in spec.inputs.items():
@@ -120,9 +133,13 @@ class _Sweep:
         # everything that can refuse the sweep does so before the store is touched or any trial starts
         self.input_values = resolve_inputs(spec, inputs)
         if spec.trial.code and spec.trial.code.startswith(("azureml:", "http://", "https://")):
-            raise UserError(f"{spec.path}: trial.code: `{spec.trial.code}` is a remote asset; the local emulator needs a local folder")
+            raise UserError(
+                f"{spec.path}: trial.code: `{spec.trial.code}` is a remote asset; the local emulator needs a local folder"
+            )
         self.sampler = make_sampler(spec)
-        self.policy = policies.make_policy(spec.policy)  # looked up at call time: tests wrap it to record each judgement
+        self.policy = policies.make_policy(
+            spec.policy
+        )  # looked up at call time: tests wrap it to record each judgement
         self.total = spec.trial_count()
         self.concurrency, cap_note = _concurrency(spec, max_concurrent)
         self.threads = max(1, (os.cpu_count() or 1) // self.concurrency)
@@ -151,17 +168,28 @@ class _Sweep:
             experiment_id, parent = found
             state = parent.tags.get(TAG_STATE)
             if state not in (INTERRUPTED, "running"):
-                raise UserError(f"--resume {self.resume}: the sweep already ended ({state}); there is nothing to resume")
+                raise UserError(
+                    f"--resume {self.resume}: the sweep already ended ({state}); there is nothing to resume"
+                )
             if parent.tags.get(TAG_SPACE) not in (None, space_tag):
-                raise UserError(f"--resume {self.resume}: the spec's search space differs from the one the sweep started with; resume it with the same spec")
+                raise UserError(
+                    f"--resume {self.resume}: the spec's search space differs from the one the sweep started with; resume it with the same spec"
+                )
             self.store.reopen_sweep(parent.run_id)
             name, parent_id = self.resume, parent.run_id
         else:
             experiment_id = self.store.experiment_id(spec.experiment_name or Path.cwd().name or "Default")
             name = self.requested_name or spec.name or _generated_name(spec)
             if self.store.find_sweep(name) is not None:
-                raise UserError(f"a sweep named `{name}` already exists in {self.store.uri}\n  hint: --resume {name} continues it; --name gives a new sweep another name")
-            tags = {TAG_PRIMARY: self.metric, TAG_GOAL: self.goal, TAG_SPACE: space_tag, "sweep.sampling": spec.sampling.label}
+                raise UserError(
+                    f"a sweep named `{name}` already exists in {self.store.uri}\n  hint: --resume {name} continues it; --name gives a new sweep another name"
+                )
+            tags = {
+                TAG_PRIMARY: self.metric,
+                TAG_GOAL: self.goal,
+                TAG_SPACE: space_tag,
+                "sweep.sampling": spec.sampling.label,
+            }
             if spec.path:
                 tags["sweep.spec"] = str(spec.path)
             if spec.display_name:
@@ -169,11 +197,19 @@ class _Sweep:
             parent_id = self.store.start_sweep(experiment_id, name, tags)
         work = store_folder(self.store.uri) / ".sweep" / name
         result = SweepResult(
-            name=name, tracking_uri=self.store.uri, experiment_id=experiment_id, parent_run_id=parent_id,
-            goal=self.goal, primary_metric=self.metric, concurrency=self.concurrency, work_dir=str(work),
-            cap_note=self.cap_note, warnings=list(self.warnings), resumed=bool(self.resume),
+            name=name,
+            tracking_uri=self.store.uri,
+            experiment_id=experiment_id,
+            parent_run_id=parent_id,
+            goal=self.goal,
+            primary_metric=self.metric,
+            concurrency=self.concurrency,
+            work_dir=str(work),
+            cap_note=self.cap_note,
+            warnings=list(self.warnings),
+            resumed=bool(self.resume),
             ui_command=ui_command(self.store.uri),
-        )  # fmt: skip
+        )
         return result
 
     def _load_previous(self, result: SweepResult) -> list[int]:
@@ -183,8 +219,12 @@ class _Sweep:
             if TAG_SUPERSEDED in info.tags or TAG_INDEX not in info.tags:
                 continue
             index = int(info.tags[TAG_INDEX])
-            trial = TrialResult(index=index, name=info.name, run_id=info.run_id,
-                                params={k: _parse_param(v) for k, v in info.params.items()})  # fmt: skip
+            trial = TrialResult(
+                index=index,
+                name=info.name,
+                run_id=info.run_id,
+                params={k: _parse_param(v) for k, v in info.params.items()},
+            )
             trial.history = self.store.history(info.run_id, self.metric)
             trial.best = _best(trial.history, self.goal)
             status = _status_of(info)
@@ -241,7 +281,7 @@ class _Sweep:
                     break
                 self._wait(min(next_poll, deadline or next_poll))
                 now = time.monotonic()
-                for trial, proc in list(self.running.values()):
+                for _, proc in list(self.running.values()):
                     if self.spec.limits.trial_timeout and now - proc.started >= self.spec.limits.trial_timeout:
                         proc.cancel(f"trial_timeout ({self.spec.limits.trial_timeout} s)")
                     proc.escalate(now)
@@ -267,8 +307,12 @@ class _Sweep:
         finally:
             self._restore_sigint(previous)
         result.elapsed = time.monotonic() - result.started
-        result.savings = estimate_savings(result.trials, self.policy_cancels, store_timestamps(self.store, self.metric),
-                                          self.policy.name if self.policy else None)  # fmt: skip
+        result.savings = estimate_savings(
+            result.trials,
+            self.policy_cancels,
+            store_timestamps(self.store, self.metric),
+            self.policy.name if self.policy else None,
+        )
         final = {"completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED", INTERRUPTED: "KILLED"}
         self.store.end_sweep(result.parent_run_id, result.status, final[result.status])
         self.on_event("end", result)
@@ -279,10 +323,16 @@ class _Sweep:
             return INTERRUPTED, f"interrupted: resume with --resume {result.name}"
         if stopping == "failed":
             first = min((t for t in result.trials if t.status == "failed"), key=lambda t: t.index)
-            return "failed", f"UserError: {FIRST_BATCH_MESSAGE}.\n{first.name} exited with code {first.exit_code}; its log ends with:\n{first.log_tail}"
+            return (
+                "failed",
+                f"UserError: {FIRST_BATCH_MESSAGE}.\n{first.name} exited with code {first.exit_code}; its log ends with:\n{first.log_tail}",
+            )
         if stopping == "timeout":
             # Azure: "Once this limit is reached the system cancels the sweep job, including all its trials"
-            return "canceled", f"the sweep reached its timeout of {self.spec.limits.timeout} s; running trials were canceled"
+            return (
+                "canceled",
+                f"the sweep reached its timeout of {self.spec.limits.timeout} s; running trials were canceled",
+            )
         if result.best_trial is None and result.trials:
             return "completed", f"no trial logged the primary metric `{self.metric}`, so there is no best trial"
         return "completed", ""
@@ -311,9 +361,12 @@ class _Sweep:
             return False
         name = f"{result.name}_{index}"
         run_id = self.store.start_trial(
-            result.experiment_id, result.parent_run_id, result.name, index,
+            result.experiment_id,
+            result.parent_run_id,
+            result.name,
+            index,
             {k: render_value(v) for k, v in params.items()},
-        )  # fmt: skip
+        )
         if previous:
             self.store.set_tag(previous, TAG_SUPERSEDED, run_id)
         folder = Path(result.work_dir) / name
@@ -324,11 +377,19 @@ class _Sweep:
             Path(outputs[out]).mkdir(parents=True, exist_ok=True)
         values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
         env = trial_env(
-            params=params, inputs=self.input_values, outputs=outputs, spec_env=self.spec.trial.environment_variables,
-            tracking_uri=self.store.uri, experiment_id=result.experiment_id, run_id=run_id, threads=self.threads,
-        )  # fmt: skip
+            params=params,
+            inputs=self.input_values,
+            outputs=outputs,
+            spec_env=self.spec.trial.environment_variables,
+            tracking_uri=self.store.uri,
+            experiment_id=result.experiment_id,
+            run_id=run_id,
+            threads=self.threads,
+        )
         log_file = folder / "user_logs" / "std_log.txt"
-        proc = TrialProcess(render_command(self.spec.trial.command, values), cwd=code, env=env, log_file=log_file, grace=CANCEL_GRACE)
+        proc = TrialProcess(
+            render_command(self.spec.trial.command, values), cwd=code, env=env, log_file=log_file, grace=CANCEL_GRACE
+        )
         trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
         proc.start()
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
@@ -400,9 +461,10 @@ class _Sweep:
         if not names:
             return note + "; it logged no metrics (Azure's policies and best-trial choice ignore it)"
         note += "; it logged: " + ", ".join(names)
-        close = difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5) or [
-            n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()
-        ][:1]
+        close = (
+            difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5)
+            or [n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()][:1]
+        )
         return note + (f" (did you mean '{close[0]}'?)" if close else "")
 
     def _consider_best(self, result: SweepResult, trial: TrialResult, record: bool = True) -> None:

@@ -185,7 +185,9 @@ class Store:
 
     # trials ----------------------------------------------------------------------------------------------
 
-    def start_trial(self, experiment_id: str, parent_run_id: str, sweep: str, index: int, params: dict[str, str]) -> str:
+    def start_trial(
+        self, experiment_id: str, parent_run_id: str, sweep: str, index: int, params: dict[str, str]
+    ) -> str:
         from mlflow.entities import Param
 
         name = f"{sweep}_{index}"

@@ -27,9 +27,18 @@ from ..spec import OPTIONAL_SEGMENT, REFERENCE, command_references, reference_of
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".git", "__pycache__", "*.pyc", ".sweep", "mlruns", "mlartifacts", "mlflow.db", "mlflow.db-*", ".venv", "venv",
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    ".sweep",
+    "mlruns",
+    "mlartifacts",
+    "mlflow.db",
+    "mlflow.db-*",
+    ".venv",
+    "venv",
     ".pytest_cache",
-)  # fmt: skip
+)
 
 
 def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> str:
@@ -114,10 +123,16 @@ class TrialProcess:
         with open(self.log_file, "wb") as log:
             shell = "/bin/bash" if os.path.exists("/bin/bash") else None
             self.proc = subprocess.Popen(
-                self.command, shell=True, executable=shell, cwd=self.cwd, env=self.env, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                self.command,
+                shell=True,
+                executable=shell,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
-            )  # fmt: skip
+            )
         self.started = time.monotonic()
 
     @property
