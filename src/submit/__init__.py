@@ -1,6 +1,7 @@
 """sweep: validate, submit and locally emulate Azure ML hyperparameter sweep jobs."""
 
-from .spec import SpecError, SweepSpec, load_spec, parse_spec
+from .errors import SpecError, UserError
+from .spec import SweepSpec, load_spec, parse_spec
 
 
 def run_local(spec, **kwargs):
@@ -10,4 +11,4 @@ def run_local(spec, **kwargs):
     return _run_local(spec, **kwargs)
 
 
-__all__ = ["SpecError", "SweepSpec", "load_spec", "parse_spec", "run_local"]
+__all__ = ["SpecError", "UserError", "SweepSpec", "load_spec", "parse_spec", "run_local"]

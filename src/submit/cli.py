@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from .errors import UserError
-from .spec import SpecError, load_spec
+from .errors import SpecError, UserError
+from .spec import load_spec
 
 app = typer.Typer(
     add_completion=False,

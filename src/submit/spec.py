@@ -12,7 +12,6 @@ enforces after submission (reference 2.6, 3, 5, 6).
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from .errors import UserError
+from .errors import Problem, SpecError
+from .names import did_you_mean
 from .space import DISTRIBUTIONS, Choice, Distribution, LogUniform, QLogUniform, SearchSpace
 
 SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json"
@@ -84,28 +84,6 @@ OPTIONAL_SEGMENT = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 AZURE_MAX_TRIALS = 1000  # service: "Must be between 1 and 1000"
 AZURE_TIMEOUT_FLOOR = 60  # the SDK raises int timeouts of 1..60 s to 60 s
 DEFAULT_TIMEOUT = 5184000  # 60 days, reference 6
-
-
-class SpecError(UserError):
-    """One or more problems in a spec; ``str()`` is the complete, user-facing message."""
-
-    exit_code = 2
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
-
-
-@dataclass
-class Problem:
-    where: str  # "file:line" or "--set"
-    path: str  # key path, e.g. "search_space.lr.min_value"
-    message: str
-    hint: str = ""
-
-    def format(self) -> str:
-        head = f"{self.where}: {self.path}: {self.message}" if self.path else f"{self.where}: {self.message}"
-        return head + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 @dataclass
@@ -255,17 +233,6 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
             out[path + (i,)] = item.start_mark.line + 1
             _line_map(item, path + (i,), out)
     return out
-
-
-def did_you_mean(word: str, options) -> str:
-    """ "did you mean `x`?" for the closest option, or "" when none is close."""
-    options = [str(o) for o in options]
-    word = str(word)
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not match and len(word) >= 3:
-        # `min` for `min_value`, `max` for `maximize`: a prefix is a near miss difflib scores too low
-        match = [o for o in options if o.lower().startswith(word.lower())][:1]
-    return f"did you mean `{match[0]}`?" if match else ""
 
 
 def _fmt_path(path: tuple) -> str:
