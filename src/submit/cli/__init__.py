@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from .codes import TABLE
 from .spec_commands import validate
 from .submit_command import submit
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Validate, submit and locally emulate Azure ML hyperparameter sweep jobs.",
     pretty_exceptions_enable=False,
+    epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in TABLE) + ".",
 )
 app.command()(validate)
 app.command()(submit)
