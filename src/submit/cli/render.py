@@ -1,35 +1,12 @@
-"""What people read: the validation summary, leaderboards, reports."""
+"""What people read in the terminal: the validation summary, the leaderboard, the end of a local sweep."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
-from .spec import SweepSpec
-
-
-def validation_summary(spec: SweepSpec) -> dict:
-    """The facts `sweep validate` prints, as data (also its --json form)."""
-    sampling = spec.sampling
-    grid = spec.search_space.grid_size() if sampling.type == "grid" else None
-    return {
-        "spec": str(spec.path) if spec.path else None,
-        "sampler": sampling.label
-        + (f" (seed {sampling.seed})" if sampling.seed is not None else "")
-        + (f" (logbase {sampling.logbase})" if sampling.logbase is not None else ""),
-        "parameters": {name: dist.describe() for name, dist in spec.search_space.items()},
-        "grid_size": grid,
-        "trials": spec.trial_count(),
-        "objective": f"{spec.objective.goal} {spec.objective.primary_metric}",
-        "policy": spec.policy.describe() if spec.policy else None,
-        "limits": {
-            "max_total_trials": spec.limits.max_total_trials,
-            "max_concurrent_trials": spec.limits.concurrency,
-            "timeout": spec.limits.timeout,
-            "trial_timeout": spec.limits.trial_timeout,
-        },
-        "warnings": list(spec.warnings),
-    }
+from ..spec import SweepSpec
+from .shapes import validation_summary
 
 
 def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
