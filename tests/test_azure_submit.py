@@ -44,7 +44,7 @@ from submit.azure import find_workspace, to_azure_job
 from submit.azure import submit_cli as _submit_cli
 from submit.cli import app
 from submit.errors import UserError
-from submit.spec import load_spec
+from submit.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

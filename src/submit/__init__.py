@@ -1,7 +1,12 @@
-"""sweep: validate, submit and locally emulate Azure ML hyperparameter sweep jobs."""
+"""sweep: validate, submit and locally emulate Azure ML hyperparameter sweep jobs.
+
+Importing ``submit`` loads neither azure-ai-ml, MLflow nor scipy: ``to_azure_job``, ``job_yaml`` and ``run_local``
+import what they need when called.
+"""
 
 from .errors import SpecError, UserError
-from .spec import SweepSpec, load_spec, parse_spec
+from .load import load_spec, parse_spec
+from .model import SweepSpec
 
 
 def run_local(spec, **kwargs):
@@ -11,4 +16,18 @@ def run_local(spec, **kwargs):
     return _run_local(spec, **kwargs)
 
 
-__all__ = ["SpecError", "UserError", "SweepSpec", "load_spec", "parse_spec", "run_local"]
+def to_azure_job(spec: SweepSpec):
+    """The spec as an azure-ai-ml sweep node, ready for ``ml_client.jobs.create_or_update`` (see ``submit.azure``)."""
+    from .azure import to_azure_job as _to_azure_job  # lazy: importing `submit` must not pull in azure-ai-ml
+
+    return _to_azure_job(spec)
+
+
+def job_yaml(spec: SweepSpec) -> str:
+    """The exact job as sweep job YAML, what ``sweep submit --dry-run`` prints (see ``submit.azure``)."""
+    from .azure import job_yaml as _job_yaml
+
+    return _job_yaml(spec)
+
+
+__all__ = ["SpecError", "UserError", "SweepSpec", "load_spec", "parse_spec", "run_local", "to_azure_job", "job_yaml"]

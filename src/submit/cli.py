@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from .errors import SpecError, UserError
-from .spec import load_spec
+from .load import load_spec
 
 app = typer.Typer(
     add_completion=False,

@@ -31,3 +31,11 @@ class SpecError(UserError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(p.format() for p in problems))
+
+
+def key_path(path: tuple) -> str:
+    """``("search_space", "lr", "values", 0)`` -> ``search_space.lr.values[0]``, as a ``Problem.path`` reads."""
+    s = ""
+    for p in path:
+        s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
+    return s
