@@ -45,7 +45,7 @@ from submit.cli import app
 from submit.cli.cloud_submit import submit_cli as _submit_cli
 from submit.cloud import find_workspace
 from submit.errors import UserError
-from submit.spec import load_spec
+from submit.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

@@ -11,7 +11,8 @@ Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``).
 """
 
 from .errors import AzureError, AzureUnreachable, OptionError, SpecError, UserError
-from .spec import SweepSpec, load_spec, parse_spec
+from .load import load_spec, parse_spec
+from .model import SweepSpec
 
 # importing `submit` must not pull in azure-ai-ml or MLflow: these are imported on first use
 _LAZY = {"to_azure_job": "azure", "job_yaml": "azure"}

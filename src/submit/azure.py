@@ -11,16 +11,12 @@ Submitting the job through ``MLClient`` is ``submit.cloud``'s.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import yaml
 
-from .spec import REFERENCE, REMOTE_PREFIXES, SCHEMA_URL, SweepSpec, reference_of
-
-_POLICY_KEYS = ("evaluation_interval", "delay_evaluation", "slack_factor", "slack_amount", "truncation_percentage")
-_LIMIT_KEYS = ("max_total_trials", "max_concurrent_trials", "timeout", "trial_timeout")
-
+from .command import parse_command
+from .model import SCHEMA_URL, SweepSpec
 
 # ---------------------------------------------------------------------------------------------------------------
 # the builder
@@ -39,14 +35,9 @@ def _builder_command(command: str) -> str:
     ``${{inputs.k}}``; ``Sweep._to_job()`` rewrites it back for every search-space key (reference 1.7). Legacy
     single-brace references become ``${{...}}``, as the YAML path does with its deprecation warning.
     """
-
-    def rewrite(m: re.Match) -> str:
-        kind, name = reference_of(m)
-        if kind == "search_space":
-            return f"${{{{inputs.{name}}}}}"
-        return m.group(0) if m.group(1) else f"${{{{{kind}.{name}}}}}"
-
-    return REFERENCE.sub(rewrite, command)
+    return parse_command(command).rewrite(
+        lambda ref: f"${{{{inputs.{ref.name}}}}}" if ref.kind == "search_space" else ref.modern
+    )
 
 
 def _environment(spec: SweepSpec):
@@ -55,38 +46,35 @@ def _environment(spec: SweepSpec):
         return _strip_azureml(env)
     from azure.ai.ml.entities import BuildContext, Environment
 
-    kwargs = {
-        k: env[k] for k in ("name", "version", "description", "tags", "os_type", "image") if env.get(k) is not None
-    }
-    if env.get("conda_file") is not None:
-        conda = env["conda_file"]
-        # a path resolves against the spec's folder, as load_job resolves it against the YAML's folder
-        kwargs["conda_file"] = str(spec.base_dir / conda) if isinstance(conda, str) else conda
-    build = env.get("build")
-    if isinstance(build, dict):
-        path = build.get("path")
-        if isinstance(path, str) and not path.startswith(REMOTE_PREFIXES):
-            path = str(spec.base_dir / path)
-        kwargs["build"] = BuildContext(path=path, dockerfile_path=build.get("dockerfile_path"))
+    given = dict(
+        name=env.name,
+        version=env.version,
+        description=env.description,
+        tags=env.tags,
+        os_type=env.os_type,
+        image=env.image,
+        conda_file=env.conda_file,  # a path the loader resolved against the spec's folder, as load_job does
+    )
+    kwargs = {k: v for k, v in given.items() if v is not None}
+    if env.build is not None:
+        kwargs["build"] = BuildContext(path=env.build.path, dockerfile_path=env.build.dockerfile_path)
     return Environment(**kwargs)
 
 
 def _inputs(spec: SweepSpec) -> dict[str, Any]:
     from azure.ai.ml import Input
 
-    raw = spec.data.get("inputs") or {}
     inputs: dict[str, Any] = {}
     for name, value in spec.inputs.items():
         if value.type == "literal":
             inputs[name] = value.value
             continue
-        extra = raw.get(name) if isinstance(raw.get(name), dict) else {}
         inputs[name] = Input(
             type=value.type,
             path=_strip_azureml(value.path),
             mode=value.mode,
-            description=extra.get("description"),
-            datastore=extra.get("datastore"),
+            description=value.description,
+            datastore=value.datastore,
         )
     return inputs
 
@@ -94,13 +82,7 @@ def _inputs(spec: SweepSpec) -> dict[str, Any]:
 def _outputs(spec: SweepSpec) -> dict[str, Any]:
     from azure.ai.ml import Output
 
-    outputs = {}
-    for name, settings in spec.outputs.items():
-        kwargs = {k: v for k, v in settings.items() if v is not None}
-        # YAML: an empty output is a uri_folder (reference 2.2)
-        kwargs.setdefault("type", "uri_folder")
-        outputs[name] = Output(**kwargs)
-    return outputs
+    return {name: Output(**output.settings()) for name, output in spec.outputs.items()}
 
 
 def _placeholder(dist) -> Any:
@@ -135,31 +117,28 @@ def _policy(spec: SweepSpec):
         return None
     from azure.ai.ml.sweep import BanditPolicy, MedianStoppingPolicy, TruncationSelectionPolicy
 
-    raw = spec.data.get("early_termination") or {}
-    kwargs = {k: raw[k] for k in _POLICY_KEYS if raw.get(k) is not None}
     cls = {
         "bandit": BanditPolicy,
         "median_stopping": MedianStoppingPolicy,
         "truncation_selection": TruncationSelectionPolicy,
     }
-    return cls[spec.policy.type](**kwargs)
+    return cls[spec.policy.type](**spec.policy.settings())
 
 
-def _identity(value: Any):
-    if not isinstance(value, dict):
+def _identity(spec: SweepSpec):
+    identity = spec.identity
+    if identity is None:
         return None
     from azure.ai.ml.entities import AmlTokenConfiguration, ManagedIdentityConfiguration, UserIdentityConfiguration
 
-    kind = str(value.get("type", "")).lower()
-    if kind == "managed":
+    if identity.type in ("managed", "managed_identity"):
+        # the YAML's msi_resource_id is the SDK's resource_id (RestJobManagedIdentity.resource_id)
         return ManagedIdentityConfiguration(
-            **{k: value[k] for k in ("client_id", "object_id", "msi_resource_id", "principal_id") if k in value}
+            client_id=identity.client_id, object_id=identity.object_id, resource_id=identity.msi_resource_id
         )
-    if kind == "user_identity":
+    if identity.type == "user_identity":
         return UserIdentityConfiguration()
-    if kind == "aml_token":
-        return AmlTokenConfiguration()
-    return None
+    return AmlTokenConfiguration()
 
 
 def to_azure_job(spec: SweepSpec):
@@ -182,10 +161,10 @@ def to_azure_job(spec: SweepSpec):
     )
     if trial.code is not None:
         kwargs["code"] = trial.code
-    if trial.resources:
-        kwargs["resources"] = dict(trial.resources)
-    if trial.distribution:
-        kwargs["distribution"] = dict(trial.distribution)
+    if trial.resources is not None and trial.resources.settings():
+        kwargs["resources"] = trial.resources.settings()
+    if trial.distribution is not None:
+        kwargs["distribution"] = trial.distribution.settings()
     if spec.compute:
         kwargs["compute"] = _strip_azureml(spec.compute)
 
@@ -198,15 +177,14 @@ def to_azure_job(spec: SweepSpec):
     )
     if spec.compute:
         sweep_kwargs["compute"] = _strip_azureml(spec.compute)
-    identity = _identity(spec.data.get("identity"))
+    identity = _identity(spec)
     if identity is not None:
         sweep_kwargs["identity"] = identity
     sweep = node.sweep(**sweep_kwargs)
 
     # only the limits the spec gives, as ints: set_limits floors 1..59 s to 60 s as load_job does, and would drop
     # anything else silently (reference 11.11); spec validation has already rejected non-integers
-    raw_limits = spec.data.get("limits") or {}
-    sweep.set_limits(**{k: int(raw_limits[k]) for k in _LIMIT_KEYS if raw_limits.get(k) is not None})
+    sweep.set_limits(**{k: int(v) for k, v in spec.limits.settings().items()})
 
     # calling a command node drops experiment_name and description (reference 1.7): set them on the sweep node
     for attr in ("name", "display_name", "experiment_name", "description"):
@@ -215,9 +193,8 @@ def to_azure_job(spec: SweepSpec):
             setattr(sweep, attr, value)
     if spec.tags:
         sweep.tags = dict(spec.tags)
-    properties = spec.data.get("properties")
-    if isinstance(properties, dict):
-        sweep.properties = {str(k): str(v) for k, v in properties.items()}
+    if spec.properties is not None:
+        sweep.properties = dict(spec.properties)
     return sweep
 
 

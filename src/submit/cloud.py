@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .azure import to_azure_job
 from .errors import AzureError, AzureUnreachable, UserError
-from .spec import SweepSpec
+from .model import SweepSpec
 
 ENV_SUBSCRIPTION = "AZURE_SUBSCRIPTION_ID"
 ENV_RESOURCE_GROUP = "AZURE_RESOURCE_GROUP"
@@ -151,18 +151,14 @@ def connect(target: Workspace | None = None, credential=None, **client_kwargs):
 
 
 def refuse_local_compute(specs: Iterable[SweepSpec]) -> None:
-    """Raise, naming every spec that asks for ``compute: local``, before anything is sent.
+    """Raise, naming every spec that Azure would refuse but a local run accepts, before anything is sent.
 
-    The SDK cannot submit a sweep to local compute (an AttributeError inside create_or_update, reference 11.6).
+    Which specs those are is decided where the spec is validated (``SweepSpec.azure_problems``, today
+    ``compute: local``: the SDK cannot submit a sweep to local compute); here they are named by their file.
     """
-    local = [s for s in specs if s.compute in ("local", "azureml:local")]
-    if local:
-        raise UserError(
-            "\n".join(
-                f"{_where(s)}: compute: local: Azure ML runs no sweep on local compute; run it here with `sweep submit --local`, or name a cluster"
-                for s in local
-            )
-        )
+    lines = [f"{_where(s)}: {p.path}: {p.message}" for s in specs for p in s.azure_problems]
+    if lines:
+        raise UserError("\n".join(lines))
 
 
 def submit_job(ml_client, spec: SweepSpec):

@@ -41,3 +41,11 @@ class AzureError(UserError):
 
 class AzureUnreachable(AzureError):
     """No request got an answer: no network route or proxy, or no credentials to sign one with."""
+
+
+def key_path(path: tuple) -> str:
+    """``("search_space", "lr", "values", 0)`` -> ``search_space.lr.values[0]``, as a ``Problem.path`` reads."""
+    s = ""
+    for p in path:
+        s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
+    return s

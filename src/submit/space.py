@@ -22,8 +22,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from scipy.special import ndtri
-
 # keeps the inverse normal CDF finite: a unit coordinate of exactly 0 or 1 would map to -inf / +inf
 _EPS = 1e-12
 
@@ -236,6 +234,8 @@ class _Gaussian(Distribution):
     PARAMS = ("mu", "sigma")
 
     def _x(self, u: float) -> float:
+        from scipy.special import ndtri  # here, not at the top: loading and validating a spec needs no scipy
+
         return self.mu + self.sigma * float(ndtri(min(max(u, _EPS), 1 - _EPS)))
 
     def problems(self) -> list[tuple[str, str, str]]:

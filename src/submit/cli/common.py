@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..errors import SpecError, UserError
-from ..spec import load_spec
+from ..load import load_spec
 from . import codes
 
 out = Console(highlight=False, soft_wrap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..spec import SweepSpec
+from ..model import SweepSpec
 from .shapes import validation_summary
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from ..cloud import SubmittedJob
-from ..spec import SweepSpec
+from ..model import SweepSpec
 
 
 def validation_summary(spec: SweepSpec) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..validate import check_azure
 from . import shapes
 from .common import err, load_specs, out, reported
 from .render import render_validation
@@ -20,6 +21,8 @@ def validate(specs: list[Path] = _SPECS, set_: list[str] = _SET, json_: bool = _
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
     with reported():
         loaded = load_specs(specs, set_)
+        for spec in loaded:
+            check_azure(spec)  # validate checks the spec Azure receives, which refuses what only a local run takes
     if json_:
         out.print(json.dumps([shapes.validation_summary(s) for s in loaded], indent=2), markup=False)
         return

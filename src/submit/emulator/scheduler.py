@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..model import SweepSpec
 from ..names import did_you_mean
 from ..space import render_value
-from ..spec import SweepSpec
 from . import policies
 from .results import MLFLOW_STATUS, SweepResult, TrialResult, better
 from .samplers import Observation, make_sampler

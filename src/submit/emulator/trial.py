@@ -10,8 +10,6 @@ paths do not collide), with the sampled values substituted for ``${{search_space
 from __future__ import annotations
 
 import os
-import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -21,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..command import parse_command
 from ..space import render_value
-from ..spec import OPTIONAL_SEGMENT, REFERENCE, command_references, reference_of
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
@@ -47,21 +45,7 @@ def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> st
     ``values`` maps "search_space", "inputs" and "outputs" to name -> value. An optional segment
     ``$[[--flag ${{inputs.x}}]]`` is kept (without its brackets) when its inputs are given, and dropped otherwise.
     """
-
-    def given(kind: str, name: str) -> bool:
-        return name in values.get(kind, {}) and values[kind][name] is not None
-
-    def segment(m: re.Match) -> str:
-        return m.group(1) if all(given(k, n) for k, n in command_references(m.group(1))) else ""
-
-    def substitute(m: re.Match) -> str:
-        kind, name = reference_of(m)
-        if not given(kind, name):
-            return m.group(0)
-        # quoted: a choice value such as "x; rm -rf ~" must reach the script as one literal argument
-        return shlex.quote(render_value(values[kind][name]))
-
-    return REFERENCE.sub(substitute, OPTIONAL_SEGMENT.sub(segment, template))
+    return parse_command(template).render(values)
 
 
 def trial_env(
