@@ -31,3 +31,9 @@ class SpecError(UserError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(p.format() for p in problems))
+
+
+class InputError(UserError):
+    """Bad input outside a spec file (an option's value, a sweep name, a remote path where a local one is needed)."""
+
+    exit_code = 2

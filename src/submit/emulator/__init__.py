@@ -4,7 +4,8 @@
 """
 
 from .console import run_local_cli
+from .options import LocalOptions
 from .results import SweepResult, TrialResult
 from .scheduler import run_local
 
-__all__ = ["SweepResult", "TrialResult", "run_local", "run_local_cli"]
+__all__ = ["LocalOptions", "SweepResult", "TrialResult", "run_local", "run_local_cli"]
