@@ -30,6 +30,12 @@ _TRACKING_URI = typer.Option(
 )
 _NAME = typer.Option(None, "--name", help="Local: the sweep's name.")
 _RESUME = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name.")
+_ENV = typer.Option(
+    [],
+    "--env",
+    help="Local: pass a variable to every trial, NAME (its value here) or NAME=VALUE; trials get no others but "
+    "PATH, HOME, locale, temp, Python and MLFLOW_* settings.",
+)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
 
 # parameter name -> the flag as the user writes it
@@ -45,6 +51,7 @@ LOCAL_ONLY = {
     "tracking_uri": "--tracking-uri",
     "name": "--name",
     "resume": "--resume",
+    "env": "--env",
 }
 
 
@@ -63,6 +70,7 @@ def submit(
     tracking_uri: str | None = _TRACKING_URI,
     name: str | None = _NAME,
     resume: str | None = _RESUME,
+    env: list[str] = _ENV,
     json_: bool = _JSON,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
@@ -73,7 +81,7 @@ def submit(
         loaded = load_specs(specs, set_)
         if local:
             local_options = dict(max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume)
-            code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
+            code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
             code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
