@@ -82,8 +82,8 @@ def run_local(
     sampler = make_sampler(spec)
     if policy is None:
         policy = make_policy(spec.policy)
+    store = Store(options.tracking_uri)  # first: a store that cannot be opened is refused before any folder is made
     with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
-        store = Store(options.tracking_uri)
         scheduler = _Scheduler(
             spec,
             options,
