@@ -147,14 +147,15 @@ def test_two_sweeps_creating_one_new_store_at_the_same_moment_both_run(tmp_path)
 
 def test_a_store_that_cannot_be_opened_is_one_line_in_seconds(tmp_path):
     spec = hanging_spec(tmp_path, trials=1)
-    for uri, expected in (
-        ("sqlite:////proc/x/s.db", "cannot create the sweep's work folder /proc/x/.sweep"),
-        ("http://127.0.0.1:9", "no MLflow tracking server answers at http://127.0.0.1:9"),
+    for uri, expected, exit_code in (
+        ("sqlite:////proc/x/s.db", "cannot create the sweep's work folder /proc/x/.sweep", 1),
+        ("http://127.0.0.1:9", "no MLflow tracking server answers at http://127.0.0.1:9", 1),
+        ("http://[::1", "--tracking-uri http://[::1: not a URI (Invalid IPv6 URL)", 2),
     ):
         started = time.monotonic()
         code, out, err = finish(local(spec, uri), timeout=60)
         assert time.monotonic() - started < 30, uri  # MLflow's own retries took 4 minutes
-        assert code == 1, (uri, out, err)
+        assert code == exit_code, (uri, out, err)
         assert err.strip().count("\n") == 0 and expected in err, err
         assert no_traceback(out, err)
     assert files_under(tmp_path) == {"spec.yaml", "src"}  # nothing written: no trial ran, no work folder made

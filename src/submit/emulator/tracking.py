@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..errors import StoreUnusable
+from ..errors import InputError, StoreUnusable
 from .locks import store_creation_lock
 
 PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
@@ -62,6 +62,10 @@ def default_tracking_uri() -> str:
 def resolve_uri(uri: str | None) -> str:
     """An absolute tracking URI: trials run in their own folders, so a relative `sqlite:///mlflow.db` would move."""
     uri = uri or default_tracking_uri()
+    try:
+        urlparse(uri)
+    except ValueError as e:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise InputError(f"--tracking-uri {uri}: not a URI ({e})") from None
     if uri.startswith("sqlite:///"):
         path = Path(unquote(uri[len("sqlite:///") :]))
         return "sqlite:///" + str(path if path.is_absolute() else (Path.cwd() / path).resolve())
@@ -136,7 +140,7 @@ class Store:
         except StoreUnusable:
             raise
         except Exception as e:  # noqa: BLE001 - OSError, MlflowException, SQLAlchemy's: all say the store is unusable
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:1000]
             raise StoreUnusable(f"the tracking store {self.uri} cannot be opened: {first}") from None
 
     # experiments and the parent run ------------------------------------------------------------------------
