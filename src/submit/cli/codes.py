@@ -10,13 +10,14 @@ from ..errors import AzureError, UserError
 
 SUCCESS = 0
 FAILED = 1  # the work ran and failed: a local sweep failed, a waited-for cloud sweep did not complete
+PREFLIGHT = 1  # a preflight trial showed the sweep could not choose a best trial (or would fail); nothing submitted
 AZURE = 1  # Azure ML refused (the job, the credentials, the workspace) or could not be reached; the message says which
 BAD_INPUT = 2  # a bad spec, options that clash, an input that is not there; nothing was run or sent
 INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); a local sweep is resumable
 
 TABLE = (
     (SUCCESS, "success: the specs are valid, the jobs submitted, the sweep completed (or was canceled)"),
-    (FAILED, "the sweep failed (locally, or in Azure ML under --wait)"),
+    (FAILED, "the sweep failed (locally, or in Azure ML under --wait), or its preflight trial found a problem"),
     (AZURE, "Azure ML refused the job, the credentials or the workspace, or could not be reached"),
     (BAD_INPUT, "bad input: a spec, options that clash, a missing input; nothing ran"),
     (INTERRUPTED, "interrupted (Ctrl-C); a local sweep can be resumed with --resume"),

@@ -25,6 +25,7 @@ def run_here(
     tracking_uri=None,
     name=None,
     resume=None,
+    lock=None,
     as_json=False,
     out: Console,
     err: Console,
@@ -34,9 +35,16 @@ def run_here(
 
     if (name or resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
+    if lock and len(specs) > 1:
+        raise OptionError("--lock holds the trials of one spec: give a single spec with it")
     show = err if as_json else out
     code = codes.SUCCESS
     for spec in specs:
+        sampler = None
+        if lock:
+            from ..emulator.lockfile import read_lock
+
+            sampler = read_lock(lock, spec).sampler(spec)
         progress = Progress(show)
         try:
             result = run_local(
@@ -47,6 +55,7 @@ def run_here(
                 name=name,
                 resume=resume,
                 on_event=progress.event,
+                sampler=sampler,
             )
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
