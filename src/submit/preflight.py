@@ -105,10 +105,8 @@ def first_params(spec: SweepSpec, given: Mapping[str, Any] | None = None) -> dic
     given = dict(given or {})
     for name in given:
         if name not in spec.search_space:
-            hint = did_you_mean(name, spec.search_space)
-            raise InputError(
-                f"--set search_space.{name}: the spec has no parameter `{name}`" + (f"; {hint}" if hint else "")
-            )
+            hint = did_you_mean(name, spec.search_space) or "its parameters: " + ", ".join(spec.search_space)
+            raise InputError(f"--set search_space.{name}: the spec has no parameter `{name}`; {hint}")
     return {**first_values(spec), **given}
 
 

@@ -39,7 +39,7 @@ def render_preflight(report, out: Console) -> None:
         rows.append((m["name"], seen))
     else:
         rows.append((m["name"], "not logged" + (f" (closest: {m['closest']})" if m["closest"] else "")))
-    if d["policy"]:
+    if d["policy"] and d["policy"]["message"] not in d["warnings"]:  # a warning says it once, below
         rows.append(("policy", d["policy"]["message"]))
     width = max(len(name) for name, _ in rows)
     for name, text in rows:
