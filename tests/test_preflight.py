@@ -110,7 +110,9 @@ def test_set_search_space_fixes_a_value_for_the_preflight_trial_only(tmp_path):
     assert values == {"lr": 0.3} and rest == ["limits.max_total_trials=2", "search_space.lr.max_value=1"]
     report = run(tmp_path, styled("every", "--values 2 --seconds 0"), params=values)
     assert report.params == {"lr": 0.3} and "--lr 0.3 " in report.command + " "
-    with pytest.raises(InputError, match=r"--set search_space.lrr: the spec has no parameter `lrr`; did you mean `lr`\?"):
+    with pytest.raises(
+        InputError, match=r"--set search_space.lrr: the spec has no parameter `lrr`; did you mean `lr`\?"
+    ):
         run(tmp_path, styled("every"), params={"lrr": 0.3})
     with pytest.raises(InputError, match=r"the spec has no parameter `depth`; its parameters: lr$"):
         run(tmp_path, styled("every"), params={"depth": 3})
