@@ -1,6 +1,6 @@
 """The `sweep` command: a thin Typer shell over the library. Commands parse, call, and render with rich.
 
-One module per group of commands (``spec_commands``: validate; ``submit_command``: submit, with ``local_run`` and
+One module per group of commands (``spec_commands``: validate; ``plan_command``: plan and the preflight; ``submit_command``: submit, with ``local_run`` and
 ``cloud_submit`` behind it); ``render`` and ``progress`` are what people read, ``shapes`` what programs read
 (``--json``), ``codes`` the exit-code table. Nothing outside this package prints, imports typer or imports rich.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from .codes import TABLE
+from .plan_command import plan
 from .spec_commands import validate
 from .submit_command import submit
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command()(validate)
 app.command()(submit)
+app.command()(plan)
 
 
 def main() -> None:

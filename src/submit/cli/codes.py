@@ -10,6 +10,7 @@ from ..errors import AzureError, StoreUnusable, UserError
 
 SUCCESS = 0
 FAILED = 1  # the work ran and did not complete: a sweep failed or hit its timeout, a waited-for cloud sweep likewise
+PREFLIGHT = 1  # a preflight trial showed the sweep could not choose a best trial (or would fail); nothing submitted
 AZURE = 1  # Azure ML refused (the job, the credentials, the workspace) or could not be reached; the message says which
 STORE = 1  # the tracking store cannot be created or reached (a folder not writable, a server that does not answer)
 BAD_INPUT = 2  # a bad spec, options that clash, an input that is not there; nothing was run or sent
@@ -18,7 +19,10 @@ TERMINATED = 143  # SIGTERM (128 + 15: `kill`, `docker stop`, a CI timeout), han
 
 TABLE = (
     (SUCCESS, "success: the specs are valid, the jobs submitted, the sweep completed"),
-    (FAILED, "the sweep failed or hit its timeout (Azure: Failed, Canceled), locally or in Azure ML under --wait"),
+    (
+        FAILED,
+        "the sweep failed or hit its timeout (Azure: Failed, Canceled), locally or in Azure ML under --wait; or a preflight trial found a problem",
+    ),
     (AZURE, "Azure ML refused the job, the credentials or the workspace, or could not be reached"),
     (STORE, "the MLflow tracking store cannot be created or reached"),
     (BAD_INPUT, "bad input: a spec, options that clash, a missing input; nothing ran"),

@@ -29,6 +29,7 @@ def run_here(
     name=None,
     resume=None,
     env=(),
+    lock=None,
     as_json=False,
     out: Console,
     err: Console,
@@ -39,9 +40,16 @@ def run_here(
     if (name or resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
     trial_env = parse_env(env)
+    if lock and len(specs) > 1:
+        raise OptionError("--lock holds the trials of one spec: give a single spec with it")
     show = err if as_json else out
     code = codes.SUCCESS
     for spec in specs:
+        sampler = None
+        if lock:
+            from ..emulator.lockfile import read_lock
+
+            sampler = read_lock(lock, spec).sampler(spec)
         progress = Progress(show)
         try:
             result = run_local(
@@ -53,6 +61,7 @@ def run_here(
                 resume=resume,
                 on_event=progress.event,
                 env=trial_env,
+                sampler=sampler,
             )
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)

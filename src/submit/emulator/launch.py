@@ -8,7 +8,6 @@ the script's own MLflow said at exit.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import SweepSpec
+from ..names import closest_name
 from ..space import render_value
 from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
@@ -135,8 +135,5 @@ class Launcher:
         if not names:
             return note + "; it logged no metrics (Azure's policies and best-trial choice ignore it)"
         note += "; it logged: " + ", ".join(names)
-        close = (
-            difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5)
-            or [n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()][:1]
-        )
-        return note + (f" (did you mean '{close[0]}'?)" if close else "")
+        close = closest_name(self.metric, names)
+        return note + (f" (did you mean '{close}'?)" if close else "")

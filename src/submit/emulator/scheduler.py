@@ -54,16 +54,18 @@ def run_local(
     resume: str | None = None,
     on_event: Event | None = None,
     env: Mapping[str, str] | None = None,
+    sampler: Sampler | None = None,
 ) -> SweepResult:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
 
     Settings come as ``options`` or as keywords (a keyword given wins over the same field of ``options``): ``inputs``
     gives local stand-ins for remote inputs (``{"iris_csv": "data/iris.csv"}`` or ``["iris_csv=..."]``); ``resume``
     names an interrupted sweep to continue; ``env`` adds variables to each trial's environment (``--env``).
-    ``policy`` replaces the spec's early-termination policy and ``clock``
-    the monotonic clock (seconds). Raises ``UserError`` before the store or any file is touched when the sweep cannot
-    run here (a name that is not a valid job name, a remote input without a local stand-in, a remote code folder),
-    ``SweepRunning`` while another emulator runs the same sweep, ``StoreUnusable`` when the store cannot be opened.
+    ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler (``LockSampler`` runs a
+    lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError`` before the store or any file
+    is touched when the sweep cannot run here (a name that is not a valid job name, a remote input without a local
+    stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the same sweep, ``StoreUnusable``
+    when the store cannot be opened.
     """
     given = dict(
         inputs=inputs,
@@ -79,7 +81,8 @@ def run_local(
     area = WorkArea(store_folder(resolve_uri(options.tracking_uri)), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
-    sampler = make_sampler(spec)
+    if sampler is None:
+        sampler = make_sampler(spec)
     if policy is None:
         policy = make_policy(spec.policy)
     store = Store(options.tracking_uri)  # first: a store that cannot be opened is refused before any folder is made
@@ -117,7 +120,8 @@ class _Scheduler:
         self.spec, self.options, self.name, self.store, self.clock = spec, options, name, store, clock
         self.metric, self.goal = spec.objective.primary_metric, spec.objective.goal
         self.emit: Event = options.on_event or (lambda kind, result: None)
-        self.total = spec.trial_count()
+        self.order = list(sampler.indices(spec.trial_count()))  # the trial indices to run, in the order to start them
+        self.total = len(self.order)
         self.concurrency, self.cap_note = concurrency_of(spec.limits.concurrency, self.total, options.max_concurrent)
         self.judge = PolicyJudge(policy, self.goal)
         self.best = BestTrial(store, self.goal)
@@ -128,7 +132,7 @@ class _Scheduler:
         self.stopping: str | None = None  # why no more trials start: None while the sweep goes on
         self.rerun: list[int] = []  # trials of a resumed sweep to run again, before any new one
         self.superseded: dict[int, str] = {}
-        self.next_index = 0
+        self.position = 0  # in self.order: the next new trial to start
         self.area = area
         self.launcher = Launcher(
             spec,
@@ -195,12 +199,13 @@ class _Scheduler:
             self.judge.start(trial)
             self.best.consider(result, trial, record=False)
         self.rerun, self.superseded = previous.rerun, previous.superseded
-        self.next_index = max({t.index for t in previous.trials} | set(previous.rerun), default=-1) + 1
+        started = {t.index for t in previous.trials} | set(previous.rerun)
+        self.position = max((p for p, i in enumerate(self.order) if i in started), default=-1) + 1
 
     # the loop ------------------------------------------------------------------------------------------
 
     def _loop(self, result: SweepResult) -> None:
-        first_batch = set(range(min(self.concurrency, self.total)))
+        first_batch = set(self.order[: min(self.concurrency, self.total)])
         timeout, trial_timeout = self.spec.limits.timeout, self.spec.limits.trial_timeout
         deadline = self.clock() + timeout if timeout else None
         poll = self.options.poll_seconds
@@ -233,13 +238,13 @@ class _Scheduler:
         while self.stopping is None and len(self.running) < self.concurrency:
             if self.rerun:
                 index = self.rerun.pop(0)
-            elif self.next_index < self.total:
-                index, self.next_index = self.next_index, self.next_index + 1
+            elif self.position < self.total:
+                index, self.position = self.order[self.position], self.position + 1
             else:
                 return
             run = self.launcher.launch(result, index, self.superseded.pop(index, None))
             if run is None:
-                self.next_index = self.total  # the sampler is exhausted (a grid smaller than the limit)
+                self.position = self.total  # the sampler is exhausted (a grid smaller than the limit)
                 return
             self.judge.start(run.trial)
             self.running[run.trial.name] = run
