@@ -13,7 +13,8 @@ from .checker import Checker, kind_of
 from .command import Command, parse_command
 from .model import REMOTE_PREFIXES, DockerBuild, InlineEnvironment, Input, Output, Trial, keys
 from .names import did_you_mean
-from .space import SearchSpace
+from .shell import azure_hazard
+from .space import Choice, SearchSpace
 from .validate_job import settings_of
 from .validate_space import KEY_NAME
 
@@ -228,6 +229,7 @@ def reference_rules(
                 f"`${{{{outputs.{name}}}}}` names no output",
                 did_you_mean(name, outputs) or "add it under `outputs:`",
             )
+    _raw_substitution(command, space, inputs, check)
     if command.legacy:
         check.warn(path, "single-brace `{search_space.x}` references are deprecated; write `${{search_space.x}}`")
     if space is not None:
@@ -238,6 +240,33 @@ def reference_rules(
                     ("search_space", name),
                     f"not used in trial.command (the script only sees it as $AZUREML_SWEEP_{name})",
                 )
+
+
+def _raw_substitution(command: Command, space: SearchSpace | None, inputs: dict | None, check: Checker) -> None:
+    """Warn for a string value that Azure's shell would split or expand: Azure pastes the raw text into the command.
+
+    The local emulator quotes each value for its place, so the script sees it whole; the same spec on Azure would
+    not. Only values written in the spec are known here: plain choice values and literal inputs.
+    """
+    warned = set()
+    for ref in command.references:
+        for where, value in _written_values(ref.kind, ref.name, space, inputs):
+            hazard = azure_hazard(value, ref.quoting) if isinstance(value, str) else None
+            if hazard and (where, ref.quoting) not in warned:
+                warned.add((where, ref.quoting))
+                check.warn(
+                    where,
+                    f"{value!r}: Azure substitutes the raw text into trial.command, where {hazard} "
+                    f"(`sweep submit --local` quotes it, so the two would differ)",
+                )
+
+
+def _written_values(kind: str, name: str, space: SearchSpace | None, inputs: dict | None) -> list[tuple[tuple, Any]]:
+    if kind == "search_space" and space is not None and isinstance(space.get(name), Choice):
+        return [(("search_space", name, "values", i), v) for i, v in enumerate(space[name].values)]
+    if kind == "inputs" and inputs and name in inputs and inputs[name].type == "literal":
+        return [(("inputs", name), inputs[name].value)]
+    return []
 
 
 def _optional(command: Command, name: str) -> bool:
