@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri
-from submit import parse_spec
+from submit import SpecError, parse_spec
 from submit.command import parse_command
 from submit.emulator import run_local
 
@@ -89,3 +90,66 @@ def test_item2_validate_warns_where_azure_raw_substitution_would_split_or_expand
     assert flagged(double) == ["search_space.v.values[2]"]  # only `$`, backticks, `"`, `\` act in double quotes
     assert "<spec>:6: search_space.v.values[0]: 'a b': Azure substitutes the raw text" in bare.warnings[0]
     assert "splits it at its spaces" in bare.warnings[0]
+
+
+# item 6 -----------------------------------------------------------------------------------------------------------
+
+ALIAS_BOMB = "".join(
+    f"{k}: &{k} [{', '.join([f'*{p}'] * 9 if p else ['x'] * 9)}]\n"
+    for p, k in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def refused_by_cli(tmp_path, text: str, *args: str) -> tuple[str, float]:
+    """Run the real `sweep validate` on ``text``; returns its one stderr line and the peak memory of the process (MB)."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    # the peak resident size of this process alone (VmHWM: ru_maxrss would carry pytest's own over the exec)
+    probe = (
+        "import re, sys, runpy; sys.argv = ['sweep', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('submit', run_name='__main__')\n"
+        "finally:\n    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "    print('PEAK', int(hwm) // 1024, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "validate", str(path), *args], capture_output=True, text=True, timeout=60
+    )
+    *lines, rss = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    return lines[0], int(rss.split()[1])
+
+
+def test_item6_ten_thousand_nested_brackets_are_refused_in_one_line(tmp_path):
+    line, _ = refused_by_cli(tmp_path, "[" * 10_000)
+    assert line == f"{tmp_path / 'spec.yaml'}:1: nested deeper than 100 levels; a sweep spec needs about 10"
+
+
+def test_item6_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
+    assert len(ALIAS_BOMB) < 400  # 9 levels of 9 aliases: 387,420,489 leaves once expanded
+    line, peak_mb = refused_by_cli(tmp_path, ALIAS_BOMB)
+    assert line == (
+        f"{tmp_path / 'spec.yaml'}:6: YAML aliases expand to more than 100,000 nodes beyond those written "
+        "(an alias bomb?)"
+    )
+    assert peak_mb < 100  # the interpreter and the CLI's imports take ~40 MB; expanding the bomb needs gigabytes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &a [*a]\n", "1: a YAML alias refers to a node that contains it"),
+        (
+            "a0: &a0 {k: 1}\n" + "".join(f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}]}}\n" for i in range(1, 30)),
+            "16: YAML aliases",
+        ),
+        ("".join(f"a{i}: &a{i} [[[[[[[[[[*a{i - 1}]]]]]]]]]]\n" if i else "a0: &a0 [1]\n" for i in range(20)), "once"),
+        ("x: !!int abc\n", "not valid YAML: invalid literal for int()"),
+        ("x: !!python/object:os.system ls\n", "1: not valid YAML: could not determine a constructor"),
+    ],
+    ids=["recursive-alias", "merge-key-bomb", "deep-through-aliases", "bad-int-tag", "python-tag"],
+)
+def test_item6_other_hostile_yaml_gets_one_line(text, message):
+    with pytest.raises(SpecError) as e:
+        parse_spec(text)
+    assert len(e.value.problems) == 1 and message in str(e.value), str(e.value)
