@@ -10,9 +10,11 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri
 from submit import SpecError, parse_spec
+from submit.cli import app
 from submit.command import parse_command
 from submit.emulator import run_local
 
@@ -153,3 +155,114 @@ def test_item6_other_hostile_yaml_gets_one_line(text, message):
     with pytest.raises(SpecError) as e:
         parse_spec(text)
     assert len(e.value.problems) == 1 and message in str(e.value), str(e.value)
+
+
+# items 8, 9, 10, 12 through the real CLI ----------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def validate_cli(tmp_path, text: str, *args: str):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    return runner.invoke(app, ["validate", str(path), *args]), path
+
+
+def one_line(tmp_path, text: str, *args: str) -> str:
+    """The one problem `sweep validate` reports (exit code 2, no traceback), without the file name."""
+    result, path = validate_cli(tmp_path, text, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.stdout == ""
+    [line] = [x for x in result.stderr.strip().splitlines() if not x.startswith("  hint:")]
+    return line.replace(str(path), "F")
+
+
+def test_item8_set_inside_a_scalar_choice_value_is_one_line_naming_set(tmp_path):
+    text = spec_text("python t.py ${{search_space.v}}", "{type: choice, values: [3, 5]}")
+    line = one_line(tmp_path, text, "--set", "search_space.v.values.0.k=1")
+    assert (
+        line
+        == "--set: search_space.v.values[0].k: cannot set `k` inside search_space.v.values[0]: it is 3, not a mapping or a list"
+    )
+    line = one_line(tmp_path, text, "--set", "search_space.v.values.x=1")
+    assert (
+        line
+        == "--set: search_space.v.values.x: search_space.v.values is a list: expected an index from 0 to 1, found `x`"
+    )
+    line = one_line(tmp_path, text, "--set", "search_space.v.values.7.k=1")
+    assert (
+        line
+        == "--set: search_space.v.values[7].k: search_space.v.values has 2 item(s): index 7 is out of range (from 0 to 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("space", "expected"),
+    [
+        (
+            "{type: uniform, min_value: .nan, max_value: 1}",
+            "F:6: search_space.v.min_value: expected a finite number, found .nan",
+        ),
+        (
+            "{type: uniform, min_value: 0, max_value: .inf}",
+            "F:6: search_space.v.max_value: expected a finite number, found .inf",
+        ),
+        ("{type: normal, mu: -.inf, sigma: 1}", "F:6: search_space.v.mu: expected a finite number, found -.inf"),
+        ("{type: choice, values: [1, .NaN]}", "F:6: search_space.v.values[1]: expected a finite number, found nan"),
+    ],
+)
+def test_item9_nan_and_infinite_numbers_are_refused(tmp_path, space, expected):
+    assert one_line(tmp_path, spec_text("python t.py ${{search_space.v}}", space)) == expected
+
+
+@pytest.mark.parametrize(
+    ("bounds", "logbase", "warned"),
+    [
+        (
+            "min_value: 1, max_value: 100",
+            None,
+            "e^1..e^100 = 2.718..2.688e+43; for 1..100 write min_value: 0, max_value: 4.605",
+        ),
+        (
+            "min_value: 0.001, max_value: 0.1",
+            None,
+            "e^0.001..e^0.1 = 1.001..1.105; for 0.001..0.1 write min_value: -6.908",
+        ),
+        ("min_value: -40, max_value: -2", None, "e^-40..e^-2 = 4.248e-18..0.1353"),
+        ("min_value: 1, max_value: 8", 10, "exponents of logbase 10: this samples 10^1..10^8 = 10..1e+08"),
+        ("min_value: -7, max_value: -1", None, None),  # 9e-4..0.37: a learning rate
+        ("min_value: -4, max_value: 9", None, None),  # 0.018..8103: a regularisation strength
+        ("min_value: 1, max_value: 3", 10, None),  # 10..1000 with logbase 10
+    ],
+)
+def test_item10_loguniform_bounds_that_look_like_values_are_warned(tmp_path, bounds, logbase, warned):
+    text = spec_text("python t.py ${{search_space.v}}", f"{{type: loguniform, {bounds}}}")
+    if logbase:
+        text = text.replace("sampling_algorithm: random", f"sampling_algorithm: {{type: random, logbase: {logbase}}}")
+    result, _ = validate_cli(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    found = [w for w in result.stderr.splitlines() if "loguniform bounds are" in w]
+    if warned is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and ":6: search_space.v: loguniform bounds are" in found[0] and warned in found[0]
+
+
+def test_item12_a_trial_count_that_is_not_a_number_gets_a_hint_about_trials_not_seconds(tmp_path):
+    text = spec_text("python t.py ${{search_space.v}}").replace("max_total_trials: 4", "max_total_trials: five")
+    result, _ = validate_cli(tmp_path, text)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [
+        f"{tmp_path / 'spec.yaml'}:9: limits.max_total_trials: expected an integer, found a string 'five'",
+        "  hint: a number of trials as an integer from 1 to 1000, e.g. 20",
+    ]
+
+
+def test_item12_a_problem_inside_what_set_created_is_blamed_on_set(tmp_path):
+    text = spec_text("python t.py ${{search_space.v}}")
+    assert one_line(tmp_path, text, "--set", "objective.goal.x=1") == (
+        "--set: objective.goal: expected `minimize` or `maximize`, found {'x': 1}"
+    )
+    assert one_line(tmp_path, text, "--set", "limits.max_total_trials=0") == (
+        "--set: limits.max_total_trials: must be from 1 to 1000 (Azure's limit), found 0"
+    )
