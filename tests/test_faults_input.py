@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
-from emulator_helpers import shell_spec, spec_from, sqlite_uri
+from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from submit import SpecError, parse_spec
 from submit.cli import app
 from submit.command import parse_command
@@ -266,3 +267,37 @@ def test_item12_a_problem_inside_what_set_created_is_blamed_on_set(tmp_path):
     assert one_line(tmp_path, text, "--set", "limits.max_total_trials=0") == (
         "--set: limits.max_total_trials: must be from 1 to 1000 (Azure's limit), found 0"
     )
+
+
+# item 11 ----------------------------------------------------------------------------------------------------------
+
+
+def test_item11_dry_run_shows_the_warnings_validate_prints_on_stderr_and_keeps_stdout_yaml(tmp_path):
+    text = spec_text("python t.py ${{search_space.v}}", "{type: loguniform, min_value: 1, max_value: 100}")
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    validated = runner.invoke(app, ["validate", str(path)])
+    dry = runner.invoke(app, ["submit", str(path), "--dry-run"])
+
+    assert dry.exit_code == 0, dry.output
+    warnings = [line for line in validated.stderr.splitlines() if line.startswith("warning ")]
+    assert len(warnings) == 1 and "loguniform bounds are natural-log exponents" in warnings[0]
+    assert [line for line in dry.stderr.splitlines() if line.startswith("warning ")] == warnings
+    assert yaml.safe_load(dry.stdout)["type"] == "sweep"
+
+
+def test_item11_a_local_run_shows_the_warnings_before_it_runs(tmp_path):
+    path = write_spec(
+        tmp_path,
+        shell_spec(
+            "true ${{search_space.used}}",
+            space="used: {type: choice, values: ['[red]a b']}\nunused: {type: choice, values: [1]}",
+            limits="{max_total_trials: 1}",
+        ),
+    )
+    result = runner.invoke(app, ["submit", str(path), "--local", "--tracking-uri", sqlite_uri(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    assert f"warning {path}:10: search_space.unused: not used in trial.command" in result.stderr
+    # the user's text printed as written, not read as markup
+    assert f"warning {path}:9: search_space.used.values[0]: '[red]a b': Azure substitutes the raw text" in result.stderr

@@ -12,7 +12,7 @@ import typer
 
 from ..errors import OptionError
 from .cloud_submit import submit_cli
-from .common import err, load_specs, out, reported
+from .common import err, load_specs, out, reported, show_warnings
 from .local_run import run_here
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
@@ -71,6 +71,7 @@ def submit(
         if clash:
             raise OptionError(clash)
         loaded = load_specs(specs, set_)
+        show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
         if local:
             local_options = dict(max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume)
             code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
