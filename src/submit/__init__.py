@@ -18,11 +18,11 @@ from .model import SweepSpec
 _LAZY = {"to_azure_job": "azure", "job_yaml": "azure"}
 
 
-def run_local(spec, **kwargs):
-    """Run a sweep on this machine under the emulator (see ``submit.emulator.scheduler.run_local``)."""
+def run_local(spec, options=None, **kwargs):
+    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``)."""
     from .emulator import run_local as _run_local
 
-    return _run_local(spec, **kwargs)
+    return _run_local(spec, options, **kwargs)
 
 
 def __getattr__(name: str):

@@ -49,3 +49,7 @@ def key_path(path: tuple) -> str:
     for p in path:
         s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
     return s
+
+
+class InputError(UserError):
+    """Bad input outside a spec file (an option's value, a sweep name, a remote path where a local one is needed)."""

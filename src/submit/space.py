@@ -26,6 +26,11 @@ from typing import Any, ClassVar
 _EPS = 1e-12
 
 
+def quantize(x: float, q: float) -> float | int:
+    """``round(x / q) * q`` as Azure's q-distributions give it: an int when ``q`` is an int."""
+    return _round_to(x, q, _is_int(q))
+
+
 def _round_to(x: float, q: float, integral: bool) -> float | int:
     value = float(round(x / q) * q)
     if integral:

@@ -3,7 +3,8 @@
 ``run_local(spec)`` is the entry: it runs the sweep and returns a ``SweepResult``; it prints nothing.
 """
 
+from .options import LocalOptions
 from .results import SweepResult, TrialResult
 from .scheduler import run_local
 
-__all__ = ["SweepResult", "TrialResult", "run_local"]
+__all__ = ["LocalOptions", "SweepResult", "TrialResult", "run_local"]

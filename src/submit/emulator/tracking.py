@@ -12,7 +12,9 @@ last line of defence.
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +206,7 @@ class Store:
     def history(self, run_id: str, metric: str) -> list[float]:
         """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
         points = _retry(self.client.get_metric_history, run_id, metric)
-        return [m.value for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
+        return [_as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
 
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
@@ -222,6 +224,14 @@ class Store:
 
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         _retry(self.client.set_tag, run_id, key, value)
+
+
+def _as_logged(value: float) -> float:
+    """The value the script logged: MLflow's SQL store keeps +-inf as +-sys.float_info.max (``_log_metrics`` in
+    sqlalchemy_store.py), which read back as is would make a diverged trial the best one ever seen."""
+    if abs(value) == sys.float_info.max:
+        return math.copysign(math.inf, value)
+    return value
 
 
 def _enable_wal(db: Path) -> None:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,7 @@ def trial_env(
 
 
 def snapshot(code: str | None, dest: Path) -> Path:
-    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none)."""
-    if dest.exists():
-        shutil.rmtree(dest)
+    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none) at a new ``dest``."""
     if code:
         shutil.copytree(code, dest, ignore=SNAPSHOT_IGNORE, symlinks=True)
     else:
@@ -95,8 +93,18 @@ def snapshot(code: str | None, dest: Path) -> Path:
 class TrialProcess:
     """The trial's process group: started, watched, canceled (SIGTERM, then SIGKILL after ``grace`` seconds)."""
 
-    def __init__(self, command: str, *, cwd: Path, env: Mapping[str, str], log_file: Path, grace: float = 5.0):
+    def __init__(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        log_file: Path,
+        grace: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.command, self.cwd, self.env, self.log_file, self.grace = command, cwd, dict(env), log_file, grace
+        self.clock = clock
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.cancel_reason: str | None = None
@@ -117,7 +125,7 @@ class TrialProcess:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
             )
-        self.started = time.monotonic()
+        self.started = self.clock()
 
     @property
     def returncode(self) -> int | None:
@@ -128,11 +136,15 @@ class TrialProcess:
             return
         self.cancel_reason = reason
         self._signal(signal.SIGTERM)
-        self._kill_at = time.monotonic() + self.grace
+        self._kill_at = self.clock() + self.grace
 
     def escalate(self, now: float | None = None) -> None:
         """SIGKILL a canceled trial that outlived its grace period."""
-        if self._kill_at is not None and (now or time.monotonic()) >= self._kill_at and self.returncode is None:
+        if (
+            self._kill_at is not None
+            and (self.clock() if now is None else now) >= self._kill_at
+            and self.returncode is None
+        ):
             self._signal(signal.SIGKILL)
             self._kill_at = None
 
