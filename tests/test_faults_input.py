@@ -301,3 +301,19 @@ def test_item11_a_local_run_shows_the_warnings_before_it_runs(tmp_path):
     assert f"warning {path}:10: search_space.unused: not used in trial.command" in result.stderr
     # the user's text printed as written, not read as markup
     assert f"warning {path}:9: search_space.used.values[0]: '[red]a b': Azure substitutes the raw text" in result.stderr
+
+
+def test_item12_the_remote_input_hint_suggests_a_local_path_named_after_the_asset(tmp_path):
+    text = (
+        spec_text("python t.py ${{search_space.v}} ${{inputs.data}}")
+        + "inputs:\n  data: {type: uri_folder, path: azureml:mydata:1}\n"
+    )
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["submit", str(path), "--local", "--tracking-uri", sqlite_uri(tmp_path)])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [
+        f"{path}: inputs.data: `azureml:mydata:1` is remote; the local emulator does not download data",
+        "  hint: pass a local copy: --input data=./data/mydata",
+    ]
