@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from .errors import Problem, SpecError, key_path
+from .yaml_read import YamlRefused, parse_yaml
 
 _EXAMPLE = "--set limits.max_total_trials=4"
 
@@ -24,9 +23,11 @@ def parse_override(text: str) -> tuple[tuple, Any]:
     if not all(str(p) for p in parts):
         raise SpecError([Problem("--set", "", f"empty key in {text!r}", _EXAMPLE)])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+        value = parse_yaml(raw)[1] if raw.strip() else ""
+    except YamlRefused as e:
+        if not e.syntax:  # a bomb, or a tagged value YAML cannot read (`!!int x`): refused, not taken as text
+            raise SpecError([Problem("--set", key_path(parts), f"{e.message} in {raw[:40]!r}")]) from None
+        value = raw  # not YAML (`python t.py --x: 1`): the text as typed
     return parts, value
 
 
