@@ -22,6 +22,8 @@ def log_bounds_advice(space: SearchSpace, sampling: Sampling, check: Checker) ->
     0 < min < max <= 1 (every sample squeezed between 1 and the base).
     """
     base = sampling.base
+    if not (base > 0 and base != 1):  # refused by sampling_of already
+        return
     for path, dist in _log_scaled(space):
         lo, hi = dist.min_value, dist.max_value
         low, high = _power(base, lo), _power(base, hi)

@@ -31,7 +31,15 @@ ENVIRONMENT_KEYS = keys(InlineEnvironment)
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
 INPUT_KEYS = ("type", "path", "mode", "description", "datastore")
 INPUT_MODES = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval_download")
-OUTPUT_KEYS = keys(Output)
+# the SDK's output schema: the data types an output may be, and how it is written back
+OUTPUT_SHAPES = {
+    "type": DATA_INPUT_TYPES,
+    "path": str,
+    "mode": ("rw_mount", "upload", "direct"),
+    "description": str,
+    "name": str,
+    "version": (str, int),
+}
 
 
 def trial_of(value: Any, check: Checker, base_dir: Path) -> Trial | None:
@@ -88,6 +96,14 @@ def _local(base_dir: Path, raw: str) -> Path:
     return Path(raw) if Path(raw).is_absolute() else base_dir / raw
 
 
+def _path_ok(raw: str, path: tuple, check: Checker) -> bool:
+    """A NUL cannot be in a file name (the OS refuses it before looking); said here, not as a crash later."""
+    if "\x00" in raw:
+        check.error(path, f"expected a path, found {raw!r} with a NUL character")
+        return False
+    return True
+
+
 def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
     path = ("trial", "code")
     if code is None:
@@ -97,6 +113,8 @@ def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
         return None
     if code.startswith(REMOTE_PREFIXES):
         return code
+    if not _path_ok(code, path, check):
+        return None
     folder = _local(base_dir, code)
     if not folder.exists():
         check.error(path, f"no such folder: {folder}")
@@ -114,7 +132,7 @@ def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnviro
     if not env.get("image") and not env.get("build"):
         check.error(path, "an inline environment needs `image` (and optionally `conda_file`) or `build`")
     conda = env.get("conda_file")
-    if isinstance(conda, str):
+    if isinstance(conda, str) and _path_ok(conda, path + ("conda_file",), check):
         # a path resolves against the spec's folder, as load_job resolves it against the YAML's folder
         conda = str(base_dir / conda)
         if not Path(conda).exists():
@@ -177,6 +195,8 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         )
         return None
     resolved = raw
+    if not _path_ok(raw, p + ("path",), check):
+        return None
     if not raw.startswith(REMOTE_PREFIXES):
         local = _local(base_dir, raw[len("file://") :] if raw.startswith("file://") else raw)
         if not local.exists():
@@ -199,8 +219,10 @@ def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
         if not isinstance(v, dict):
             check.error(path + (name,), f"expected a mapping such as `{{type: uri_folder}}`, found {kind_of(v)}")
             continue
-        check.known_keys(v, path + (name,), OUTPUT_KEYS)
-        outputs[str(name)] = Output(**{k: v[k] for k in OUTPUT_KEYS if v.get(k) is not None})
+        before = len(check.problems)
+        good = check.fields(v, path + (name,), OUTPUT_SHAPES, "output settings")
+        if good is not None and len(check.problems) == before:
+            outputs[str(name)] = Output(**{k: str(x) if k == "version" else x for k, x in good.items()})
     return outputs
 
 
