@@ -264,3 +264,45 @@ def test_fuzz_sample_through_a_real_process(args):
     assert done.returncode == 2, done.stderr
     assert done.stdout == "" and "Traceback" not in done.stderr
     assert len([line for line in done.stderr.splitlines() if not line.startswith("  hint:")]) == 1, done.stderr
+
+
+# What the first fuzz runs found, kept as plain cases so they stay covered whatever the generator draws.
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("outputs.model.type={a: 1}", "--set: outputs.model.type: expected one of uri_file, uri_folder"),
+        ("outputs.model.mode=[1]", "--set: outputs.model.mode: expected one of rw_mount, upload, direct"),
+        ('trial.code="a\\0b"', "--set: trial.code: expected a path, found 'a\\x00b' with a NUL character"),
+        ("sampling_algorithm={type: random, logbase: 0}", "--set: sampling_algorithm.logbase: expected a positive"),
+        ("description=!!int x", "--set: description: not valid YAML: invalid literal for int()"),
+        ("description=" + "[" * 5000, "--set: description: nested deeper than 100 levels"),
+    ],
+)
+def test_fuzz_findings_are_one_line_each(change, expected):
+    text = SEEDS["outputs.yaml"].replace(
+        "max_value: 0.1", "max_value: 0.1\n  n: {type: loguniform, min_value: -3, max_value: -1}"
+    )
+    with pytest.raises(SpecError) as e:
+        parse_spec(text, source="fuzz.yaml", path=OFFICIAL / "fuzz.yaml", overrides=[change])
+    assert len(e.value.problems) == 1 and str(e.value).startswith(expected), str(e.value)
+
+
+# --tracking-uri: a store that cannot be opened is the user's environment (exit code 1) or bad input (2), in one line
+BAD_STORES = [
+    "sqlite:////proc/x/s.db",  # a folder that cannot be created
+    "sqlite:///",  # no file name
+    "nosuch://x",  # a scheme MLflow does not know
+    "::::",  # not a URI at all
+    "http://127.0.0.1:9",  # a server that does not answer
+]
+
+
+@pytest.mark.parametrize("uri", BAD_STORES)
+def test_fuzz_a_store_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path, uri):
+    hello = str(OFFICIAL / "hello_sweep.yaml")
+    args = [sys.executable, "-m", "submit", "submit", hello, "--local", "--name", "fz", "--tracking-uri", uri]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode in (1, 2), done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == "", done.stderr
+    assert len([line for line in done.stderr.splitlines() if not line.startswith("  hint:")]) == 1, done.stderr
+    assert not (tmp_path / ".sweep").exists()  # refused before any trial folder was made

@@ -219,10 +219,9 @@ def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
         if not isinstance(v, dict):
             check.error(path + (name,), f"expected a mapping such as `{{type: uri_folder}}`, found {kind_of(v)}")
             continue
-        before = len(check.problems)
-        good = check.fields(v, path + (name,), OUTPUT_SHAPES, "output settings")
-        if good is not None and len(check.problems) == before:
-            outputs[str(name)] = Output(**{k: str(x) if k == "version" else x for k, x in good.items()})
+        # the well-formed settings only: a bad one is reported, and the output still exists for the command's sake
+        good = check.fields(v, path + (name,), OUTPUT_SHAPES, "output settings") or {}
+        outputs[str(name)] = Output(**{k: str(x) if k == "version" else x for k, x in good.items()})
     return outputs
 
 
