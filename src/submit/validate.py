@@ -20,6 +20,7 @@ from .checker import Checker
 from .command import parse_command
 from .errors import SpecError
 from .model import SweepSpec
+from .validate_advice import log_bounds_advice
 from .validate_job import identity_of, services_of, settings_of, strings_of, top_strings
 from .validate_space import (
     bayesian_advice,
@@ -114,6 +115,7 @@ def _across_sections(sweep: dict, check: Checker) -> None:
     space, sampling, limits, trial = sweep["search_space"], sweep["sampling"], sweep["limits"], sweep["trial"]
     if space is not None and sampling is not None:
         sampler_rules(space, sampling, sweep["policy"], check)
+        log_bounds_advice(space, sampling, check)
     if trial is not None:
         reference_rules(parse_command(trial.command), space, sweep["inputs"], sweep["outputs"], check)
     if limits is not None and sampling is not None and space is not None and sampling.type == "bayesian":

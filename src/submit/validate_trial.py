@@ -13,7 +13,8 @@ from .checker import Checker, kind_of
 from .command import Command, parse_command
 from .model import REMOTE_PREFIXES, DockerBuild, InlineEnvironment, Input, Output, Trial, keys
 from .names import did_you_mean
-from .space import SearchSpace
+from .shell import azure_hazard
+from .space import Choice, SearchSpace
 from .validate_job import settings_of
 from .validate_space import KEY_NAME
 
@@ -30,7 +31,15 @@ ENVIRONMENT_KEYS = keys(InlineEnvironment)
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
 INPUT_KEYS = ("type", "path", "mode", "description", "datastore")
 INPUT_MODES = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval_download")
-OUTPUT_KEYS = keys(Output)
+# the SDK's output schema: the data types an output may be, and how it is written back
+OUTPUT_SHAPES = {
+    "type": DATA_INPUT_TYPES,
+    "path": str,
+    "mode": ("rw_mount", "upload", "direct"),
+    "description": str,
+    "name": str,
+    "version": (str, int),
+}
 
 
 def trial_of(value: Any, check: Checker, base_dir: Path) -> Trial | None:
@@ -87,6 +96,14 @@ def _local(base_dir: Path, raw: str) -> Path:
     return Path(raw) if Path(raw).is_absolute() else base_dir / raw
 
 
+def _path_ok(raw: str, path: tuple, check: Checker) -> bool:
+    """A NUL cannot be in a file name (the OS refuses it before looking); said here, not as a crash later."""
+    if "\x00" in raw:
+        check.error(path, f"expected a path, found {raw!r} with a NUL character")
+        return False
+    return True
+
+
 def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
     path = ("trial", "code")
     if code is None:
@@ -96,6 +113,8 @@ def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
         return None
     if code.startswith(REMOTE_PREFIXES):
         return code
+    if not _path_ok(code, path, check):
+        return None
     folder = _local(base_dir, code)
     if not folder.exists():
         check.error(path, f"no such folder: {folder}")
@@ -113,7 +132,7 @@ def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnviro
     if not env.get("image") and not env.get("build"):
         check.error(path, "an inline environment needs `image` (and optionally `conda_file`) or `build`")
     conda = env.get("conda_file")
-    if isinstance(conda, str):
+    if isinstance(conda, str) and _path_ok(conda, path + ("conda_file",), check):
         # a path resolves against the spec's folder, as load_job resolves it against the YAML's folder
         conda = str(base_dir / conda)
         if not Path(conda).exists():
@@ -176,6 +195,8 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         )
         return None
     resolved = raw
+    if not _path_ok(raw, p + ("path",), check):
+        return None
     if not raw.startswith(REMOTE_PREFIXES):
         local = _local(base_dir, raw[len("file://") :] if raw.startswith("file://") else raw)
         if not local.exists():
@@ -198,8 +219,9 @@ def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
         if not isinstance(v, dict):
             check.error(path + (name,), f"expected a mapping such as `{{type: uri_folder}}`, found {kind_of(v)}")
             continue
-        check.known_keys(v, path + (name,), OUTPUT_KEYS)
-        outputs[str(name)] = Output(**{k: v[k] for k in OUTPUT_KEYS if v.get(k) is not None})
+        # the well-formed settings only: a bad one is reported, and the output still exists for the command's sake
+        good = check.fields(v, path + (name,), OUTPUT_SHAPES, "output settings") or {}
+        outputs[str(name)] = Output(**{k: str(x) if k == "version" else x for k, x in good.items()})
     return outputs
 
 
@@ -228,6 +250,7 @@ def reference_rules(
                 f"`${{{{outputs.{name}}}}}` names no output",
                 did_you_mean(name, outputs) or "add it under `outputs:`",
             )
+    _raw_substitution(command, space, inputs, check)
     if command.legacy:
         check.warn(path, "single-brace `{search_space.x}` references are deprecated; write `${{search_space.x}}`")
     if space is not None:
@@ -238,6 +261,33 @@ def reference_rules(
                     ("search_space", name),
                     f"not used in trial.command (the script only sees it as $AZUREML_SWEEP_{name})",
                 )
+
+
+def _raw_substitution(command: Command, space: SearchSpace | None, inputs: dict | None, check: Checker) -> None:
+    """Warn for a string value that Azure's shell would split or expand: Azure pastes the raw text into the command.
+
+    The local emulator quotes each value for its place, so the script sees it whole; the same spec on Azure would
+    not. Only values written in the spec are known here: plain choice values and literal inputs.
+    """
+    warned = set()
+    for ref in command.references:
+        for where, value in _written_values(ref.kind, ref.name, space, inputs):
+            hazard = azure_hazard(value, ref.quoting) if isinstance(value, str) else None
+            if hazard and (where, ref.quoting) not in warned:
+                warned.add((where, ref.quoting))
+                check.warn(
+                    where,
+                    f"{value!r}: Azure substitutes the raw text into trial.command, where {hazard} "
+                    f"(`sweep submit --local` quotes it, so the two would differ)",
+                )
+
+
+def _written_values(kind: str, name: str, space: SearchSpace | None, inputs: dict | None) -> list[tuple[tuple, Any]]:
+    if kind == "search_space" and space is not None and isinstance(space.get(name), Choice):
+        return [(("search_space", name, "values", i), v) for i, v in enumerate(space[name].values)]
+    if kind == "inputs" and inputs and name in inputs and inputs[name].type == "literal":
+        return [(("inputs", name), inputs[name].value)]
+    return []
 
 
 def _optional(command: Command, name: str) -> bool:

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..model import SweepSpec
+from .common import show_warnings
 from .shapes import validation_summary
 
 
@@ -33,8 +34,7 @@ def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
         + (f", trial_timeout {lim['trial_timeout']} s" if lim["trial_timeout"] else ""),
     )
     out.print(table)
-    for w in s["warnings"]:
-        err.print(f"[yellow]warning[/] {w}", highlight=False)
+    show_warnings([spec], err)
 
 
 def _fmt(value) -> str:

@@ -13,7 +13,7 @@ import typer
 from ..errors import OptionError
 from . import codes
 from .cloud_submit import submit_cli
-from .common import err, load_specs, out, reported
+from .common import err, load_specs, out, reported, show_warnings
 from .local_run import run_here
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
@@ -91,6 +91,7 @@ def submit(
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
+        show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
         if preflight:
             reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
             if not all(r.ok for r in reports):

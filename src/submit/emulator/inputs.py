@@ -37,13 +37,33 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
         elif inp.is_remote:
             problems.append(
                 f"{_source(spec)}: inputs.{key}: `{inp.path}` is remote; the local emulator does not download data\n"
-                f"  hint: pass a local copy: --input {key}=path/to/{Path(inp.path.rstrip('/')).name or 'data'}"
+                f"  hint: pass a local copy: --input {key}={local_placeholder(inp.path)}"
             )
         else:
             values[key] = inp.path
     if problems:
         raise InputError("\n".join(problems))
     return values
+
+
+def local_placeholder(remote: str) -> str:
+    """A local path to suggest for a remote input: ``./data/<name>``, the name read from the URI.
+
+    >>> local_placeholder("azureml:mydata:1"), local_placeholder("azureml:iris@latest")
+    ('./data/mydata', './data/iris')
+    >>> local_placeholder("azureml://subscriptions/s/resourcegroups/g/workspaces/w/data/iris/versions/2")
+    './data/iris'
+    >>> local_placeholder("wasbs://datasets@account.blob.core.windows.net/iris.csv")
+    './data/iris.csv'
+    """
+    if "://" in remote:
+        parts = [p for p in remote.split("://", 1)[1].split("/") if p][1:]  # the host or datastore dropped
+        if "versions" in parts:  # .../data/<name>/versions/<n>: a data asset's long form
+            parts = parts[: parts.index("versions")]
+        name = parts[-1] if parts else ""
+    else:  # a data asset: azureml:<name>:<version> or azureml:<name>@latest
+        name = remote.split(":", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+    return f"./data/{name or 'data'}"
 
 
 def check_local_code(spec: SweepSpec) -> None:

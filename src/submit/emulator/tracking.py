@@ -133,6 +133,7 @@ class Store:
             with creating:
                 if db is not None:
                     db.parent.mkdir(parents=True, exist_ok=True)
+                    _open_sqlite(db)
                 self.client = MlflowClient(tracking_uri=self.uri)
                 _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
                 if db is not None:
@@ -279,6 +280,19 @@ def _probe(uri: str) -> None:
             f"no MLflow tracking server answers at {uri} ({reason}; waited up to {PROBE_SECONDS:g} s); "
             "start it, or give another --tracking-uri"
         ) from None
+
+
+def _open_sqlite(db: Path) -> None:
+    """Open the database file once ourselves: MLflow retries a file SQLite cannot open (a folder, a path it may not
+    write) for minutes before it gives up, where SQLite answers at once."""
+    if db.is_dir():
+        raise StoreUnusable(
+            f"the tracking store sqlite:///{db} cannot be opened: {db} is a folder, not a database file"
+        )
+    try:
+        sqlite3.connect(db, timeout=5).close()
+    except sqlite3.Error as e:
+        raise StoreUnusable(f"the tracking store sqlite:///{db} cannot be opened: {e}") from None
 
 
 def _enable_wal(db: Path) -> None:
