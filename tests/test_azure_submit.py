@@ -37,6 +37,7 @@ from _azure_util import (
     differences,
     drop_zero_slacks,
     parity_specs,
+    refusal,
     service_error,
     token_claims,
 )
@@ -54,8 +55,9 @@ def _uploads_local_data(path: Path) -> bool:
     return any(i.type != "literal" and i.path is not None and not i.is_remote for i in load_spec(path).inputs.values())
 
 
-# every official fixture and every spec in sweep_specs/, apart from local data inputs (see the module docstring)
-SUBMITTABLE = [p for p in parity_specs() if not _uploads_local_data(p)]
+# every official fixture, corpus file and spec in sweep_specs/ Azure takes, apart from local data inputs (see the
+# module docstring)
+SUBMITTABLE = [p for p in parity_specs() if refusal(p) is None and not _uploads_local_data(p)]
 
 
 @pytest.fixture(scope="module")

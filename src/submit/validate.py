@@ -6,8 +6,8 @@ found and what was expected::
     sweep_specs/xgb.yaml:14: search_space.max_depth: grid sampling needs `choice`, found `uniform`
       hint: use `type: choice, values: [3, 5, 7]`, or sampling_algorithm: random
 
-The rules are those of DESIGN.md "The spec": the client schema's (reference 2.2-2.5) plus the ones the service only
-enforces after submission (reference 2.6, 3, 5, 6). The sections live in ``validate_space`` (search space, sampling,
+The rules are those of docs/semantics.md "What `sweep validate` checks": the client schema's plus the ones the
+service only enforces after submission. The sections live in ``validate_space`` (search space, sampling,
 objective, policy, limits), ``validate_trial`` (command, code, environment, inputs, outputs) and ``validate_job``
 (compute, identity, resources, queue settings, distribution, services, properties).
 """
@@ -56,8 +56,9 @@ TOP_KEYS = (
     "services",
 )
 REQUIRED = ("trial", "search_space", "objective", "limits")
-# accepted as Azure does, not yet sent by the builder (an open issue): said, so no setting is lost without a word
-NOT_SENT = (("resources",), ("queue_settings",), ("services",), ("trial", "queue_settings"))
+# the schema takes these, but load_job's REST body carries neither (azure-ai-ml 1.35: SweepJob._to_rest_object sends
+# no services and no trial queue settings), so `az ml job create` drops them too: said, so none is lost without a word
+NOT_SENT = (("services",), ("trial", "queue_settings"))
 
 
 def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
@@ -95,7 +96,9 @@ def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
     _across_sections(sweep, check)
     for key in NOT_SENT:
         if _get(data, key) is not None:
-            check.warn(key, "accepted, but `sweep submit` does not send it to Azure yet")
+            check.warn(
+                key, "accepted, but Azure ML's SDK does not send it for a sweep job (nor does `az ml job create`)"
+            )
     if check.problems or any(sweep[k] is None for k in ("search_space", "sampling", "objective", "limits", "trial")):
         return None
     names = {k: data.get(k) for k in ("compute", "name", "display_name", "experiment_name", "description")}

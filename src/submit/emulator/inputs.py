@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model import REMOTE_PREFIXES, SweepSpec
+from ..model import SweepSpec, is_remote
 from ..names import did_you_mean
 
 
@@ -49,7 +49,7 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
 def check_local_code(spec: SweepSpec) -> None:
     """Refuse a ``code:`` the emulator cannot copy: a remote URI or an ``azureml:`` code asset (Azure downloads it)."""
     code = spec.trial.code
-    if code and (code.startswith(REMOTE_PREFIXES) or not Path(code).is_dir()):
+    if code and (is_remote(code) or not Path(code).is_dir()):
         raise InputError(
             f"{_source(spec)}: trial.code: `{code}` is not a local folder; --local runs the code from a local folder, "
             "so give `code:` a local path (e.g. code: ./src)"
