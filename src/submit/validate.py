@@ -64,6 +64,8 @@ NOT_SENT = (("services",), ("trial", "queue_settings"))
 def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
     """The spec as its model, or None with every problem recorded in ``check``."""
     base_dir = path.parent if path else Path.cwd()
+    if _another_kind(data, check):
+        return None
     check.known_keys(data, (), TOP_KEYS)
     if data.get("type") != "sweep":
         found = data.get("type")
@@ -111,6 +113,34 @@ def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
         warnings=check.warnings,
         azure_problems=tuple(check.azure_only),
     )
+
+
+def _another_kind(data: dict, check: Checker) -> bool:
+    """A pipeline job, another job type or a component is not a sweep job with mistakes: one line says what it is.
+
+    The sweep's own key checks would otherwise list every pipeline key as unknown, with wrong did-you-means
+    (`settings` is not `queue_settings`).
+    """
+    kind = data.get("type")
+    if isinstance(kind, str) and kind.lower() == "pipeline":
+        jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+        steps = [f"jobs.{k}" for k, v in jobs.items() if isinstance(v, dict) and v.get("type") == "sweep"]
+        where = f" ({', '.join(steps)})" if steps else ""
+        # one line, no hint: the message is the fix (the step as a `type: sweep` file, its trial inline)
+        check.error(("type",), f"pipeline jobs are not supported; submit the sweep step's own YAML{where}")
+        return True
+    if isinstance(kind, str) and kind.lower() in ("command", "parallel", "spark", "automl", "import", "data_transfer"):
+        check.error(("type",), f"a {kind} job, not a sweep job; `sweep` validates and submits `type: sweep` jobs")
+        return True
+    if kind is None and "command" in data and not {"trial", "search_space", "objective"} & set(data):
+        check.error(
+            (),
+            "a command component, not a sweep job (it has `command` at the top and no trial, search_space or "
+            "objective)",
+            "a sweep job runs a command as its trial: type: sweep, trial: {command: ..., environment: ...}",
+        )
+        return True
+    return False
 
 
 def _across_sections(sweep: dict, check: Checker) -> None:

@@ -154,9 +154,9 @@ def inputs_of(value: Any, check: Checker, base_dir: Path) -> dict[str, Input] | 
         if not KEY_NAME.match(str(name)):
             check.error(p, "input names use letters, digits and underscores")
         if isinstance(v, dict) and "value" in v:
+            # kept even when refused, so the command's reference to it is not reported as a second problem
             literal = _literal_input(v, p, check)
-            if literal is not None:
-                inputs[str(name)] = Input(str(name), "literal", value=literal)
+            inputs[str(name)] = Input(str(name), "literal", value=v["value"] if literal is None else literal)
         elif isinstance(v, dict):
             data_input = _data_input(str(name), v, p, check, base_dir)
             if data_input is not None:
