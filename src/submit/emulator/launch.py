@@ -2,7 +2,7 @@
 
 A launch asks the sampler for the trial's parameters, creates its child run, copies the code into the trial's own
 folder, substitutes the command and starts the process; a thread waits on the process and reports its exit. Settling
-sets the trial's final status, which is ours (DESIGN.md "final status"): from the cancel or the exit code, whatever
+sets the trial's final status, which is ours (docs/semantics.md "Final status"): from the cancel or the exit code, whatever
 the script's own MLflow said at exit.
 """
 
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import SweepSpec
-from ..space import render_value
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler
 from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store
@@ -59,8 +58,7 @@ class Launcher:
         if params is None:
             return None
         name = f"{result.name}_{index}"
-        rendered = {k: render_value(v) for k, v in params.items()}
-        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, rendered)
+        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, params)
         if superseded:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
         folder = self.area.trial_folder(name, run_id)
