@@ -13,11 +13,15 @@ import logging
 
 import pytest
 from azure.ai.ml import load_job
+from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from _azure_util import CORPUS_ROOTS, OFFICIAL, REFUSED, corpus, corpus_key, parity_specs, refusal
+from emulator_helpers import sqlite_uri
 from submit.azure import rest_body, to_azure_job
 from submit.cli import app
+from submit.emulator import run_local
+from submit.emulator.inputs import resolve_inputs
 from submit.errors import InputError, SpecError
 from submit.load import load_spec, parse_spec
 from submit.validate import check_azure
@@ -119,8 +123,6 @@ def test_a_literal_value_load_job_would_change_is_refused_with_the_plain_form(va
 
 
 def test_an_arm_id_input_is_remote_and_a_local_run_asks_for_a_local_copy(tmp_path):
-    from submit.emulator.inputs import resolve_inputs
-
     spec = load_spec(OFFICIAL / "azure-ai-ml/test_configs/sweep_job/sweep_job_input_types.yml")
     dataset = spec.inputs["test_dataset"]
     assert dataset.is_remote and dataset.type == "uri_folder" and dataset.path.startswith("/subscriptions/")
@@ -131,3 +133,21 @@ def test_an_arm_id_input_is_remote_and_a_local_run_asks_for_a_local_copy(tmp_pat
     local.mkdir()
     given = {"test_dataset": str(local), "test_url": str(local)}
     assert resolve_inputs(spec, given)["test_dataset"] == str(local.resolve())
+
+
+def test_the_minimal_outputs_config_runs_locally_with_its_files_among_the_artifacts(tmp_path):
+    """azure-ai-ml's sweep_job_minimal_outputs.yaml, unmodified but for fewer trials: it writes ./outputs/output.txt
+    and a file into its declared output; both end up among the child run's artifacts."""
+    path = OFFICIAL / "azure-ai-ml/test_configs/sweep_job/sweep_job_minimal_outputs.yaml"
+    uri = sqlite_uri(tmp_path)
+    result = run_local(load_spec(path, ["limits.max_total_trials=2"]), tracking_uri=uri, name="minimal")
+
+    assert [t.status for t in result.trials] == ["completed", "completed"]
+    assert result.best_trial is not None  # each trial logged `accuracy`
+    client = MlflowClient(uri)
+    for trial in result.trials:
+        folder = tmp_path / "artifacts" / trial.name
+        client.download_artifacts(trial.run_id, "", str(folder))
+        assert (folder / "outputs" / "output.txt").read_text() == "Hello Default World\n"
+        assert (folder / "named-outputs" / "output1" / "output.txt").read_text() == "Hello World\n"
+        assert (folder / "user_logs" / "std_log.txt").is_file()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..model import SweepSpec
@@ -28,6 +29,7 @@ class Running:
 
     trial: TrialResult
     proc: TrialProcess
+    artifacts: dict[str, Path] = field(default_factory=dict)  # artifact path -> the folder logged there at the end
 
 
 class Launcher:
@@ -63,11 +65,8 @@ class Launcher:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
         folder = self.area.trial_folder(name, run_id)
         code = snapshot(self.spec.trial.code, folder / "code")
-        outputs = {}
-        for out in self.spec.outputs:
-            path = self.area.inside(folder / "outputs" / out)
-            path.mkdir(parents=True, exist_ok=True)
-            outputs[out] = str(path)
+        artifacts = self._output_folders(folder, code)
+        outputs = {name[len("named-outputs/") :]: str(p) for name, p in artifacts.items() if name != "outputs"}
         env = trial_env(
             params=params,
             inputs=self.input_values,
@@ -85,7 +84,22 @@ class Launcher:
         trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
         proc.start()
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
-        return Running(trial, proc)
+        return Running(trial, proc, artifacts)
+
+    def _output_folders(self, folder: Path, code: Path) -> dict[str, Path]:
+        """The trial's output folders, made, by the artifact path each is logged under when the trial ends.
+
+        Azure gives every trial a ./outputs folder whose files become the run's artifacts (``outputs/...``); a
+        declared output is a folder of its own, kept as ``named-outputs/<name>/``, where `az ml job download` puts
+        a job's named outputs.
+        """
+        folders = {"outputs": self.area.inside(code / "outputs")}
+        folders.update(
+            {f"named-outputs/{out}": self.area.inside(folder / "outputs" / out) for out in self.spec.outputs}
+        )
+        for path in folders.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return folders
 
     def _watch(self, proc: TrialProcess) -> None:
         proc.proc.wait()
@@ -110,7 +124,7 @@ class Launcher:
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
             tags["sweep.note"] = trial.note
-        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
+        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
 
     def _no_metric_note(self, trial: TrialResult) -> str:
         names = self.store.metric_names(trial.run_id)

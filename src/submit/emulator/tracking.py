@@ -221,12 +221,26 @@ class Store:
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
 
-    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> None:
+    def end_trial(
+        self,
+        run_id: str,
+        status: str,
+        tags: dict[str, str],
+        log_file: Path | None,
+        folders: dict[str, Path] | None = None,
+    ) -> None:
+        """Tag and end a trial's run, its log kept as ``user_logs/`` and each of ``folders`` (artifact path ->
+        folder) as artifacts, whatever the status: Azure uploads a trial's outputs when it fails or is canceled too."""
         for key, value in tags.items():
             _retry(self.client.set_tag, run_id, key, value)
-        if log_file is not None and log_file.exists():
+        uploads = [(log_file, "user_logs")] if log_file is not None and log_file.exists() else []
+        uploads += [(p, a) for a, p in (folders or {}).items() if p.is_dir() and any(p.iterdir())]
+        for path, artifact_path in uploads:
             try:
-                self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
+                if path.is_dir():
+                    self.client.log_artifacts(run_id, str(path), artifact_path=artifact_path)
+                else:
+                    self.client.log_artifact(run_id, str(path), artifact_path=artifact_path)
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
                 pass
         # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
