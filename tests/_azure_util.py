@@ -193,7 +193,7 @@ def drop_zero_slacks(body: dict) -> dict:
     """A Bandit policy's zero slack, which the sweep node leaves out and the YAML path sends as 0.
 
     ``Sweep.__setattr__`` turns a slack of 0 into None so that only the slack the user set is sent; load_job's
-    policy keeps the class default 0. Both mean "this slack is not used" to the service (reference 1.7), and the
+    policy keeps the class default 0. Both mean "this slack is not used" to the service (docs/semantics.md, "Azure SDK facts the submitter relies on"), and the
     validator has already made sure exactly one slack is set.
     """
     policy = body.get("properties", {}).get("earlyTermination") or {}

@@ -7,7 +7,7 @@ Parity: for every spec in sweep_specs/ and every official-format fixture, the RE
    the YAML's folder, the spec resolves them against it; we compare both resolved. At submission both are uploaded
    and replaced by asset ids (tests/test_azure_submit.py shows the two PUT bodies are then identical).
 2. ``properties.earlyTermination.slackFactor`` / ``slackAmount`` equal to 0: the sweep node turns a zero slack into
-   None (so only the slack set is sent), the YAML path sends 0; the service reads 0 as unset (reference 1.7).
+   None (so only the slack set is sent), the YAML path sends 0; the service reads 0 as unset (docs/semantics.md, "Azure SDK facts").
 3. ``properties.samplingAlgorithm`` when the spec omits ``sampling_algorithm``: load_job sends none, while
    ``.sweep()`` always sends one; we send Random, the SDK's and sweep's default (the docs call the key required).
 4. ``properties.trial.environmentId`` for an inline environment: before submission it is an unregistered
@@ -177,7 +177,7 @@ def test_fixtures_cover_every_form_of_the_spec():
 
 
 def test_sampling_algorithms_and_policies_are_sdk_objects():
-    """Objects, not names: the builder's string policies break (reference 11.7)."""
+    """Objects, not names: the builder's string policies break (docs/semantics.md, "Azure SDK facts")."""
     cases = {
         "sobol_seed.yaml": (RandomSamplingAlgorithm, None),
         "grid_string.yaml": (GridSamplingAlgorithm, None),
@@ -197,7 +197,7 @@ def test_sampling_algorithms_and_policies_are_sdk_objects():
 
 
 def test_names_set_on_the_sweep_node_survive():
-    """Calling a command node drops experiment_name and description (reference 1.7); the sweep node keeps them."""
+    """Calling a command node drops experiment_name and description (docs/semantics.md, "Azure SDK facts"); the sweep node keeps them."""
     props = rest_body(to_azure_job(load_spec(OFFICIAL / "identity_tags.yaml")))["properties"]
     assert props["experimentName"] == "identity-sweep"
     assert props["description"] == "Runs as the submitting user."

@@ -1,7 +1,7 @@
 """What a local trial reads: the spec's inputs with their local stand-ins, and its code folder, checked at the door.
 
-Everything here refuses the sweep before the store is opened or any trial starts (DESIGN.md, rows "inputs" and
-"trial"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
+Everything here refuses the sweep before the store is opened or any trial starts (docs/semantics.md, "Inputs" and
+"Trials: process and snapshot"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
 """
 
 from __future__ import annotations
