@@ -83,8 +83,9 @@ def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:
 def load_previous(store: Store, experiment_id: str, parent_run_id: str, metric: str, goal: str) -> Previous:
     """The trials of a resumed sweep: ended ones as they are; those that never finished marked to re-run."""
     previous = Previous()
-    values = store.hyperparameters(parent_run_id)
-    for info in store.trials_of(experiment_id, parent_run_id):
+    trials = store.trials_of(experiment_id, parent_run_id)
+    values = store.hyperparameters(parent_run_id, [info.name for info in trials])
+    for info in trials:
         if TAG_SUPERSEDED in info.tags or TAG_INDEX not in info.tags:
             continue
         index = int(info.tags[TAG_INDEX])

@@ -207,10 +207,10 @@ class Store:
         )
         return run.info.run_id
 
-    def hyperparameters(self, parent_run_id: str) -> dict[str, dict[str, Any]]:
-        """Trial name -> its sampled values, from the parent's tags."""
+    def hyperparameters(self, parent_run_id: str, trials: list[str]) -> dict[str, dict[str, Any]]:
+        """Trial name -> its sampled values, from the parent's tags, for each of ``trials`` that has them."""
         tags = _retry(self.client.get_run, parent_run_id).data.tags
-        found = {name: trial_values(tags, name) for name in tags}
+        found = {name: trial_values(tags, name) for name in trials}
         return {name: values for name, values in found.items() if values is not None}
 
     def history(self, run_id: str, metric: str) -> list[float]:
