@@ -1,7 +1,7 @@
 """The sweep's own settings checked: search space, sampling algorithm, objective, early termination and limits.
 
 Each ``*_of`` function reads one top-level key of the YAML and returns its model object, or None after recording
-every problem it found with the checker (reference 2.3-2.5 for the shapes, 2.6, 3, 5 and 6 for the service's rules).
+every problem it found with the checker (docs/semantics.md, "What `sweep validate` checks": the SDK schema's shapes, then the service's rules).
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def policy_of(value: Any, check: Checker) -> Policy | None:
 
 
 def _bandit_slack(value: dict, check: Checker, path: tuple, before: int) -> dict[str, float]:
-    """Bandit's one slack (reference 5.1): exactly one of slack_factor and slack_amount, > 0."""
+    """Bandit's one slack (docs/semantics.md, "Bandit"): exactly one of slack_factor and slack_amount, > 0."""
     slack = {}
     for key in ("slack_factor", "slack_amount"):
         v = value.get(key)
@@ -344,7 +344,7 @@ def sampler_rules(space: SearchSpace, sampling: Sampling, policy: Policy | None,
 
 
 def bayesian_advice(space: SearchSpace, limits: Limits, check: Checker) -> None:
-    """Azure's advice for Bayesian sampling (reference 4.3), as warnings."""
+    """Azure's advice for Bayesian sampling (docs/semantics.md, "What `sweep validate` checks"), as warnings."""
     n = len(space)
     if limits.max_total_trials < 20 * n:
         check.warn(

@@ -11,7 +11,7 @@ from typing import Any
 
 from .checker import Checker, kind_of
 from .command import Command, parse_command
-from .model import REMOTE_PREFIXES, DockerBuild, InlineEnvironment, Input, Output, Trial, keys
+from .model import DockerBuild, InlineEnvironment, Input, Output, Trial, is_remote, keys
 from .names import did_you_mean
 from .shell import azure_hazard
 from .space import Choice, SearchSpace
@@ -111,7 +111,18 @@ def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
     if not isinstance(code, str):
         check.error(path, f"expected a folder path, found {kind_of(code)}")
         return None
-    if code.startswith(REMOTE_PREFIXES):
+    if is_remote(code):
+        asset = code.removeprefix("azureml:")
+        if code.startswith("azureml:") and not asset.startswith("/") and not code.startswith("azureml://"):
+            # azure-ai-ml 1.35 resolves a code asset named `name:version` as a local path at submission (load_job's
+            # `az ml job create` fails alike: "No such file or directory: .../name:version"); its ARM id works
+            check.azure_error(
+                path,
+                f"`{code}`: the SDK cannot submit a code asset by name and version (it looks for a local "
+                f"folder `{asset}`); give a local folder, or the asset's ARM id",
+                "code: azureml:/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+                f"Microsoft.MachineLearningServices/workspaces/<ws>/codes/{asset.replace(':', '/versions/', 1)}",
+            )
         return code
     if not _path_ok(code, path, check):
         return None
@@ -140,7 +151,7 @@ def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnviro
     build = env.get("build")
     if isinstance(build, dict):
         context = build.get("path")
-        if isinstance(context, str) and not context.startswith(REMOTE_PREFIXES):
+        if isinstance(context, str) and not is_remote(context):
             context = str(base_dir / context)
         build = DockerBuild(path=context, dockerfile_path=build.get("dockerfile_path"))
     elif build is not None:
@@ -161,7 +172,11 @@ def inputs_of(value: Any, check: Checker, base_dir: Path) -> dict[str, Input] | 
         p = path + (name,)
         if not KEY_NAME.match(str(name)):
             check.error(p, "input names use letters, digits and underscores")
-        if isinstance(v, dict):
+        if isinstance(v, dict) and "value" in v:
+            # kept even when refused, so the command's reference to it is not reported as a second problem
+            literal = _literal_input(v, p, check)
+            inputs[str(name)] = Input(str(name), "literal", value=v["value"] if literal is None else literal)
+        elif isinstance(v, dict):
             data_input = _data_input(str(name), v, p, check, base_dir)
             if data_input is not None:
                 inputs[str(name)] = data_input
@@ -170,6 +185,31 @@ def inputs_of(value: Any, check: Checker, base_dir: Path) -> dict[str, Input] | 
         else:
             check.error(p, f"expected a literal or a data input `{{type: uri_file, path: ...}}`, found {kind_of(v)}")
     return inputs
+
+
+def _literal_input(v: dict, p: tuple, check: Checker) -> str | bool | int | None:
+    """``{value: 42}``: a literal, as load_job reads it (its schema tries string, boolean, integer, then float).
+
+    That order turns ``1`` and ``0`` into the booleans True and False and ``0.5`` into the integer 0, which is what
+    `az ml job create` would send; such values are refused with the plain form as the fix, so no value changes
+    silently. The others are what load_job sends: a string, a boolean, an integer (``2.0`` is ``2``).
+    """
+    check.known_keys(v, p, ("value",))
+    value = v["value"]
+    where = p + ("value",)
+    plain = f"{p[-1]}: {value!r}" if not isinstance(value, str) else f"{p[-1]}: {value}"
+    if isinstance(value, (str, bool)):
+        return value
+    if not isinstance(value, (int, float)):
+        check.error(where, f"expected a string, number or boolean, found {kind_of(value)}")
+        return None
+    if value in (0, 1):
+        check.error(where, f"in this form the SDK reads {value!r} as the boolean {bool(value)} and sends that", plain)
+        return None
+    if value != int(value):
+        check.error(where, f"in this form the SDK truncates {value!r} to the integer {int(value)}", plain)
+        return None
+    return int(value)
 
 
 def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) -> Input | None:
@@ -197,7 +237,7 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
     resolved = raw
     if not _path_ok(raw, p + ("path",), check):
         return None
-    if not raw.startswith(REMOTE_PREFIXES):
+    if not is_remote(raw):
         local = _local(base_dir, raw[len("file://") :] if raw.startswith("file://") else raw)
         if not local.exists():
             check.error(p + ("path",), f"no such file or folder: {local}")

@@ -1,7 +1,7 @@
 """What a local trial reads: the spec's inputs with their local stand-ins, and its code folder, checked at the door.
 
-Everything here refuses the sweep before the store is opened or any trial starts (DESIGN.md, rows "inputs" and
-"trial"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
+Everything here refuses the sweep before the store is opened or any trial starts (docs/semantics.md, "Inputs" and
+"Trials: process and snapshot"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model import REMOTE_PREFIXES, SweepSpec
+from ..model import SweepSpec, is_remote
 from ..names import did_you_mean
 
 
@@ -69,7 +69,7 @@ def local_placeholder(remote: str) -> str:
 def check_local_code(spec: SweepSpec) -> None:
     """Refuse a ``code:`` the emulator cannot copy: a remote URI or an ``azureml:`` code asset (Azure downloads it)."""
     code = spec.trial.code
-    if code and (code.startswith(REMOTE_PREFIXES) or not Path(code).is_dir()):
+    if code and (is_remote(code) or not Path(code).is_dir()):
         raise InputError(
             f"{_source(spec)}: trial.code: `{code}` is not a local folder; --local runs the code from a local folder, "
             "so give `code:` a local path (e.g. code: ./src)"

@@ -2,7 +2,7 @@
 
 A launch asks the sampler for the trial's parameters, creates its child run, copies the code into the trial's own
 folder, substitutes the command and starts the process; a thread waits on the process and reports its exit. Settling
-sets the trial's final status, which is ours (DESIGN.md "final status"): from the cancel or the exit code, whatever
+sets the trial's final status, which is ours (docs/semantics.md "Final status"): from the cancel or the exit code, whatever
 the script's own MLflow said at exit.
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model import SweepSpec
 from ..names import closest_name
-from ..space import render_value
 from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler
@@ -33,6 +32,7 @@ class Running:
     trial: TrialResult
     proc: TrialProcess
     folder: Path | None = None
+    artifacts: dict[str, Path] = field(default_factory=dict)  # artifact path -> the folder logged there at the end
 
 
 class Launcher:
@@ -65,17 +65,13 @@ class Launcher:
         if params is None:
             return None
         name = f"{result.name}_{index}"
-        rendered = {k: render_value(v) for k, v in params.items()}
-        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, rendered)
+        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, params)
         if superseded:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
         folder = self.area.trial_folder(name, run_id)
         code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
-        outputs = {}
-        for out in self.spec.outputs:
-            path = self.area.inside(folder / "outputs" / out)
-            path.mkdir(parents=True, exist_ok=True)
-            outputs[out] = str(path)
+        artifacts = self._output_folders(folder, code)
+        outputs = {name[len("named-outputs/") :]: str(p) for name, p in artifacts.items() if name != "outputs"}
         env = trial_env(
             params=params,
             inputs=self.input_values,
@@ -97,7 +93,22 @@ class Launcher:
             self.watchdog.watch(proc.proc.pid)
         processes.record(folder, proc.proc.pid, run_id)
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
-        return Running(trial, proc, folder)
+        return Running(trial, proc, folder, artifacts)
+
+    def _output_folders(self, folder: Path, code: Path) -> dict[str, Path]:
+        """The trial's output folders, made, by the artifact path each is logged under when the trial ends.
+
+        Azure gives every trial a ./outputs folder whose files become the run's artifacts (``outputs/...``); a
+        declared output is a folder of its own, kept as ``named-outputs/<name>/``, where `az ml job download` puts
+        a job's named outputs.
+        """
+        folders = {"outputs": self.area.inside(code / "outputs")}
+        folders.update(
+            {f"named-outputs/{out}": self.area.inside(folder / "outputs" / out) for out in self.spec.outputs}
+        )
+        for path in folders.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return folders
 
     def _watch(self, proc: TrialProcess) -> None:
         proc.proc.wait()
@@ -127,7 +138,7 @@ class Launcher:
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
             tags["sweep.note"] = trial.note
-        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
+        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
 
     def _no_metric_note(self, trial: TrialResult) -> str:
         names = self.store.metric_names(trial.run_id)

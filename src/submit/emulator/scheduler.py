@@ -3,7 +3,7 @@
 ``run_local(spec)`` keeps at most max_concurrent_trials trials running, asks the sampler for trial ``i``'s
 parameters, starts each trial as a child run, reads the primary metric's history from the store while trials run
 (every ``poll_seconds``, and at once when a trial exits), feeds it to the early-termination policy, and records every
-new best on the parent run. DESIGN.md "The emulator: Azure semantics we commit to" is the contract each rule follows.
+new best on the parent run. docs/semantics.md is the contract each rule follows.
 The pieces: ``workarea`` and ``inputs`` check what the sweep is given, ``resume`` opens it in the store, ``launch``
 starts and settles trials, ``judge`` applies the policy and keeps the best trial; this module is the loop.
 """

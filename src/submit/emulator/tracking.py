@@ -2,7 +2,12 @@
 
 Azure ML exposes a sweep through MLflow as a parent run whose trials are child runs (tag ``mlflow.parentRunId``),
 named ``<sweep>_<i>``, with the parent's ``best_child_run_id`` and ``best_child_by_primary_metric``. The emulator
-writes the same shape into a local store; the trial scripts write their own metrics into their child run.
+writes the same shape into a local store; the trial scripts write their own metrics and params into their child run.
+
+A trial's sampled values are where the sweep service keeps them: a tag of the *parent* run named after the trial,
+``<sweep>_<i>: {"lr": 0.01, ...}`` (JSON), read by the v1 SDK's ``HyperDriveRun.get_hyperparameters`` and by the
+studio widget (``_aml_system_<child>`` or ``<child>``). They are not the child run's params: those are the script's
+alone, so ``mlflow.autolog()`` or ``log_param`` never meet a value the emulator logged in another spelling.
 
 SQLite and concurrent writers: MLflow opens every SQLite session with ``busy_timeout = 20000``, so writers wait for
 each other instead of failing; we also switch the file to WAL, so the scheduler's reads (metric histories polled
@@ -12,6 +17,7 @@ last line of defence.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import sys
@@ -210,20 +216,24 @@ class Store:
     # trials ----------------------------------------------------------------------------------------------
 
     def start_trial(
-        self, experiment_id: str, parent_run_id: str, sweep: str, index: int, params: dict[str, str]
+        self, experiment_id: str, parent_run_id: str, sweep: str, index: int, values: dict[str, Any]
     ) -> str:
-        from mlflow.entities import Param
-
+        """The trial's child run, its sampled ``values`` recorded on the parent first (see the module's docstring)."""
         name = f"{sweep}_{index}"
+        _retry(self.client.set_tag, parent_run_id, name, hyperparameters_tag(values))
         run = _retry(
             self.client.create_run,
             experiment_id,
             run_name=name,
             tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
         )
-        run_id = run.info.run_id
-        _retry(self.client.log_batch, run_id, params=[Param(k, v[:6000]) for k, v in params.items()])
-        return run_id
+        return run.info.run_id
+
+    def hyperparameters(self, parent_run_id: str, trials: list[str]) -> dict[str, dict[str, Any]]:
+        """Trial name -> its sampled values, from the parent's tags, for each of ``trials`` that has them."""
+        tags = _retry(self.client.get_run, parent_run_id).data.tags
+        found = {name: trial_values(tags, name) for name in trials}
+        return {name: values for name, values in found.items() if values is not None}
 
     def history(self, run_id: str, metric: str) -> list[float]:
         """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
@@ -233,12 +243,26 @@ class Store:
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
 
-    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> None:
+    def end_trial(
+        self,
+        run_id: str,
+        status: str,
+        tags: dict[str, str],
+        log_file: Path | None,
+        folders: dict[str, Path] | None = None,
+    ) -> None:
+        """Tag and end a trial's run, its log kept as ``user_logs/`` and each of ``folders`` (artifact path ->
+        folder) as artifacts, whatever the status: Azure uploads a trial's outputs when it fails or is canceled too."""
         for key, value in tags.items():
             _retry(self.client.set_tag, run_id, key, value)
-        if log_file is not None and log_file.exists():
+        uploads = [(log_file, "user_logs")] if log_file is not None and log_file.exists() else []
+        uploads += [(p, a) for a, p in (folders or {}).items() if p.is_dir() and any(p.iterdir())]
+        for path, artifact_path in uploads:
             try:
-                self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
+                if path.is_dir():
+                    self.client.log_artifacts(run_id, str(path), artifact_path=artifact_path)
+                else:
+                    self.client.log_artifact(run_id, str(path), artifact_path=artifact_path)
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
                 pass
         # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
@@ -252,6 +276,28 @@ class Store:
             _retry(self.client.delete_tag, run_id, key)
         except Exception:  # noqa: BLE001 - MLflow raises when the tag is not there: nothing to delete
             pass
+
+
+def hyperparameters_tag(values: dict[str, Any]) -> str:
+    """The parent's tag value for one trial: its values as JSON, in search-space order, numbers as numbers."""
+    return json.dumps(values, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+
+
+def trial_values(parent_tags: dict[str, str], trial: str) -> dict[str, Any] | None:
+    """A trial's sampled values from its sweep's tags (``<sweep>_<i>``, or Azure's ``_aml_system_<sweep>_<i>``).
+
+    >>> trial_values({"s_0": '{"lr": 0.01, "kernel": "rbf"}'}, "s_0")
+    {'lr': 0.01, 'kernel': 'rbf'}
+    """
+    text = parent_tags.get(trial, parent_tags.get(f"_aml_system_{trial}"))
+    if text is None or not text.startswith("{"):
+        return None
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    # v1 sweeps passed `--lr` as the name; the search-space key is the name without the dashes
+    return {str(k).lstrip("-"): v for k, v in values.items()} if isinstance(values, dict) else None
 
 
 def _as_logged(value: float) -> float:
