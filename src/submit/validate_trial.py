@@ -35,7 +35,7 @@ INPUT_MODES = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval
 OUTPUT_SHAPES = {
     "type": DATA_INPUT_TYPES,
     "path": str,
-    "mode": ("rw_mount", "upload", "direct"),
+    "mode": ("mount", "upload", "rw_mount", "direct"),  # OutputSchema.mode in azure-ai-ml
     "description": str,
     "name": str,
     "version": (str, int),
