@@ -105,5 +105,11 @@ def test_a_sweep_whose_store_lives_in_its_code_folder_does_not_copy_it(tmp_path)
     result = run_local(spec, tracking_uri=uri, name="inside")
     assert result.status == "completed"
     listing = (tmp_path / "src" / ".sweep" / "inside" / "inside_0" / "listing.txt").read_text().split()
-    assert sorted(listing) == [".", "..", ".gitignore", "train.py"]
+    assert sorted(listing) == [
+        ".",
+        "..",
+        ".gitignore",
+        "outputs",
+        "train.py",
+    ]  # ./outputs: made for each trial, as on Azure
     assert stored_sweep(uri, "inside").statuses() == {"inside_0": "FINISHED"}

@@ -271,7 +271,7 @@ def test_fuzz_sample_through_a_real_process(args):
     ("change", "expected"),
     [
         ("outputs.model.type={a: 1}", "--set: outputs.model.type: expected one of uri_file, uri_folder"),
-        ("outputs.model.mode=[1]", "--set: outputs.model.mode: expected one of rw_mount, upload, direct"),
+        ("outputs.model.mode=[1]", "--set: outputs.model.mode: expected one of mount, upload, rw_mount, direct"),
         ('trial.code="a\\0b"', "--set: trial.code: expected a path, found 'a\\x00b' with a NUL character"),
         ("sampling_algorithm={type: random, logbase: 0}", "--set: sampling_algorithm.logbase: expected a positive"),
         ("description=!!int x", "--set: description: not valid YAML: invalid literal for int()"),
