@@ -227,7 +227,9 @@ def parameter_scatter(summary: SweepSummary):
             )
             shown.add(status)
         if _is_log(summary, name):
-            fig.update_xaxes(type="log", row=row + 1, col=col + 1)
+            fig.update_xaxes(type="log", exponentformat="power", row=row + 1, col=col + 1)
+        else:  # string choices in the order the parallel coordinates use
+            fig.update_xaxes(categoryorder="category ascending", row=row + 1, col=col + 1)
     fig.update_yaxes(title_text=summary.primary_metric, col=1)
     fig.update_layout(height=300 * rows + 60, margin={"l": 60, "r": 20, "t": 50, "b": 40})
     return fig

@@ -243,7 +243,7 @@ class SweepListing:
     status: str
     started: float | None
     ended: float | None
-    done: int
+    done: int | None  # None where counting would read every trial (a cloud listing)
     total: int | None
     best: float | None
     primary_metric: str | None
