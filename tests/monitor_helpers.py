@@ -105,3 +105,20 @@ def synth_sweep(
         final = {"completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED", "interrupted": "KILLED"}[state]
         client.set_terminated(parent, final, end_time=int(end_all * 1000))
     return parent
+
+
+# a real sweep of four quadratic.py trials, two of which (k = c) exit 1 after logging: tests/conftest.py runs it once
+FAILING = """\
+type: sweep
+trial:
+  code: src
+  command: >-
+    python quadratic.py ${{search_space.x}} ${{search_space.k}} && test ${{search_space.k}} != c
+  environment: azureml:AzureML-sklearn-1.0@latest
+sampling_algorithm: grid
+search_space:
+  x: {type: choice, values: [0.1, 0.3]}
+  k: {type: choice, values: [b, c]}
+objective: {goal: maximize, primary_metric: accuracy}
+limits: {max_total_trials: 4, max_concurrent_trials: 2}
+"""

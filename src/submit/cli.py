@@ -115,6 +115,21 @@ def submit(
         _fail(str(e), e.exit_code)
 
 
+def _monitor_context():
+    from .cli_monitor import Context
+
+    return Context(out, err)
+
+
+def _register_monitor() -> None:
+    from .cli_monitor import register
+
+    register(app, _monitor_context)
+
+
+_register_monitor()
+
+
 def main() -> None:
     app()
 

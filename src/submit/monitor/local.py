@@ -145,8 +145,12 @@ class LocalSweeps:
         parent = self.require(name)
         summary = _summary(parent, self.uri)
         runs = self._search([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+        work = t.store_folder(self.uri) / ".sweep" / summary.name
         for run in _current_trials(runs):
             trial = _trial(run)
+            log = work / trial.name / "user_logs" / "std_log.txt"  # the emulator keeps it here, and as an artifact
+            if log.is_file():
+                trial.log = str(log)
             if histories:
                 trial.history = self.history(trial.run_id, summary.primary_metric)
             else:  # the latest value only: what `list` needs, without one query per trial
