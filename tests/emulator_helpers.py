@@ -15,7 +15,7 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from submit import load_spec
-from submit.spec import SweepSpec
+from submit.model import SweepSpec
 
 SCRIPTS = Path(__file__).parent / "scripts"
 

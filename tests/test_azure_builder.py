@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ from typer.testing import CliRunner
 from _azure_util import OFFICIAL, differences, drop_zero_slacks, parity_specs, plain
 from submit.azure import job_yaml, rest_body, to_azure_job
 from submit.cli import app
-from submit.spec import load_spec
+from submit.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 
@@ -265,3 +266,24 @@ def test_dry_run_json_lists_the_jobs(no_contact):
     [job] = json.loads(result.stdout)
     assert job["spec"].endswith("grid_string.yaml") and job["name"] == "grid-string-test"
     assert job["job"]["sampling_algorithm"] == {"type": "grid"}  # the SDK writes the object form of `grid`
+
+
+def test_managed_identity_is_sent_as_load_job_sends_it(tmp_path):
+    shutil.copytree(OFFICIAL / "src", tmp_path / "src")
+    text = (OFFICIAL / "identity_tags.yaml").read_text()
+    path = tmp_path / "managed.yaml"
+    path.write_text(text.replace("type: user_identity", "type: managed\n  client_id: abc\n  object_id: def"))
+    ours, theirs = _bodies(path)
+    assert ours["properties"]["identity"] == {"identityType": "Managed", "clientId": "abc", "objectId": "def"}
+    assert differences(ours, theirs) == []
+
+
+def test_managed_identity_msi_resource_id_becomes_the_resource_id(tmp_path):
+    # load_job itself fails on msi_resource_id (it passes the YAML key to ManagedIdentityConfiguration, which calls it
+    # resource_id); the REST field it belongs to is resourceId
+    shutil.copytree(OFFICIAL / "src", tmp_path / "src")
+    text = (OFFICIAL / "identity_tags.yaml").read_text()
+    path = tmp_path / "msi.yaml"
+    path.write_text(text.replace("type: user_identity", "type: managed\n  msi_resource_id: /subscriptions/s/id"))
+    identity = rest_body(to_azure_job(load_spec(path)))["properties"]["identity"]
+    assert identity == {"identityType": "Managed", "resourceId": "/subscriptions/s/id"}

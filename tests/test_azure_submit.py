@@ -40,11 +40,12 @@ from _azure_util import (
     service_error,
     token_claims,
 )
-from submit.azure import find_workspace, to_azure_job
-from submit.azure import submit_cli as _submit_cli
+from submit.azure import to_azure_job
 from submit.cli import app
+from submit.cli.cloud_submit import submit_cli as _submit_cli
+from submit.cloud import find_workspace
 from submit.errors import UserError
-from submit.spec import load_spec
+from submit.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

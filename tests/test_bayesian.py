@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from submit.emulator.bayesian import BayesianSampler
-from submit.emulator.samplers import Observation, RandomSampler
+from submit.emulator.samplers import BayesianSampler, Observation, RandomSampler
 from submit.space import Choice, LogUniform, QUniform, SearchSpace, Uniform
 
 MIXED = SearchSpace(

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit import cli
-from submit.emulator import run_local
+from submit.emulator import LocalOptions, run_local
 
 
 def test_a_trial_past_trial_timeout_is_killed_and_the_sweep_goes_on(tmp_path):
@@ -49,6 +49,31 @@ def test_the_sweep_timeout_cancels_running_trials_and_starts_no_more(tmp_path):
     stored = stored_sweep(sqlite_uri(tmp_path), "to")
     assert stored.statuses() == {"to_0": "KILLED", "to_1": "KILLED"}
     assert stored.parent.info.status == "KILLED"
+
+
+def test_the_sweep_timeout_is_read_on_the_injected_clock(tmp_path):
+    spec = spec_from(
+        tmp_path,
+        shell_spec(
+            "sleep 60 ${{search_space.s}}",
+            space="s: {type: choice, values: [1]}",
+            limits="{max_total_trials: 1, timeout: 3600}",
+        ),
+    )
+    now = [1000.0]
+
+    def an_hour_passes(kind, result):
+        if kind == "trial_started":
+            now[0] += 3600
+
+    options = LocalOptions(tracking_uri=sqlite_uri(tmp_path), name="clock", on_event=an_hour_passes)
+    result = run_local(spec, options, clock=lambda: now[0])
+
+    # the trial started at 1000 on that clock and the hour had passed by the next look: canceled at once
+    assert result.status == "canceled" and "timeout of 3600 s" in result.message
+    (trial,) = result.trials
+    assert trial.status == "canceled" and trial.duration == 3600.0  # measured on that clock too
+    assert stored_sweep(sqlite_uri(tmp_path), "clock").statuses() == {"clock_0": "KILLED"}
 
 
 def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_path):

@@ -72,7 +72,7 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
     assert "trial i is run hello_i" in board
     rows = re.findall(r"^\W*(\d+)\W+(\d+)\W+([\d.]+)", board, re.M)  # rank, trial index, accuracy
     assert [f"hello_{index}" for _, index, _ in rows] == ranked
-    assert [float(value) for *_, value in rows] == [round(accuracy[name], 6) for name in ranked]
+    assert [float(value) for *_, value in rows] == [float(f"{accuracy[name]:.6g}") for name in ranked]  # shown .6g
     assert f"run id: {best.info.run_id}" in board
     assert f"open the MLflow UI: mlflow ui --backend-store-uri {uri}" in board
 

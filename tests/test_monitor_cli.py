@@ -14,7 +14,9 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from submit import load_spec
 from submit.cli import app
+from submit.emulator import run_local
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
@@ -35,8 +37,7 @@ def test_status_text_names_the_state_the_best_trial_and_the_failures(store):
     stored = stored_sweep(store, "fails")
     best_run = stored.parent.data.tags["best_child_run_id"]
     best_name = next(r.info.run_name for r in stored.runs if r.info.run_id == best_run)
-    assert "completed sweep fails (local): 2 completed, 2 failed of max_total_trials" not in run.output
-    assert "completed sweep fails (local): 2 completed, 2 failed" in run.output
+    assert "completed sweep fails (local): 2 completed, 2 failed of max_total_trials 4" in run.output
     assert f"best trial: {best_name} (completed) accuracy = 1  [x=0.3, k=b]" in run.output
     assert run.output.count("failed fails_") == 2 and "exit code 1; log: " in run.output
     assert f"open the MLflow UI: mlflow ui --backend-store-uri {store}" in run.output
@@ -161,3 +162,55 @@ def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
     lines = run.output.splitlines()
     assert [ln.split()[1] for ln in lines if ln.startswith("completed w_")] == ["w_0", "w_1", "w_2"]
     assert "completed sweep w (local): 3 completed" in run.output  # the final status, once it ended
+
+
+def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finishes_it(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "sleep 3; echo ${{search_space.x}}",
+            space="x: {type: choice, values: [1, 2, 3, 4]}",
+            limits="{max_total_trials: 4, max_concurrent_trials: 2}",
+            sampling="grid",
+        ),
+    )
+    uri = sqlite_uri(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "c"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        client, deadline = MlflowClient(tracking_uri=uri), time.monotonic() + 120
+        while not [
+            r
+            for r in client.search_runs(
+                [e.experiment_id for e in client.search_experiments()], "tags.`sweep.kind` = 'trial'"
+            )
+            if r.info.status == "RUNNING"
+        ]:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        canceling = subprocess.run(
+            [sys.executable, "-m", "submit", "cancel", "c", "--tracking-uri", uri, "--local"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert canceling.returncode == 0, canceling.stderr
+    assert "cancel requested for c" in canceling.stdout
+    assert proc.returncode == 130, stderr  # as Ctrl-C ends it
+    assert "canceled by `sweep cancel`: resume with --resume c" in stderr
+    stopped = stored_sweep(uri, "c")
+    assert "RUNNING" not in [r.info.status for r in stopped.runs] and stopped.parent.info.status == "KILLED"
+    assert stopped.parent.data.tags["sweep.state"] == "interrupted"
+    assert sum(s == "FINISHED" for s in stopped.statuses().values()) < 4
+
+    resumed = run_local(load_spec(spec), tracking_uri=uri, resume="c")
+    assert resumed.status == "completed" and resumed.count("completed") == 4
+    after = stored_sweep(uri, "c")
+    assert "sweep.cancel_requested" not in after.parent.data.tags  # the request ended the previous run only
+    assert sorted(after.children) == [f"c_{i}" for i in range(4)]

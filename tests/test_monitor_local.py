@@ -13,6 +13,7 @@ from mlflow.tracking import MlflowClient
 from emulator_helpers import spec_from, sqlite_uri, stored_sweep
 from monitor_helpers import Trial, synth_sweep
 from submit.emulator import run_local
+from submit.errors import InputError
 from submit.monitor import (
     TAG_CANCEL_REQUESTED,
     LocalSweeps,
@@ -73,7 +74,7 @@ def test_json_shape_is_stable_and_names_every_trial(failing_sweep):
 def test_list_shows_the_sweep_with_its_counts_and_best(failing_sweep):
     uri, result = failing_sweep
     [row] = [r for r in LocalSweeps(uri).list() if r.name == "fails"]
-    assert (row.name, row.status, row.done, row.total) == ("fails", "completed", 4, None)
+    assert (row.name, row.status, row.done, row.total) == ("fails", "completed", 4, 4)  # total: the parent's limits
     assert row.best == pytest.approx(result.best_trial.best) and row.duration > 0
 
 
@@ -87,9 +88,17 @@ def test_a_policy_cancel_is_read_back_with_its_reason_and_the_compute_it_saved(t
     for trial in canceled.values():
         assert trial.canceled_by_policy and trial.cancel_reason.startswith("bandit: ")
         assert len(trial.history) < 8  # stopped before its last value
-    assert summary.policy == "bandit"  # read from the reasons: this scheduler does not tag its policy yet
+    assert summary.policy == "bandit"  # the scheduler tags its policy on the parent
     assert summary.savings.canceled == 2 and summary.savings.avoided_seconds > 0
     assert summary.best.params == {"level": 0.9}
+
+
+def test_the_policy_of_a_sweep_that_did_not_tag_it_is_read_from_its_cancel_reasons(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    reason = "median stopping: 0.2 < median 0.5 of the running averages of 2 trials at interval 1"
+    synth_sweep(uri, "old", [Trial({"x": 0}, [0.5]), Trial({"x": 1}, [0.2], "canceled", reason, True)])
+    summary = LocalSweeps(uri).status("old")
+    assert summary.policy == "median_stopping" and summary.savings.canceled == 1
 
 
 def test_nan_and_infinity_are_never_best(tmp_path):
@@ -159,7 +168,7 @@ def test_an_unknown_id_names_the_store_searched_and_the_closest_sweep(failing_sw
     with pytest.raises(MonitorInputError) as e:
         LocalSweeps(uri).status("fail")
     assert str(e.value) == f"no sweep named 'fail' in the local store {uri}\n  hint: did you mean `fails`?"
-    assert e.value.exit_code == 2
+    assert isinstance(e.value, InputError)  # bad input: exit code 2
 
 
 def test_a_missing_store_is_not_created(tmp_path):

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from submit import cli, load_spec
-from submit.emulator import policies, run_local
+from submit.emulator import run_local
 from submit.emulator.policies import make_policy
 
 TRAIN = Path(__file__).parents[1] / "src" / "train"
@@ -132,22 +132,7 @@ limits: {{max_total_trials: 6, max_concurrent_trials: 2}}
     assert len(histories) == 6
 
 
-def test_median_stopping_judges_each_trial_once_at_each_of_its_due_intervals(tmp_path, monkeypatch):
-    judged: list[tuple[str, int]] = []
-    real = policies.make_policy
-
-    def recording(spec_policy):
-        policy = real(spec_policy)
-        evaluate = policy.evaluate
-
-        def record(trial, n, histories, goal):
-            judged.append((trial, n))
-            return evaluate(trial, n, histories, goal)
-
-        policy.evaluate = record
-        return policy
-
-    monkeypatch.setattr(policies, "make_policy", recording)
+def test_median_stopping_judges_each_trial_once_at_each_of_its_due_intervals(tmp_path):
     spec = curve_spec(
         tmp_path,
         "{type: median_stopping, evaluation_interval: 2, delay_evaluation: 4}",
@@ -155,8 +140,17 @@ def test_median_stopping_judges_each_trial_once_at_each_of_its_due_intervals(tmp
         metric="val_accuracy",
         flag="--accuracy",
     )
+    judged: list[tuple[str, int]] = []
+    policy = make_policy(load_spec(spec).policy)
+    evaluate = policy.evaluate
+
+    def record(trial, n, histories, goal):
+        judged.append((trial, n))
+        return evaluate(trial, n, histories, goal)
+
+    policy.evaluate = record  # the spec's own policy, injected, recording each judgement
     uri = sqlite_uri(tmp_path)
-    result = run_local(load_spec(spec), tracking_uri=uri, name="median")
+    result = run_local(load_spec(spec), tracking_uri=uri, name="median", policy=policy)
     histories = check_against_the_store(uri, "median", spec, ROUNDS)
 
     for trial in result.trials:

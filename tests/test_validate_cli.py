@@ -63,3 +63,14 @@ def test_missing_file_exits_2_with_one_line(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_validate_refuses_local_compute_with_its_line(tmp_path):
+    text = BASE if "compute:" in BASE else BASE + "compute: local\n"
+    text = text.replace("compute: azureml:cpu-cluster", "compute: local")
+    path = spec_file(tmp_path, text)
+    line = text.splitlines().index("compute: local") + 1
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"{path}:{line}: compute: local: Azure ML runs no sweep on local compute")
+    assert "Traceback" not in result.output

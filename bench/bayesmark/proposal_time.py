@@ -13,8 +13,7 @@ import time
 
 import numpy as np
 
-from submit.emulator.bayesian import BayesianSampler
-from submit.emulator.samplers import Observation
+from submit.emulator.samplers import BayesianSampler, Observation
 from submit.space import Choice, QUniform, SearchSpace, Uniform
 
 from .run import _optuna_distributions

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from submit.emulator.bayesian import BayesianSampler
-from submit.emulator.samplers import Observation, RandomSampler, SobolSampler
+from submit.emulator.samplers import BayesianSampler, Observation, RandomSampler, SobolSampler
 from submit.space import Choice, QUniform, Uniform
 
 from .tasks import Task, tasks

@@ -1,14 +1,48 @@
-"""sweep: validate, submit and locally emulate Azure ML hyperparameter sweep jobs."""
+"""sweep: validate, submit and locally emulate Azure ML hyperparameter sweep jobs.
 
-from .errors import SpecError, UserError
-from .spec import SweepSpec, load_spec, parse_spec
+The library returns data and prints nothing; the `sweep` command (``submit.cli``) is a shell over it::
+
+    spec = submit.load_spec("sweep_specs/quickstart.yaml")   # SweepSpec, or SpecError naming every problem
+    job = submit.to_azure_job(spec)                            # the azure-ai-ml sweep node
+    print(submit.job_yaml(spec))                               # what `sweep submit --dry-run` prints
+    result = submit.run_local(spec, max_concurrent=2)          # SweepResult of a sweep run here
+
+Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``).
+"""
+
+from .errors import AzureError, AzureUnreachable, OptionError, SpecError, UserError
+from .load import load_spec, parse_spec
+from .model import SweepSpec
+
+# importing `submit` must not pull in azure-ai-ml or MLflow: these are imported on first use
+_LAZY = {"to_azure_job": "azure", "job_yaml": "azure"}
 
 
-def run_local(spec, **kwargs):
-    """Run a sweep on this machine under the emulator (see ``submit.emulator.scheduler.run_local``)."""
-    from .emulator import run_local as _run_local  # lazy: importing `submit` must not pull in MLflow
+def run_local(spec, options=None, **kwargs):
+    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``)."""
+    from .emulator import run_local as _run_local
 
-    return _run_local(spec, **kwargs)
+    return _run_local(spec, options, **kwargs)
 
 
-__all__ = ["SpecError", "UserError", "SweepSpec", "load_spec", "parse_spec", "run_local"]
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "AzureError",
+    "AzureUnreachable",
+    "OptionError",
+    "SpecError",
+    "UserError",
+    "SweepSpec",
+    "job_yaml",
+    "load_spec",
+    "parse_spec",
+    "run_local",
+    "to_azure_job",
+]

@@ -1,4 +1,5 @@
-"""Errors a user can act on. The CLI prints their message as it is and exits non-zero, never with a traceback."""
+"""Errors a user can act on, by kind. The library raises them; the CLI prints the message and maps the kind to an
+exit code (``submit.cli.codes``), never showing a traceback."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ from dataclasses import dataclass
 
 
 class UserError(Exception):
-    """A clear, complete message for the user (what went wrong, where, and what to do)."""
-
-    exit_code = 1
+    """A clear, complete message for the user (what went wrong, where, and what to do): bad input of some kind."""
 
 
 @dataclass
@@ -26,8 +25,31 @@ class Problem:
 class SpecError(UserError):
     """One or more problems in a spec; ``str()`` is the complete, user-facing message."""
 
-    exit_code = 2
-
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(p.format() for p in problems))
+
+
+class OptionError(UserError):
+    """Options that cannot go together, or an option the chosen way of running does not use."""
+
+
+class AzureError(UserError):
+    """Azure ML cannot take the work: it refused the job or the credentials, the workspace is not there or not
+    named, or the service could not be reached (``AzureUnreachable``)."""
+
+
+class AzureUnreachable(AzureError):
+    """No request got an answer: no network route or proxy, or no credentials to sign one with."""
+
+
+def key_path(path: tuple) -> str:
+    """``("search_space", "lr", "values", 0)`` -> ``search_space.lr.values[0]``, as a ``Problem.path`` reads."""
+    s = ""
+    for p in path:
+        s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
+    return s
+
+
+class InputError(UserError):
+    """Bad input outside a spec file (an option's value, a sweep name, a remote path where a local one is needed)."""

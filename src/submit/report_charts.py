@@ -1,4 +1,4 @@
-"""The report's charts, as plotly figures built from ``SweepSummary`` data (``report_html.py`` lays them out).
+"""The report's charts, as plotly figures built from ``SweepSummary`` data (``report.py`` lays them out).
 
 Every chart shows every trial (no 10-run default): a trial with no value of the primary metric (failed early, or
 logging another name) still gets its line in the parallel coordinates, on the metric axis's "none" tick, in grey.
@@ -279,7 +279,7 @@ def best_so_far(summaries: list[SweepSummary], by: str):
 
 
 def _best_so_far(summary: SweepSummary, by: str) -> tuple[list, list]:
-    from .monitor.model import better
+    from .objective import better
 
     if by == "trial":
         order = summary.by_index()

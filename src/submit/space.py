@@ -22,10 +22,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from scipy.special import ndtri
-
 # keeps the inverse normal CDF finite: a unit coordinate of exactly 0 or 1 would map to -inf / +inf
 _EPS = 1e-12
+
+
+def quantize(x: float, q: float) -> float | int:
+    """``round(x / q) * q`` as Azure's q-distributions give it: an int when ``q`` is an int."""
+    return _round_to(x, q, _is_int(q))
 
 
 def _round_to(x: float, q: float, integral: bool) -> float | int:
@@ -236,6 +239,8 @@ class _Gaussian(Distribution):
     PARAMS = ("mu", "sigma")
 
     def _x(self, u: float) -> float:
+        from scipy.special import ndtri  # here, not at the top: loading and validating a spec needs no scipy
+
         return self.mu + self.sigma * float(ndtri(min(max(u, _EPS), 1 - _EPS)))
 
     def problems(self) -> list[tuple[str, str, str]]:

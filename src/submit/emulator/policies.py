@@ -14,10 +14,11 @@ Choices where Azure is silent, shared by the three policies:
   the candidate itself; a trial with no other trial at its interval is never canceled.
 - Equal is not worse: every comparison is strict, so a tie never cancels. In truncation, trials tied at the cutoff
   share one fate: canceled only if they are among the k worst whichever way the tie is broken.
-- A non-finite value (NaN, +inf, -inf) is a numerical failure, not a result: it never sets the bar for other trials
-  (it is skipped in a trial's best and running average; a trial with nothing else has no running average and is left
-  out of the median), and a trial whose values to judge are all non-finite ranks below every finite value: Bandit
-  and median stopping cancel it as soon as one trial at its interval has a finite value, truncation ranks it last.
+- A non-finite value (NaN, +inf, -inf) is a failed value, as everywhere (``submit.objective``): it never sets the bar
+  for other trials (it is skipped in a trial's best and running average; a trial with nothing else has no running
+  average and is left out of the median), and a trial whose values to judge are all non-finite ranks below every
+  finite value: Bandit and median stopping cancel it as soon as one trial at its interval has a finite value,
+  truncation ranks it last.
   An infinity "better" than every finite value would otherwise cancel every other trial.
 """
 
@@ -29,6 +30,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..objective import best_of, check_goal, is_failed, worse
+
 
 @dataclass(frozen=True)
 class Cancellation:
@@ -38,7 +41,6 @@ class Cancellation:
 
 
 Histories = Mapping[str, Sequence[float]]
-GOALS = ("maximize", "minimize")
 
 
 class EarlyTerminationPolicy(ABC):
@@ -86,16 +88,16 @@ class BanditPolicy(EarlyTerminationPolicy):
 
     def evaluate(self, trial, n, histories, goal):
         pool = _pool(trial, n, histories, goal)
-        y = _best(histories[trial][:n], goal)
-        best = _best([_best(histories[t][:n], goal) for t in pool], goal)
-        if not math.isfinite(best):
+        y = best_of(histories[trial][:n], goal)
+        best = best_of([best_of(histories[t][:n], goal) for t in pool], goal)
+        if best is None:
             return None
         if self.slack_factor:
             bar, shown = _factor_bar(best, self.slack_factor, goal)
         else:
             bar = best - self.slack_amount if goal == "maximize" else best + self.slack_amount
             shown = f"{_num(best)} {'-' if goal == 'maximize' else '+'} {_num(self.slack_amount)}"
-        if _worse(y, bar, goal):
+        if worse(y, bar, goal):
             return Cancellation(trial, n, f"bandit: {_num(y)} {_worse_sign(goal)} best {shown} at interval {n}")
         return None
 
@@ -112,8 +114,8 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
         if not averages:
             return None
         m = statistics.median(averages)
-        y = _best(histories[trial][:n], goal)
-        if _worse(y, m, goal):
+        y = best_of(histories[trial][:n], goal)
+        if worse(y, m, goal):
             return Cancellation(
                 trial,
                 n,
@@ -138,8 +140,8 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
     def evaluate(self, trial, n, histories, goal):
         pool = _pool(trial, n, histories, goal)
         k = int(len(pool) * self.truncation_percentage // 100)  # floor: 20 % of 5 trials is 1, of 4 is 0
-        score = _value(histories[trial][n - 1], goal)
-        better = sum(1 for t in pool if _worse(score, _value(histories[t][n - 1], goal), goal))
+        score = histories[trial][n - 1]
+        better = sum(1 for t in pool if worse(score, histories[t][n - 1], goal))
         # Ties at the cutoff: a trial is canceled only if it is among the k worst under every ordering of the ties,
         # i.e. at least len(pool) - k trials are strictly better. Tied trials share one fate (none is canceled for
         # its name or arrival), so a tie can cancel fewer than k trials, never more.
@@ -172,36 +174,17 @@ def _pool(trial: str, n: int, histories: Histories, goal: str) -> list[str]:
 
     Alone in its pool a trial is never canceled, with no special case: it is its own best, its best is never below
     its own running average, and k = floor(1 * pct / 100) is 0."""
-    if goal not in GOALS:
-        raise ValueError(f"goal must be one of {GOALS}, found {goal!r}")
+    check_goal(goal)
     if len(histories[trial]) < n:
         raise ValueError(f"trial {trial!r} has logged {len(histories[trial])} values, cannot be judged at interval {n}")
     return [trial, *(t for t, h in histories.items() if t != trial and len(h) >= n)]
 
 
-def _value(v: float, goal: str) -> float:
-    """A finite value as is; a non-finite one ranks below every finite value (and ties with other failures)."""
-    v = float(v)
-    if math.isfinite(v):
-        return v
-    return -math.inf if goal == "maximize" else math.inf
-
-
-def _best(values: Sequence[float], goal: str) -> float:
-    ranked = [_value(v, goal) for v in values]
-    return max(ranked, default=-math.inf) if goal == "maximize" else min(ranked, default=math.inf)
-
-
 def _running_average(values: Sequence[float]) -> float | None:
     """Mean of the finite values; a trial with none has no running average and is left out of the median (counted
     at its bottom, two such trials would drag an even-sized median to -inf and spare every trial, failures included)."""
-    finite = [float(v) for v in values if math.isfinite(float(v))]
+    finite = [float(v) for v in values if not is_failed(v)]
     return math.fsum(finite) / len(finite) if finite else None
-
-
-def _worse(a: float, b: float, goal: str) -> bool:
-    """Strictly worse: equal is not worse, so a tie never cancels."""
-    return a < b if goal == "maximize" else a > b
 
 
 def _worse_sign(goal: str) -> str:
@@ -226,6 +209,6 @@ def _factor_bar(best: float, slack_factor: float, goal: str) -> tuple[float, str
     return bar, f"{_num(best)} + |{_num(best)}| * {sf} = {_num(bar)}"
 
 
-def _num(x: float) -> str:
-    """Six significant digits, and a failure (NaN or infinity) named as such."""
-    return f"{x:.6g}" if math.isfinite(x) else "no finite value"
+def _num(x: float | None) -> str:
+    """Six significant digits, and a failure (NaN, infinity, nothing) named as such."""
+    return "no finite value" if is_failed(x) else f"{float(x):.6g}"

@@ -10,11 +10,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..objective import sort_key
+
 MLFLOW_STATUS = {"running": "RUNNING", "completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED"}
-
-
-def better(a: float, b: float, goal: str) -> bool:
-    return a > b if goal == "maximize" else a < b
+INTERRUPTED = "interrupted"  # a sweep stopped by Ctrl-C, and the cancel reason of its trials: re-run on --resume
 
 
 @dataclass
@@ -25,7 +24,7 @@ class TrialResult:
     params: dict[str, Any]
     status: str = "running"  # running | completed | failed | canceled
     history: list[float] = field(default_factory=list)  # primary-metric values in logged order
-    best: float | None = None  # best-ever primary value (Azure's best-trial rule)
+    best: float | None = None  # best-ever finite primary value (Azure's rule); None if none (submit.objective)
     exit_code: int | None = None
     cancel_reason: str | None = None
     log_tail: str = ""
@@ -78,10 +77,9 @@ class SweepResult:
 
     def leaderboard(self, top: int | None = None) -> list[TrialResult]:
         """Trials with the primary metric, best first (Azure's rule: each trial's best-ever value)."""
-        sign = -1 if self.goal == "maximize" else 1
         ranked = [t for t in self.trials if t.best is not None]
         # among equal values the best trial (the first to reach it) leads, so rank 1 is the run the parent names
-        ranked.sort(key=lambda t: (sign * t.best, t is not self.best_trial, t.index))
+        ranked.sort(key=lambda t: (sort_key(t.best, self.goal), t is not self.best_trial, t.index))
         return ranked[:top] if top else ranked
 
     def to_dict(self) -> dict[str, Any]:

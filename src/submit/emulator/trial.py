@@ -10,19 +10,17 @@ paths do not collide), with the sampled values substituted for ``${{search_space
 from __future__ import annotations
 
 import os
-import re
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..command import parse_command
 from ..space import render_value
-from ..spec import OPTIONAL_SEGMENT, REFERENCE, command_references, reference_of
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
@@ -47,21 +45,7 @@ def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> st
     ``values`` maps "search_space", "inputs" and "outputs" to name -> value. An optional segment
     ``$[[--flag ${{inputs.x}}]]`` is kept (without its brackets) when its inputs are given, and dropped otherwise.
     """
-
-    def given(kind: str, name: str) -> bool:
-        return name in values.get(kind, {}) and values[kind][name] is not None
-
-    def segment(m: re.Match) -> str:
-        return m.group(1) if all(given(k, n) for k, n in command_references(m.group(1))) else ""
-
-    def substitute(m: re.Match) -> str:
-        kind, name = reference_of(m)
-        if not given(kind, name):
-            return m.group(0)
-        # quoted: a choice value such as "x; rm -rf ~" must reach the script as one literal argument
-        return shlex.quote(render_value(values[kind][name]))
-
-    return REFERENCE.sub(substitute, OPTIONAL_SEGMENT.sub(segment, template))
+    return parse_command(template).render(values)
 
 
 def trial_env(
@@ -98,9 +82,7 @@ def trial_env(
 
 
 def snapshot(code: str | None, dest: Path) -> Path:
-    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none)."""
-    if dest.exists():
-        shutil.rmtree(dest)
+    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none) at a new ``dest``."""
     if code:
         shutil.copytree(code, dest, ignore=SNAPSHOT_IGNORE, symlinks=True)
     else:
@@ -111,8 +93,18 @@ def snapshot(code: str | None, dest: Path) -> Path:
 class TrialProcess:
     """The trial's process group: started, watched, canceled (SIGTERM, then SIGKILL after ``grace`` seconds)."""
 
-    def __init__(self, command: str, *, cwd: Path, env: Mapping[str, str], log_file: Path, grace: float = 5.0):
+    def __init__(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        log_file: Path,
+        grace: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.command, self.cwd, self.env, self.log_file, self.grace = command, cwd, dict(env), log_file, grace
+        self.clock = clock
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.cancel_reason: str | None = None
@@ -133,7 +125,7 @@ class TrialProcess:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
             )
-        self.started = time.monotonic()
+        self.started = self.clock()
 
     @property
     def returncode(self) -> int | None:
@@ -144,11 +136,15 @@ class TrialProcess:
             return
         self.cancel_reason = reason
         self._signal(signal.SIGTERM)
-        self._kill_at = time.monotonic() + self.grace
+        self._kill_at = self.clock() + self.grace
 
     def escalate(self, now: float | None = None) -> None:
         """SIGKILL a canceled trial that outlived its grace period."""
-        if self._kill_at is not None and (now or time.monotonic()) >= self._kill_at and self.returncode is None:
+        if (
+            self._kill_at is not None
+            and (self.clock() if now is None else now) >= self._kill_at
+            and self.returncode is None
+        ):
             self._signal(signal.SIGKILL)
             self._kill_at = None
 

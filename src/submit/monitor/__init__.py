@@ -5,6 +5,7 @@ workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI.
 ``SweepSummary``/``TrialRecord`` data, which the CLI renders and the HTML report draws. Nothing here prints.
 """
 
+from ..objective import best_of, better
 from .local import TAG_CANCEL_REQUESTED, LocalSweeps, cancel_requested, open_store
 from .model import (
     MetricPoint,
@@ -12,9 +13,6 @@ from .model import (
     SweepListing,
     SweepSummary,
     TrialRecord,
-    UnreachableError,
-    best_of,
-    better,
     require_best,
     require_trials,
     usable,
@@ -25,7 +23,6 @@ __all__ = [
     "LocalSweeps",
     "MetricPoint",
     "MonitorInputError",
-    "UnreachableError",
     "require_best",
     "require_trials",
     "SweepListing",

@@ -26,7 +26,6 @@ from .model import (
     SweepListing,
     SweepSummary,
     TrialRecord,
-    UnreachableError,
     parse_param,
 )
 
@@ -239,10 +238,18 @@ def children_of(ml_client, name: str) -> list:
         seen.add(token)
 
 
-def _unreachable(e: BaseException) -> UnreachableError:
-    from ..azure import azure_error
+def _unreachable(e: BaseException):
+    """One line for a failure of Azure or of the workspace's tracking server (an ``AzureError``: its exit code)."""
+    from ..cloud import azure_error
+    from ..errors import AzureUnreachable
 
-    return UnreachableError(str(azure_error(e)).replace("submission failed", "request failed"))
+    if type(e).__module__.startswith(("mlflow", "requests", "urllib3")):
+        return AzureUnreachable(
+            f"the workspace's MLflow tracking server failed or is unreachable: {' '.join(str(e).split())[:300]}"
+        )
+    error = azure_error(e)
+    # its catch-all says "submission failed"; here nothing was submitted
+    return type(error)(str(error).replace("submission failed", "the request failed"))
 
 
 def _summary(job, where: str) -> SweepSummary:

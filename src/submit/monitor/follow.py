@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .model import SweepSummary, TrialRecord, better
+from ..objective import better
+from .model import SweepSummary, TrialRecord
 
 ENDED = {"completed", "failed", "canceled", "interrupted"}
 

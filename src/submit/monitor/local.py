@@ -21,10 +21,9 @@ from ..emulator import tracking as t
 from ..emulator.savings import estimate_savings
 from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_param
 
-# `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`)
-TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
-TAG_POLICY = "sweep.policy"  # written by the scheduler from issue 11 on; older sweeps: read from the cancel reasons
-TAG_LIMITS = "sweep.limits"  # JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
+# `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
+# and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
+TAG_CANCEL_REQUESTED, TAG_POLICY, TAG_LIMITS = t.TAG_CANCEL_REQUESTED, t.TAG_POLICY, t.TAG_LIMITS
 
 PAGE = 1000  # search_runs' default page; every page is read, so a 5,000-trial store is not cut at 1,000
 _MLFLOW = {

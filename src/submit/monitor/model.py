@@ -12,48 +12,23 @@ KILLED; Azure's NotStarted/Queued/Preparing/Starting count as queued, Canceled/C
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UserError
+from ..errors import InputError
+from ..objective import best_of, is_failed
 
 STATUSES = ("queued", "running", "completed", "failed", "canceled")
 
 
-# The one rule for "best" until `submit.objective` lands (issue 10); replace these two with its better-of/best-of.
 def usable(value: float | None) -> bool:
-    """A value that can be best: NaN and +-inf never are (a diverged trial must not win a minimize sweep)."""
-    return value is not None and math.isfinite(value)
+    """A value that can be best (``objective``: NaN, +-inf and a missing value never are)."""
+    return not is_failed(value)
 
 
-def better(a: float, b: float | None, goal: str) -> bool:
-    """``a`` strictly better than ``b``; anything usable beats an unusable ``b``; ties keep the first."""
-    if not usable(a):
-        return False
-    if not usable(b):
-        return True
-    return a > b if goal == "maximize" else a < b
-
-
-def best_of(values: Iterable[float], goal: str) -> float | None:
-    found: float | None = None
-    for v in values:
-        if better(v, found, goal):
-            found = v
-    return found
-
-
-class MonitorInputError(UserError):
-    """An ID, store, sweep or path the monitor cannot use: the user's input to fix (exit code 2)."""
-
-    exit_code = 2
-
-
-class UnreachableError(UserError):
-    """Azure (or the workspace's tracking server) refused or could not be reached (exit code 3)."""
-
-    exit_code = 3
+class MonitorInputError(InputError):
+    """An ID, store, sweep or path the monitor cannot use: the user's input to fix (bad input)."""
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from monitor_helpers import Trial, synth_sweep
 from submit.monitor import LocalSweeps, MonitorInputError
 from submit.monitor.importance import parameter_importance
 from submit.monitor.model import MetricPoint, SweepSummary, TrialRecord
+from submit.report import write_report
 from submit.report_charts import _best_so_far
-from submit.report_html import write_report
 
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},

@@ -24,9 +24,10 @@ Trials that are not finished (choices where Azure is silent):
   A running trial's partial value is not used: an early value would mislead the model as if it were final.
 - ``canceled`` with a value: its best-so-far value is used as if final. It is a pessimistic reading (the trial was
   cut short), which is the honest way to count the partial evidence of a cancellation.
-- ``failed``, or ended without the primary metric: imputed with the worst loss seen among valid trials. Failures in
-  tuning are usually deterministic (divergence, out of memory), so the model should steer away, but no further than
-  to the worst real value, which keeps the GP's scale sane.
+- ``failed``, or ended without a finite primary metric (NaN and infinities are failed values, ``submit.objective``):
+  imputed with the worst loss seen among valid trials. Failures in tuning are usually deterministic (divergence, out
+  of memory), so the model should steer away, but no further than to the worst real value, which keeps the GP's
+  scale sane.
 - Every trial so far, whatever its status, is excluded from being proposed again while an unseen point exists.
 
 The sampler takes its whole history from ``observations`` (a resumed sweep passes the trials loaded from the store) and
@@ -50,156 +51,12 @@ from typing import Any
 
 import numpy as np
 
-from ..space import Choice, QUniform, SearchSpace, Uniform, _round_to
-from .samplers import Observation, Sampler
+from ...objective import as_loss, is_failed
+from ...space import SearchSpace
+from .base import Observation, Sampler
+from .encoding import OneHot, Ordinal, axis_of
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-
-
-class _Axis:
-    """One parameter: how it occupies columns of the encoded unit cube."""
-
-    width = 1
-
-    def encode(self, value: Any) -> np.ndarray | None:
-        raise NotImplementedError
-
-    def decode(self, x: np.ndarray) -> Any:
-        raise NotImplementedError
-
-    def snap(self, x: np.ndarray) -> np.ndarray:
-        """Move encoded columns (n, width) to the nearest value the parameter can take."""
-        return x
-
-    def random(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.random((n, self.width))
-
-    def size(self) -> float:
-        return math.inf
-
-
-class _Continuous(_Axis):
-    def __init__(self, low: float, high: float):
-        self.low, self.high = float(low), float(high)
-
-    def encode(self, value):
-        return np.array([(float(value) - self.low) / (self.high - self.low)])
-
-    def decode(self, x):
-        return float(min(max(self.low + float(x[0]) * (self.high - self.low), self.low), self.high))
-
-    def snap(self, x):
-        return np.clip(x, 0.0, 1.0)
-
-
-class _Ordinal(_Axis):
-    """Ordered values spread evenly over [0, 1]: quniform's lattice, or a choice of numbers (sorted)."""
-
-    def __init__(self, values: Sequence[Any]):
-        self.values = list(values)
-        self.n = len(self.values)
-
-    def _index(self, value) -> int | None:
-        for i, v in enumerate(self.values):
-            if _same(v, value):
-                return i
-        return None
-
-    def encode(self, value):
-        i = self._index(value)
-        if i is None:
-            return None
-        return np.array([i / (self.n - 1) if self.n > 1 else 0.5])
-
-    def decode(self, x):
-        return self.values[self._round(x[0])]
-
-    def _round(self, u: float) -> int:
-        return int(min(max(round(float(u) * (self.n - 1)), 0), self.n - 1))
-
-    def snap(self, x):
-        if self.n == 1:
-            return np.full_like(x, 0.5)
-        return np.clip(np.round(x * (self.n - 1)), 0, self.n - 1) / (self.n - 1)
-
-    def size(self):
-        return self.n
-
-
-class _Lattice(_Ordinal):
-    """quniform: round(x / q) * q for x in [min, max], kept as arithmetic so 100000-point lattices cost nothing."""
-
-    def __init__(self, dist: QUniform):
-        self.q, self.integral = dist.q, isinstance(dist.q, int) and not isinstance(dist.q, bool)
-        self.k0 = round(dist.min_value / dist.q)
-        self.n = round(dist.max_value / dist.q) - self.k0 + 1
-
-    def _index(self, value):
-        try:
-            k = round(float(value) / self.q) - self.k0
-        except (TypeError, ValueError):
-            return None
-        return k if 0 <= k < self.n else None
-
-    def decode(self, x):
-        return _round_to((self.k0 + self._round(x[0])) * self.q, self.q, self.integral)
-
-
-class _OneHot(_Axis):
-    """A choice of strings (or mixed values): no order to learn, one column per value."""
-
-    def __init__(self, values: Sequence[Any]):
-        self.values = list(values)
-        self.width = len(self.values)
-
-    def encode(self, value):
-        for i, v in enumerate(self.values):
-            if _same(v, value):
-                out = np.zeros(self.width)
-                out[i] = 1.0
-                return out
-        return None
-
-    def decode(self, x):
-        return self.values[int(np.argmax(x))]
-
-    def snap(self, x):
-        out = np.zeros_like(x)
-        out[np.arange(len(x)), np.argmax(x, axis=1)] = 1.0
-        return out
-
-    def random(self, rng, n):
-        return np.eye(self.width)[rng.integers(self.width, size=n)]
-
-    def size(self):
-        return self.width
-
-
-def _same(option: Any, value: Any) -> bool:
-    """A stored value matches a choice option: exactly, or as the string the store may give back."""
-    if option == value and type(option) is not bool:
-        return True
-    if isinstance(option, (int, float)) and not isinstance(option, bool):
-        try:
-            return float(value) == float(option)
-        except (TypeError, ValueError):
-            return False
-    return str(option) == str(value)
-
-
-def _axis(dist) -> _Axis:
-    if isinstance(dist, QUniform):
-        return _Lattice(dist)
-    if isinstance(dist, Uniform):
-        return _Continuous(dist.min_value, dist.max_value)
-    if isinstance(dist, Choice):
-        values = dist.values
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and len(set(values)) == len(
-            values
-        ):
-            return _Ordinal(sorted(values))
-        return _OneHot(values)
-    raise ValueError(f"bayesian sampling supports choice, uniform and quniform only, found `{dist.type}`")
 
 
 def _log_h(z: np.ndarray) -> np.ndarray:
@@ -234,7 +91,7 @@ class BayesianSampler(Sampler):
         **kwargs,
     ):
         super().__init__(space, **kwargs)
-        self._axes = [_axis(d) for d in space.values()]
+        self._axes = [axis_of(d) for d in space.values()]
         self._names = list(space)
         self._width = sum(a.width for a in self._axes)
         # one Sobol point per parameter dimension plus one, at least 5 and at most 10: enough to fit length scales
@@ -280,9 +137,9 @@ class BayesianSampler(Sampler):
         """A point of the (one column per parameter) unit cube, in our encoding: one-hot picks the option like Azure."""
         parts = []
         for axis, ui in zip(self._axes, u, strict=False):
-            if isinstance(axis, _OneHot):
+            if isinstance(axis, OneHot):
                 parts.append(np.eye(axis.width)[min(int(ui * axis.width), axis.width - 1)])
-            elif isinstance(axis, _Ordinal):
+            elif isinstance(axis, Ordinal):
                 parts.append(np.array([min(int(ui * axis.n), axis.n - 1) / max(axis.n - 1, 1)]))
             else:
                 parts.append(np.array([ui]))
@@ -292,7 +149,6 @@ class BayesianSampler(Sampler):
 
     def suggest(self, index: int, observations: Sequence[Observation]) -> dict[str, Any]:
         rng = np.random.default_rng([self._seed, index])
-        loss = -1.0 if self.goal == "maximize" else 1.0
 
         seen, X, y, pending, failed = [], [], [], [], []
         for obs in observations:
@@ -300,12 +156,11 @@ class BayesianSampler(Sampler):
             if x is None:
                 continue  # not a point of this space (edited spec on resume): no evidence about it
             seen.append(x)
-            finite = obs.value is not None and math.isfinite(obs.value)
             if obs.status == "running":
                 pending.append(x)
-            elif obs.status in ("completed", "canceled") and finite:
+            elif obs.status in ("completed", "canceled") and not is_failed(obs.value):
                 X.append(x)
-                y.append(loss * float(obs.value))
+                y.append(as_loss(obs.value, self.goal))
             else:
                 failed.append(x)
 
@@ -431,7 +286,7 @@ class BayesianSampler(Sampler):
         X = X + rng.normal(0.0, scale, X.shape)
         pos = 0
         for axis in self._axes:
-            if isinstance(axis, _OneHot):
+            if isinstance(axis, OneHot):
                 block = np.repeat(centres[:, pos : pos + axis.width], n, axis=0)
                 flip = rng.random(len(X)) < max(scale * 2, 0.1)
                 block[flip] = axis.random(rng, int(flip.sum()))
@@ -444,7 +299,7 @@ class BayesianSampler(Sampler):
 
         columns = []
         for axis in self._axes:
-            if isinstance(axis, _OneHot):
+            if isinstance(axis, OneHot):
                 columns.append(list(np.eye(axis.width)))
             else:
                 columns.append(

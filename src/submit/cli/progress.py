@@ -1,76 +1,23 @@
-"""`sweep submit --local` for people: live progress while the sweep runs, the leaderboard when it ends.
+"""The live progress of a local sweep: trials done / running / failed / canceled, the best so far, the time.
 
-With ``--json`` the progress goes to stderr and stdout carries one JSON object per sweep (``SweepResult.to_dict()``).
+On a terminal a rich Live display, redrawn as ``run_local`` reports events; elsewhere (CI logs, pipes) one line per
+trial start and end.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import UserError
-from ..report import render_sweep_result
-from .results import SweepResult
-from .scheduler import INTERRUPTED, run_local
-
-EXIT_CODES = {"completed": 0, "canceled": 0, "failed": 1, INTERRUPTED: 130}
+if TYPE_CHECKING:
+    from ..emulator import SweepResult
 
 
-def run_local_cli(
-    specs,
-    *,
-    inputs=(),
-    max_concurrent=None,
-    tracking_uri=None,
-    name=None,
-    resume=None,
-    as_json=False,
-    out: Console | None = None,
-    err: Console | None = None,
-) -> int:
-    out = out or Console()
-    err = err or Console(stderr=True)
-    if (name or resume) and len(specs) > 1:
-        raise UserError("--name and --resume name one sweep: give a single spec with them")
-    show = err if as_json else out
-    code = 0
-    for spec in specs:
-        progress = _Progress(show)
-        try:
-            result = run_local(
-                spec,
-                inputs=inputs,
-                max_concurrent=max_concurrent,
-                tracking_uri=tracking_uri,
-                name=name,
-                resume=resume,
-                on_event=progress.event,
-            )
-        except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
-            err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
-            return EXIT_CODES[INTERRUPTED]
-        finally:
-            progress.stop()
-        render_sweep_result(result, show, err)
-        if result.status == INTERRUPTED:
-            path = f" {spec.path}" if spec.path else ""
-            store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
-            err.print(
-                f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False, highlight=False
-            )
-        if as_json:
-            out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False, soft_wrap=True)
-        code = max(code, EXIT_CODES.get(result.status, 1))
-        if result.status == INTERRUPTED:
-            break
-    return code
-
-
-class _Progress:
+class Progress:
     """Trials done / running / failed / canceled, the best so far with its parameters, and the elapsed time."""
 
     def __init__(self, console: Console):

@@ -1,4 +1,4 @@
-"""Rich rendering of the monitor's data for `sweep list | status | watch | best` (moves to ``cli/render.py``)."""
+"""Rich rendering of the monitor's data for `sweep list | status | watch | best`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from .monitor.model import SweepListing, SweepSummary, TrialRecord
+from ..monitor.model import SweepListing, SweepSummary, TrialRecord
 
 COLOUR = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow", "running": "cyan"}
 

@@ -1,0 +1,34 @@
+"""The `sweep` command: a thin Typer shell over the library. Commands parse, call, and render with rich.
+
+One module per group of commands (``spec_commands``: validate; ``submit_command``: submit, with ``local_run`` and
+``cloud_submit`` behind it; ``monitor``: list, status, watch, cancel, best, report); ``render`` and ``progress`` are what people read, ``shapes`` what programs read
+(``--json``), ``codes`` the exit-code table. Nothing outside this package prints, imports typer or imports rich.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .codes import TABLE
+from .monitor import COMMANDS as MONITOR_COMMANDS
+from .spec_commands import validate
+from .submit_command import submit
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Validate, submit and locally emulate Azure ML hyperparameter sweep jobs.",
+    pretty_exceptions_enable=False,
+    epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in TABLE) + ".",
+)
+app.command()(validate)
+app.command()(submit)
+for _name, _command in MONITOR_COMMANDS.items():
+    app.command(_name)(_command)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,111 @@
+"""`sweep submit` to Azure ML for people: each job's name and studio URL as soon as it exists, the log under --wait.
+
+``--dry-run`` prints each job as YAML (``---`` between them) and contacts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .. import cloud
+from ..errors import UserError
+from . import codes, shapes
+
+
+def submit_cli(
+    specs,
+    *,
+    dry_run: bool,
+    wait: bool,
+    subscription,
+    resource_group,
+    workspace,
+    as_json: bool,
+    out,
+    err,
+    credential=None,
+    **client_kwargs,
+) -> int:
+    """``sweep submit`` for the cloud: one sweep job per spec; returns the exit code.
+
+    The workspace is found (``cloud.find_workspace``), checked, and every spec submitted in turn, so a failure of
+    a later spec loses nothing. ``credential`` and ``client_kwargs`` are for callers that bring their own (tests
+    inject a transport).
+    """
+    if dry_run:
+        print_dry_run(specs, as_json=as_json, out=out)
+        return codes.SUCCESS
+    with _quiet_azure_logs():
+        try:
+            cloud.refuse_local_compute(specs)
+            target = cloud.find_workspace(subscription, resource_group, workspace)
+            ml_client = cloud.connect(target, credential, **client_kwargs)
+        except UserError as e:
+            err.print(str(e), markup=False)
+            return codes.for_error(e)
+        return _submit_all(ml_client, specs, wait=wait, as_json=as_json, out=out, err=err)
+
+
+def print_dry_run(specs, *, as_json: bool, out) -> None:
+    from ..azure import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
+
+    if as_json:
+        out.print(json.dumps([shapes.dry_run_job(s) for s in specs], indent=2), markup=False)
+    else:
+        out.print("---\n".join(job_yaml(s) for s in specs), markup=False, end="")
+
+
+@contextmanager
+def _quiet_azure_logs() -> Iterator[None]:
+    """The SDK logs each failure itself, in many lines (azure-identity lists every credential it tried, telemetry
+    logs the failed activity); Python's last-resort handler would print them all. The one line we print says it."""
+    logger = logging.getLogger("azure")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _submit_all(ml_client, specs, *, wait: bool, as_json: bool, out, err) -> int:
+    submitted = []
+    code = codes.SUCCESS
+    for spec in specs:
+        try:
+            job = cloud.submit(spec, ml_client)
+        except UserError as e:  # the next spec is still submitted
+            err.print(str(e), markup=False)
+            code = max(code, codes.for_error(e))
+            continue
+        entry = shapes.submitted_job(job)
+        submitted.append(entry)
+        if not as_json:
+            out.print(f"{job.spec}: submitted {job.name}\n  {job.studio_url}", markup=False)
+        if wait:
+            try:
+                entry["status"] = cloud.wait_for(ml_client, job.name, on_log=_log_printer(as_json))
+            except UserError as e:
+                err.print(f"{job.spec}: {e}", markup=False)
+                code = max(code, codes.for_error(e))
+                continue
+            code = max(code, codes.for_cloud_sweep(entry["status"]))
+            if not as_json:
+                out.print(f"{job.name}: {entry['status']}", markup=False)
+    if as_json:
+        out.print(json.dumps(submitted, indent=2), markup=False)
+    return code
+
+
+def _log_printer(as_json: bool):
+    """The sweep's log, line by line, as the SDK prints it: on stdout, or on stderr when stdout carries the JSON."""
+    stream = sys.stderr if as_json else sys.stdout
+
+    def log(line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    return log

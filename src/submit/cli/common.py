@@ -1,0 +1,43 @@
+"""What every command shares: the two consoles, loading the specs, and turning a UserError into one line and a code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..errors import SpecError, UserError
+from ..load import load_spec
+from . import codes
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """A UserError (or Ctrl-C) inside becomes its message on stderr and its exit code: never a traceback."""
+    try:
+        yield
+    except UserError as e:
+        err.print(str(e), markup=False, highlight=False)
+        raise typer.Exit(codes.for_error(e)) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False, highlight=False)
+        raise typer.Exit(codes.INTERRUPTED) from None
+
+
+def load_specs(paths: list[Path], overrides: list[str]) -> list:
+    """Every spec, loaded and validated; the problems of all of them in one SpecError."""
+    specs, problems = [], []
+    for path in paths:
+        try:
+            specs.append(load_spec(path, overrides))
+        except SpecError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise SpecError(problems)
+    return specs

@@ -1,0 +1,96 @@
+"""What people read in the terminal: the validation summary, the leaderboard, the end of a local sweep."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..model import SweepSpec
+from .shapes import validation_summary
+
+
+def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
+    s = validation_summary(spec)
+    out.print(f"[bold green]ok[/] {s['spec']}")
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_row("sampler", s["sampler"])
+    for name, described in s["parameters"].items():
+        table.add_row(f"  {name}", described)
+    if s["grid_size"] is not None:
+        table.add_row(
+            "trials",
+            f"{s['trials']} (grid of {s['grid_size']}, max_total_trials {s['limits']['max_total_trials']})",
+        )
+    else:
+        table.add_row("trials", str(s["trials"]))
+    table.add_row("objective", s["objective"])
+    table.add_row("policy", s["policy"] or "none (every trial runs to completion)")
+    lim = s["limits"]
+    table.add_row(
+        "limits",
+        f"{lim['max_concurrent_trials']} concurrent"
+        + (f", timeout {lim['timeout']} s" if lim["timeout"] else "")
+        + (f", trial_timeout {lim['trial_timeout']} s" if lim["trial_timeout"] else ""),
+    )
+    out.print(table)
+    for w in s["warnings"]:
+        err.print(f"[yellow]warning[/] {w}", highlight=False)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def leaderboard_table(result, top: int = 10) -> Table:
+    """The best trials of a local sweep, best first, with their parameters and best primary-metric value.
+
+    A trial is shown by its index: its MLflow run is named ``<sweep>_<index>`` (the title says so), and a long sweep
+    name repeated in every row would squeeze the values out of an 80-column terminal.
+    """
+    rows = result.leaderboard(top)
+    names = list(rows[0].params) if rows else []
+    title = f"best trials by {result.primary_metric} ({result.goal}); trial i is run {result.name}_i"
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial", justify="right")
+    cells = [[_fmt(trial.best), trial.status, *(_fmt(trial.params.get(n, "")) for n in names)] for trial in rows]
+    for i, header in enumerate([result.primary_metric, "status", *names]):
+        width = max([len(header), *(len(row[i]) for row in cells)])
+        table.add_column(header, justify="right" if i == 0 else "left", no_wrap=True, min_width=min(width, 14))
+    for rank, (trial, row) in enumerate(zip(rows, cells, strict=False), 1):
+        table.add_row(str(rank), str(trial.index), *row)
+    return table
+
+
+def render_sweep_result(result, out: Console, err: Console) -> None:
+    """What `sweep submit --local` prints when the sweep ends."""
+    counts = ", ".join(f"{result.count(s)} {s}" for s in ("completed", "failed", "canceled") if result.count(s))
+    colour = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow"}.get(
+        result.status, "white"
+    )
+    out.print(
+        f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s"
+    )
+    for trial in sorted(result.trials, key=lambda t: t.index):
+        if trial.note:
+            err.print(f"[yellow]note[/] {trial.name}: {trial.note}", markup=True, highlight=False)
+    failed = [t for t in result.trials if t.status == "failed"]
+    for trial in failed[:3]:
+        err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log_file}")
+        if trial.log_tail:
+            err.print("  " + trial.log_tail.replace("\n", "\n  "), markup=False, highlight=False)
+    if len(failed) > 3:
+        err.print(f"... and {len(failed) - 3} more failed trials")
+    if result.message:
+        (err if result.status in ("failed", "interrupted") else out).print(
+            result.message, markup=False, highlight=False
+        )
+    if result.leaderboard():
+        out.print(leaderboard_table(result))
+        best = result.best_trial
+        out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")
+    if getattr(result, "savings", None) is not None:
+        out.print(result.savings.describe(), markup=False, highlight=False)
+    out.print(f"open the MLflow UI: {result.ui_command}", markup=False, highlight=False)

@@ -1,0 +1,56 @@
+"""The ``--json`` shapes: what programs read from `sweep`. Stable; each key documented where it is built.
+
+``sweep validate --json``: a list of ``validation_summary``; ``sweep submit --dry-run --json``: a list of
+``dry_run_job``; ``sweep submit --json``: a list of ``submitted_job``; ``sweep submit --local --json``: one
+``SweepResult.to_dict()`` object per sweep, one per line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ..cloud import SubmittedJob
+from ..model import SweepSpec
+
+
+def validation_summary(spec: SweepSpec) -> dict:
+    """The facts `sweep validate` prints, as data (also its --json form, one per spec)."""
+    sampling = spec.sampling
+    grid = spec.search_space.grid_size() if sampling.type == "grid" else None
+    return {
+        "spec": str(spec.path) if spec.path else None,
+        "sampler": sampling.label
+        + (f" (seed {sampling.seed})" if sampling.seed is not None else "")
+        + (f" (logbase {sampling.logbase})" if sampling.logbase is not None else ""),
+        "parameters": {name: dist.describe() for name, dist in spec.search_space.items()},
+        "grid_size": grid,
+        "trials": spec.trial_count(),
+        "objective": f"{spec.objective.goal} {spec.objective.primary_metric}",
+        "policy": spec.policy.describe() if spec.policy else None,
+        "limits": {
+            "max_total_trials": spec.limits.max_total_trials,
+            "max_concurrent_trials": spec.limits.concurrency,
+            "timeout": spec.limits.timeout,
+            "trial_timeout": spec.limits.trial_timeout,
+        },
+        "warnings": list(spec.warnings),
+    }
+
+
+def dry_run_job(spec: SweepSpec) -> dict[str, Any]:
+    """The job ``--dry-run`` prints, as data: the spec's path, the job's name (None: Azure ML picks one), the job."""
+    from ..azure import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
+
+    return {"spec": str(spec.path) if spec.path else "<spec>", "name": spec.name, "job": yaml.safe_load(job_yaml(spec))}
+
+
+def submitted_job(job: SubmittedJob) -> dict[str, Any]:
+    """A job Azure ML accepted: its spec, name, studio URL and status (under --wait, replaced by the final one)."""
+    return {"spec": job.spec, "name": job.name, "studio_url": job.studio_url, "status": job.status}
+
+
+def sweep_result(result) -> dict[str, Any]:
+    """A local sweep as it ended (``SweepResult.to_dict()``: trials, best trial, store, status)."""
+    return result.to_dict()

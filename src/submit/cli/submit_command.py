@@ -1,0 +1,117 @@
+"""`sweep submit`: parse the options, refuse the ones that clash, hand the specs to the local or the cloud path.
+
+Only options the user typed can clash: ``--subscription`` and friends also read environment variables, and a
+variable set in the shell says nothing about this one command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import OptionError
+from .cloud_submit import submit_cli
+from .common import err, load_specs, out, reported
+from .local_run import run_here
+
+_SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
+_SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
+_DRY_RUN = typer.Option(False, "--dry-run", help="Print the exact job as YAML; contact nothing.")
+_LOCAL = typer.Option(False, "--local", help="Run the sweep on this machine under the emulator.")
+_WAIT = typer.Option(False, "--wait", help="Cloud: stream the sweep's log until it ends.")
+_SUBSCRIPTION = typer.Option(None, "--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Azure subscription id.")
+_GROUP = typer.Option(None, "--resource-group", "-g", envvar="AZURE_RESOURCE_GROUP", help="Resource group.")
+_WORKSPACE = typer.Option(None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NAME", help="Azure ML workspace.")
+_INPUT = typer.Option([], "--input", help="Local: NAME=PATH stands in for a remote input.")
+_MAX_CONCURRENT = typer.Option(None, "--max-concurrent", min=1, help="Local: cap concurrent trials.")
+_TRACKING_URI = typer.Option(
+    None, "--tracking-uri", help="Local: MLflow store (default: ./mlflow.db, the store `mlflow ui` opens here)."
+)
+_NAME = typer.Option(None, "--name", help="Local: the sweep's name.")
+_RESUME = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name.")
+_JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
+
+# parameter name -> the flag as the user writes it
+CLOUD_ONLY = {
+    "wait": "--wait",
+    "subscription": "--subscription",
+    "resource_group": "--resource-group",
+    "workspace": "--workspace",
+}
+LOCAL_ONLY = {
+    "input_": "--input",
+    "max_concurrent": "--max-concurrent",
+    "tracking_uri": "--tracking-uri",
+    "name": "--name",
+    "resume": "--resume",
+}
+
+
+def submit(
+    ctx: typer.Context,
+    specs: list[Path] = _SPECS,
+    set_: list[str] = _SET,
+    dry_run: bool = _DRY_RUN,
+    local: bool = _LOCAL,
+    wait: bool = _WAIT,
+    subscription: str | None = _SUBSCRIPTION,
+    resource_group: str | None = _GROUP,
+    workspace: str | None = _WORKSPACE,
+    input_: list[str] = _INPUT,
+    max_concurrent: int | None = _MAX_CONCURRENT,
+    tracking_uri: str | None = _TRACKING_URI,
+    name: str | None = _NAME,
+    resume: str | None = _RESUME,
+    json_: bool = _JSON,
+) -> None:
+    """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
+    with reported():
+        clash = option_clash(typed_options(ctx))
+        if clash:
+            raise OptionError(clash)
+        loaded = load_specs(specs, set_)
+        if local:
+            local_options = dict(max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume)
+            code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
+        else:
+            cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
+            code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
+    raise typer.Exit(code)
+
+
+def typed_options(ctx: typer.Context) -> set[str]:
+    """The parameters given on the command line (not defaults, not environment variables).
+
+    By the source's name: Typer carries its own copy of click, whose ParameterSource is not ``click.core``'s.
+    """
+    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
+    return {name for name, source in sources.items() if getattr(source, "name", None) == "COMMANDLINE"}
+
+
+def option_clash(typed: set[str]) -> str | None:
+    """One line naming the typed flags that cannot go together and why, or None when they can."""
+    if {"dry_run", "local"} <= typed:
+        return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
+    if "local" in typed:
+        cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
+        if cloud:
+            return (
+                f"{_listed([*cloud, '--local'])} clash: {_listed(cloud)} {_is(cloud)} for a sweep submitted to Azure "
+                f"ML, --local runs it here; drop {_listed(cloud)}"
+            )
+        return None
+    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed]
+    if here:
+        return f"{_listed(here)} without --local: {_listed(here)} {_is(here)} for a sweep run here; add --local, or drop {_listed(here)}"
+    if {"dry_run", "wait"} <= typed:
+        return "--dry-run and --wait clash: --dry-run submits nothing to wait for; give one"
+    return None
+
+
+def _listed(flags: list[str]) -> str:
+    return flags[0] if len(flags) == 1 else ", ".join(flags[:-1]) + " and " + flags[-1]
+
+
+def _is(flags: list[str]) -> str:
+    return "is" if len(flags) == 1 else "are"

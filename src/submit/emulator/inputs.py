@@ -1,0 +1,73 @@
+"""What a local trial reads: the spec's inputs with their local stand-ins, and its code folder, checked at the door.
+
+Everything here refuses the sweep before the store is opened or any trial starts (DESIGN.md, rows "inputs" and
+"trial"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import REMOTE_PREFIXES, SweepSpec
+from ..names import did_you_mean
+
+
+def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | None) -> dict[str, Any]:
+    """Input name -> the value a trial sees: literals as given, local paths as given, remote URIs replaced."""
+    problems: list[str] = []
+    overrides = _overrides(given, problems)
+    for key in overrides:
+        if key not in spec.inputs:
+            hint = did_you_mean(key, spec.inputs) or (
+                "inputs: " + ", ".join(spec.inputs) if spec.inputs else "the spec has no inputs"
+            )
+            problems.append(f"--input {key}: the spec has no input `{key}`\n  hint: {hint}")
+    values: dict[str, Any] = {}
+    for key, inp in spec.inputs.items():
+        if key in overrides:
+            path = Path(overrides[key]).expanduser()
+            if inp.type != "literal" and not path.exists():
+                problems.append(f"--input {key}={overrides[key]}: no such file or folder")
+            values[key] = overrides[key] if inp.type == "literal" else str(path.resolve())
+        elif inp.type == "literal":
+            values[key] = inp.value
+        elif inp.is_remote:
+            problems.append(
+                f"{_source(spec)}: inputs.{key}: `{inp.path}` is remote; the local emulator does not download data\n"
+                f"  hint: pass a local copy: --input {key}=path/to/{Path(inp.path.rstrip('/')).name or 'data'}"
+            )
+        else:
+            values[key] = inp.path
+    if problems:
+        raise InputError("\n".join(problems))
+    return values
+
+
+def check_local_code(spec: SweepSpec) -> None:
+    """Refuse a ``code:`` the emulator cannot copy: a remote URI or an ``azureml:`` code asset (Azure downloads it)."""
+    code = spec.trial.code
+    if code and (code.startswith(REMOTE_PREFIXES) or not Path(code).is_dir()):
+        raise InputError(
+            f"{_source(spec)}: trial.code: `{code}` is not a local folder; --local runs the code from a local folder, "
+            "so give `code:` a local path (e.g. code: ./src)"
+        )
+
+
+def _overrides(given: Mapping[str, str] | Sequence[str] | None, problems: list[str]) -> dict[str, str]:
+    if isinstance(given, Mapping):
+        return {str(k): str(v) for k, v in given.items()}
+    overrides: dict[str, str] = {}
+    for text in given or ():
+        if "=" not in text or not text.split("=", 1)[0].strip():
+            problems.append(f"--input {text}: expected NAME=PATH, e.g. --input iris_csv=data/iris.csv")
+            continue
+        key, value = text.split("=", 1)
+        overrides[key.strip()] = value
+    return overrides
+
+
+def _source(spec: SweepSpec) -> str:
+    return str(spec.path) if spec.path else "<spec>"

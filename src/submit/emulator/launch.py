@@ -1,0 +1,127 @@
+"""Launching a trial and settling it after its process exits.
+
+A launch asks the sampler for the trial's parameters, creates its child run, copies the code into the trial's own
+folder, substitutes the command and starts the process; a thread waits on the process and reports its exit. Settling
+sets the trial's final status, which is ours (DESIGN.md "final status"): from the cancel or the exit code, whatever
+the script's own MLflow said at exit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import SweepSpec
+from ..space import render_value
+from .results import MLFLOW_STATUS, SweepResult, TrialResult
+from .samplers import Observation, Sampler
+from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store
+from .trial import LOG_NAME, TrialProcess, render_command, snapshot, trial_env
+from .workarea import WorkArea
+
+
+@dataclass
+class Running:
+    """A trial whose process has started and not yet been settled."""
+
+    trial: TrialResult
+    proc: TrialProcess
+
+
+class Launcher:
+    def __init__(
+        self,
+        spec: SweepSpec,
+        store: Store,
+        sampler: Sampler,
+        area: WorkArea,
+        *,
+        input_values: Mapping[str, Any],
+        threads: int,
+        grace: float,
+        clock: Callable[[], float],
+        on_exit: Callable[[TrialProcess], None],
+    ):
+        self.spec, self.store, self.sampler, self.area = spec, store, sampler, area
+        self.input_values, self.threads, self.grace, self.clock = input_values, threads, grace, clock
+        self.on_exit = on_exit
+        self.metric = spec.objective.primary_metric
+
+    def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
+        """Start trial ``index`` (re-running the run ``superseded``, if given); None when the sampler is exhausted."""
+        observations = [
+            Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)
+        ]
+        params = self.sampler.suggest(index, observations)
+        if params is None:
+            return None
+        name = f"{result.name}_{index}"
+        rendered = {k: render_value(v) for k, v in params.items()}
+        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, rendered)
+        if superseded:
+            self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
+        folder = self.area.trial_folder(name, run_id)
+        code = snapshot(self.spec.trial.code, folder / "code")
+        outputs = {}
+        for out in self.spec.outputs:
+            path = self.area.inside(folder / "outputs" / out)
+            path.mkdir(parents=True, exist_ok=True)
+            outputs[out] = str(path)
+        env = trial_env(
+            params=params,
+            inputs=self.input_values,
+            outputs=outputs,
+            spec_env=self.spec.trial.environment_variables,
+            tracking_uri=self.store.uri,
+            experiment_id=result.experiment_id,
+            run_id=run_id,
+            threads=self.threads,
+        )
+        values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
+        log_file = folder / "user_logs" / LOG_NAME
+        command = render_command(self.spec.trial.command, values)
+        proc = TrialProcess(command, cwd=code, env=env, log_file=log_file, grace=self.grace, clock=self.clock)
+        trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
+        proc.start()
+        threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
+        return Running(trial, proc)
+
+    def _watch(self, proc: TrialProcess) -> None:
+        proc.proc.wait()
+        self.on_exit(proc)
+
+    def settle(self, running: Running, policy_pool: Sequence[str] | None) -> None:
+        """Set the trial's final status from its cancel or exit code and end its child run; ``policy_pool`` names the
+        trials the policy judged it among, when the policy canceled it (so the decision can be re-derived)."""
+        trial, proc = running.trial, running.proc
+        tags = {}
+        if proc.cancel_reason:
+            trial.status, trial.cancel_reason = "canceled", proc.cancel_reason
+            tags[TAG_CANCEL] = proc.cancel_reason
+            if policy_pool is not None:
+                tags[TAG_CANCEL_POOL] = ",".join(policy_pool)[:8000]
+        elif proc.returncode == 0:
+            trial.status = "completed"
+        else:
+            trial.status, trial.exit_code = "failed", proc.returncode
+            trial.log_tail = proc.log_tail()
+            tags[TAG_EXIT] = str(proc.returncode)
+        if trial.status == "completed" and not trial.history:
+            trial.note = self._no_metric_note(trial)
+            tags["sweep.note"] = trial.note
+        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
+
+    def _no_metric_note(self, trial: TrialResult) -> str:
+        names = self.store.metric_names(trial.run_id)
+        note = f"finished without logging the primary metric `{self.metric}`"
+        if not names:
+            return note + "; it logged no metrics (Azure's policies and best-trial choice ignore it)"
+        note += "; it logged: " + ", ".join(names)
+        close = (
+            difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5)
+            or [n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()][:1]
+        )
+        return note + (f" (did you mean '{close[0]}'?)" if close else "")

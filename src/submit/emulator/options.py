@@ -1,0 +1,38 @@
+"""What ``run_local`` takes besides the spec, as one typed object, and the concurrency it leads to."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .results import SweepResult
+
+# called with the event's kind ("start", "trial_started", "progress", "best", "trial_canceling", "trial_ended",
+# "end") and the sweep's result so far
+Event = Callable[[str, SweepResult], None]
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    """How a local sweep runs; every field has the default ``sweep submit --local`` uses."""
+
+    inputs: Mapping[str, str] | Sequence[str] | None = None  # local stand-ins for remote inputs: {"data": "d.csv"}
+    max_concurrent: int | None = None  # the local cap on concurrent trials; None: this machine's core count
+    tracking_uri: str | None = None  # the MLflow store; None: the store `mlflow ui` opens in this folder
+    name: str | None = None  # the new sweep's name; None: the spec's `name:`, else one made from the spec
+    resume: str | None = None  # the name of an interrupted sweep to continue
+    on_event: Event | None = None
+    poll_seconds: float = 0.5  # how often running trials' metric histories are read from the store
+    cancel_grace: float = 5.0  # seconds between SIGTERM and SIGKILL of a canceled trial
+
+
+def concurrency_of(limit: int, trials: int, max_concurrent: int | None) -> tuple[int, str | None]:
+    """Trials run at once, and the note saying why it is less than the spec's ``max_concurrent_trials`` (or None)."""
+    wanted = min(limit, trials)
+    cores = os.cpu_count() or 1
+    local = max_concurrent if max_concurrent else cores
+    if wanted <= local:
+        return wanted, None
+    why = "--max-concurrent" if max_concurrent else f"this machine's {cores} cores; --max-concurrent N to change"
+    return local, f"max_concurrent_trials {limit} capped to {local} ({why})"

@@ -1,0 +1,141 @@
+"""A sweep's state in the store: its parent run opened (new, or reopened on ``--resume``) and its earlier trials read.
+
+On resume, trials that ended count as they are (completed, failed, canceled, with their values); trials that never
+finished (interrupted by Ctrl-C, or left RUNNING by an emulator that died) are re-run under a new child run, and the
+interrupted run is tagged as superseded by it. Random, Sobol and grid draw from the trial index alone, so a re-run
+gets the parameters the interrupted trial had.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from ..model import SweepSpec
+from ..objective import best_of
+from .results import INTERRUPTED, TrialResult
+from .tracking import (
+    TAG_CANCEL,
+    TAG_EXIT,
+    TAG_GOAL,
+    TAG_INDEX,
+    TAG_LIMITS,
+    TAG_POLICY,
+    TAG_PRIMARY,
+    TAG_SPACE,
+    TAG_STATE,
+    TAG_SUPERSEDED,
+    RunInfo,
+    Store,
+)
+
+
+@dataclass
+class Previous:
+    """What a resumed sweep starts from."""
+
+    trials: list[TrialResult] = field(default_factory=list)  # the trials that ended, as they ended
+    rerun: list[int] = field(default_factory=list)  # indices of trials that never finished, to run again
+    superseded: dict[int, str] = field(default_factory=dict)  # index of a trial to re-run -> its interrupted run
+
+
+def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tuple[str, str]:
+    """(experiment id, parent run id) of the sweep ``name``: a new parent run, or the interrupted one reopened."""
+    space_tag = json.dumps(spec.search_space.to_yaml(), sort_keys=True, default=str)[:5000]
+    if resume:
+        return _reopen(store, name, space_tag)
+    experiment_id = store.experiment_id(spec.experiment_name or Path.cwd().name or "Default")
+    if store.find_sweep(name) is not None:
+        raise UserError(
+            f"a sweep named `{name}` already exists in {store.uri}\n"
+            f"  hint: --resume {name} continues it; --name gives a new sweep another name"
+        )
+    tags = {
+        TAG_PRIMARY: spec.objective.primary_metric,
+        TAG_GOAL: spec.objective.goal,
+        TAG_SPACE: space_tag,
+        "sweep.sampling": spec.sampling.label,
+    }
+    tags[TAG_LIMITS] = json.dumps(
+        {
+            "max_total_trials": spec.limits.max_total_trials,
+            "max_concurrent_trials": spec.limits.concurrency,
+            "timeout": spec.limits.timeout,
+            "trial_timeout": spec.limits.trial_timeout,
+        }
+    )
+    if spec.policy is not None:
+        tags[TAG_POLICY] = spec.policy.type
+    if spec.path:
+        tags["sweep.spec"] = str(spec.path)
+    if spec.display_name:
+        tags["mlflow.note.content"] = spec.description or spec.display_name
+    return experiment_id, store.start_sweep(experiment_id, name, tags)
+
+
+def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:
+    found = store.find_sweep(name)
+    if found is None:
+        raise UserError(f"--resume {name}: no sweep of that name in {store.uri}")
+    experiment_id, parent = found
+    state = parent.tags.get(TAG_STATE)
+    if state not in (INTERRUPTED, "running"):
+        raise UserError(f"--resume {name}: the sweep already ended ({state}); there is nothing to resume")
+    if parent.tags.get(TAG_SPACE) not in (None, space_tag):
+        raise UserError(
+            f"--resume {name}: the spec's search space differs from the one the sweep started with; "
+            "resume it with the same spec"
+        )
+    store.reopen_sweep(parent.run_id)
+    return experiment_id, parent.run_id
+
+
+def load_previous(store: Store, experiment_id: str, parent_run_id: str, metric: str, goal: str) -> Previous:
+    """The trials of a resumed sweep: ended ones as they are; those that never finished marked to re-run."""
+    previous = Previous()
+    for info in store.trials_of(experiment_id, parent_run_id):
+        if TAG_SUPERSEDED in info.tags or TAG_INDEX not in info.tags:
+            continue
+        index = int(info.tags[TAG_INDEX])
+        status = _status_of(info)
+        if status is None:  # interrupted, or left RUNNING by an emulator that died
+            if info.status == "RUNNING":
+                store.end_trial(info.run_id, "KILLED", {TAG_CANCEL: INTERRUPTED}, None)
+            previous.rerun.append(index)
+            previous.superseded[index] = info.run_id
+            continue
+        trial = TrialResult(
+            index=index,
+            name=info.name,
+            run_id=info.run_id,
+            params={k: _parse_param(v) for k, v in info.params.items()},
+            status=status,
+            cancel_reason=info.tags.get(TAG_CANCEL),
+            exit_code=_exit_code(info),
+        )
+        trial.history = store.history(info.run_id, metric)
+        trial.best = best_of(trial.history, goal)
+        previous.trials.append(trial)
+    previous.rerun = sorted(set(previous.rerun))
+    return previous
+
+
+def _status_of(info: RunInfo) -> str | None:
+    if info.status == "RUNNING" or info.tags.get(TAG_CANCEL) == INTERRUPTED:
+        return None
+    return {"FINISHED": "completed", "FAILED": "failed", "KILLED": "canceled"}.get(info.status, "failed")
+
+
+def _exit_code(info: RunInfo) -> int | None:
+    text = info.tags.get(TAG_EXIT, "")
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _parse_param(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return text

@@ -1,0 +1,33 @@
+"""The sampler interface: which parameters trial ``index`` runs with, given what the sweep has observed so far.
+
+Random, Sobol and grid are pure functions of ``index`` (and the seed), so a resumed sweep draws exactly the values an
+uninterrupted one would have; Bayesian uses the observations.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...space import SearchSpace
+
+
+@dataclass
+class Observation:
+    """What a sampler may learn from one trial, running or ended."""
+
+    params: dict[str, Any]
+    value: float | None  # the trial's best primary-metric value so far (Azure's best-trial rule); None if never logged
+    status: str  # "running" | "completed" | "failed" | "canceled"
+
+
+class Sampler(ABC):
+    def __init__(self, space: SearchSpace, *, goal: str = "maximize", seed: int | None = None, logbase: float = math.e):
+        self.space, self.goal, self.seed, self.logbase = space, goal, seed, logbase
+
+    @abstractmethod
+    def suggest(self, index: int, observations: Sequence[Observation]) -> dict[str, Any] | None:
+        """Parameters for trial ``index`` (0-based), or None when the space is exhausted."""

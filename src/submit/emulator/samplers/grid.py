@@ -1,0 +1,17 @@
+"""Grid sampling: Azure's `sampling_algorithm: grid`, every combination of the `choice` values once."""
+
+from __future__ import annotations
+
+from ...space import SearchSpace
+from .base import Sampler
+
+
+class GridSampler(Sampler):
+    """The cartesian product of the choices, in the spec's key order (first key outermost)."""
+
+    def __init__(self, space: SearchSpace, **kwargs):
+        super().__init__(space, **kwargs)
+        self._grid = space.grid() or []
+
+    def suggest(self, index, observations):
+        return dict(self._grid[index]) if index < len(self._grid) else None

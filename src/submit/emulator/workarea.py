@@ -1,0 +1,75 @@
+"""The sweep's name and its folder on disk: names checked by Azure's job-name rule, every path kept inside.
+
+A sweep's name becomes an MLflow run name and a folder (``<store folder>/.sweep/<name>/<name>_<i>/``), so it must
+follow the rule Azure applies to a job's ``name`` before the store or the file system is touched: ``../victim`` or
+``x'y`` as a name would otherwise write, or delete, outside the work folder. As a second guard every folder built from
+a name is resolved and checked to lie inside ``.sweep/``, and a trial's old code snapshot is removed only from a
+trial folder this emulator created (it holds ``MARKER``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import SweepSpec
+from ..names import job_name_problem
+
+MARKER = ".sweep-trial"  # written into each trial folder the emulator creates; it holds the trial's run id
+
+
+def sweep_name(spec: SweepSpec, *, name: str | None, resume: str | None) -> str:
+    """The sweep's name: ``resume``, else ``name``, else the spec's ``name:``, else one made from the spec."""
+    for flag, given in (("--name", name), ("--resume", resume)):
+        if given is not None:
+            _check(given, flag)
+    chosen = resume or name
+    if chosen is None and spec.name:
+        chosen = _check(spec.name, f"{spec.path or '<spec>'}: name")
+    return _check(chosen or _generated_name(spec), "the generated sweep name")
+
+
+def _check(name: str, where: str) -> str:
+    problem = job_name_problem(name)
+    if problem:
+        raise InputError(f"{where}: {problem}")
+    return name
+
+
+def _generated_name(spec: SweepSpec) -> str:
+    stem = spec.display_name or (spec.path.stem if spec.path else "sweep")
+    stem = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_")[:40] or "sweep"
+    return f"{stem}_{uuid.uuid4().hex[:6]}"
+
+
+class WorkArea:
+    """``<store folder>/.sweep/<sweep>/``: one folder per trial, with its code snapshot, outputs and log."""
+
+    def __init__(self, store_folder: Path, sweep: str):
+        self.root = (store_folder / ".sweep").resolve()
+        self.folder = self.inside(self.root / sweep)
+
+    def inside(self, path: Path) -> Path:
+        """``path`` resolved, if it lies strictly inside the work folder; InputError otherwise."""
+        resolved = path.resolve()
+        if resolved == self.root or not resolved.is_relative_to(self.root):
+            raise InputError(f"{path}: outside the sweep's work folder {self.root}; refusing to write there")
+        return resolved
+
+    def trial_folder(self, trial: str, run_id: str) -> Path:
+        """The trial's folder, made ready for a new run: a previous run's code snapshot removed if we made it."""
+        folder = self.inside(self.folder / trial)
+        code = folder / "code"
+        if code.exists() or code.is_symlink():
+            if not (folder / MARKER).is_file():
+                raise InputError(f"{folder}: exists and was not made by sweep; move it away, or give the sweep --name")
+            if code.is_symlink():  # never followed: only the link itself is ours to remove
+                code.unlink()
+            else:
+                shutil.rmtree(code)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text(run_id + "\n")
+        return folder

@@ -1,0 +1,69 @@
+"""Everything `sweep` does is a Python call that returns data and prints nothing (the CLI is a shell over it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import submit
+from emulator_helpers import shell_spec, sqlite_uri, write_spec
+
+SPEC = shell_spec(
+    "python quadratic.py ${{search_space.x}} ${{search_space.k}}",
+    sampling="grid",
+    space='x: {type: choice, values: [0.3, 0.9]}\nk: {type: choice, values: ["b"]}',
+    limits="{max_total_trials: 2, max_concurrent_trials: 2}",
+    extra="compute: azureml:cpu-cluster\nexperiment_name: api\n",
+)
+
+
+def test_validate_build_and_run_locally_return_data_and_print_nothing(tmp_path, capfd):
+    path = write_spec(tmp_path, SPEC, scripts=("quadratic.py",))
+    uri = sqlite_uri(tmp_path)
+    capfd.readouterr()
+
+    spec = submit.load_spec(path)
+    assert isinstance(spec, submit.SweepSpec)
+    assert (spec.objective.goal, spec.objective.primary_metric, spec.trial_count()) == ("maximize", "accuracy", 2)
+
+    job = submit.to_azure_job(spec)
+    assert (job.objective.goal, job.objective.primary_metric) == ("maximize", "accuracy")
+    assert job.limits.max_total_trials == 2 and job.experiment_name == "api"
+    dumped = yaml.safe_load(submit.job_yaml(spec))
+    assert dumped["type"] == "sweep" and dumped["compute"] == "azureml:cpu-cluster"
+    assert dumped["search_space"]["x"] == {"type": "choice", "values": [0.3, 0.9]}
+
+    result = submit.run_local(spec, tracking_uri=uri, name="api", max_concurrent=2)
+    assert result.status == "completed"
+    assert sorted((t.name, t.params["x"], t.status) for t in result.trials) == [
+        ("api_0", 0.3, "completed"),
+        ("api_1", 0.9, "completed"),
+    ]
+    assert result.best_trial.name == "api_0" and result.best_trial.best == pytest.approx(1.0)
+    assert result.to_dict()["best"]["trial"] == "api_0"
+
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_bad_spec_is_an_exception_with_the_problems_located_not_a_message_printed(tmp_path, capfd):
+    path = write_spec(tmp_path, SPEC.replace("type: choice, values: [0.3, 0.9]", "type: choise, values: [0.3, 0.9]"))
+    capfd.readouterr()
+    with pytest.raises(submit.SpecError) as raised:
+        submit.load_spec(path)
+    [problem] = raised.value.problems
+    assert problem.where.startswith(f"{path}:") and problem.path == "search_space.x.type"
+    assert "choice" in str(raised.value)  # the did-you-mean
+    assert isinstance(raised.value, submit.UserError)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_importing_the_package_loads_neither_azure_ml_nor_mlflow_nor_the_cli():
+    code = (
+        "import sys, submit; submit.load_spec; "
+        "print(sorted(m for m in ('azure.ai.ml', 'mlflow', 'typer', 'rich') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
