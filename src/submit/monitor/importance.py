@@ -1,6 +1,6 @@
 """Which parameters matter: permutation importance of a random forest fitted to the finished trials.
 
-Method (shown in the report beside the chart): a ``RandomForestRegressor`` (scikit-learn, 200 trees, fixed seed)
+Method (shown in the report beside the chart): a ``RandomForestRegressor`` (scikit-learn, 100 trees, fixed seed)
 predicts each trial's best primary-metric value from its parameters; a parameter's importance is the mean drop in
 the forest's R^2 when that parameter's column is shuffled (``sklearn.inspection.permutation_importance``, 8
 repeats), on the trials themselves. Permutation importance is used rather than the forest's impurity-based
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .model import SweepSummary, usable
 
 METHOD = (
-    "permutation importance (mean drop in R² when the parameter is shuffled, 8 repeats) of a 200-tree random forest "
+    "permutation importance (mean drop in R² when the parameter is shuffled, 5 repeats) of a 100-tree random forest "
     "fitted to the trials' best {metric} (scikit-learn)"
 )
 MIN_TRIALS = 5
@@ -60,8 +60,8 @@ def parameter_importance(summary: SweepSummary, seed: int = 0) -> Importances:
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.inspection import permutation_importance
 
-    forest = RandomForestRegressor(n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1).fit(X, y)
-    result = permutation_importance(forest, X, y, n_repeats=8, random_state=seed, n_jobs=1)
+    forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=1).fit(X, y)
+    result = permutation_importance(forest, X, y, n_repeats=5, random_state=seed, n_jobs=1)
     ranked = [
         Importance(n, float(m), float(s))
         for n, m, s in zip(names, result.importances_mean, result.importances_std, strict=True)
