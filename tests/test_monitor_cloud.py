@@ -237,3 +237,22 @@ def test_the_tracking_uri_is_the_workspaces_own(rest):
     # the workspace answers mlFlowTrackingUri .../mlflow/v1.0/...; the SDK's Workspace entity gives the v2.0 form
     assert CloudSweeps(client(rest)).tracking_uri() == f"azureml://westeurope.api.azureml.ms/mlflow/v2.0{WS_PATH}"
     assert [r.path for r in rest.requests] == [WS_PATH]
+
+
+def test_watch_follows_a_cloud_sweep_until_azure_says_it_ended(rest, tmp_path, tracking_server):
+    from submit.monitor.follow import follow
+
+    name = a_sweep(rest, tmp_path, tracking_server)
+    looks = []
+
+    def sleep(seconds):  # time passes: the service finishes the running trial, then the sweep
+        looks.append(seconds)
+        rest.children[name][3]["status"] = "Completed"
+        if len(looks) == 2:
+            rest.jobs[name]["properties"]["status"] = "Completed"
+
+    events = list(follow(CloudSweeps(client(rest), tracking_uri=tracking_server), name, interval=7, sleep=sleep))
+    kinds = [(e.kind, e.trial.name if e.trial else None) for e in events]
+    assert kinds[-1] == ("end", None) and events[-1].summary.status == "completed" and looks == [7, 7]
+    assert ("ended", f"{name}_3") in kinds and ("started", f"{name}_3") in kinds  # seen running, then ended
+    assert ("best", f"{name}_3") in kinds

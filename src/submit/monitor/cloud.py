@@ -109,13 +109,18 @@ class CloudSweeps:
         summary = _summary(job, self.describe())
         children = self._call(children_of, self.ml_client, name)
         summary.unparsed_children = [f"child #{i}" for i, c in enumerate(children) if c is None]
-        runs = self._runs(job) if histories else {}
+        runs = self._runs(job)
         for child in children:
             if child is None:
                 continue
-            trial = _trial(child, job, runs.get(child.name))
-            if histories and trial.run_id in {r.info.run_id for r in runs.values()}:
+            run = runs.get(child.name)
+            trial = _trial(child, job, run)
+            if run is not None and histories:
                 trial.history = self._history(trial.run_id, summary.primary_metric)
+            elif run is not None and summary.primary_metric in trial.metrics:
+                # the latest value only (one search for every trial, as `watch` looks every few seconds)
+                stamp = trial.ended or trial.started or 0.0
+                trial.history = [MetricPoint(0, trial.metrics[summary.primary_metric], stamp)]
             summary.add(trial)
         if summary.unparsed_children:
             summary.warnings.append(
