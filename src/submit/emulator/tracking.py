@@ -217,7 +217,7 @@ class Store:
     def history(self, run_id: str, metric: str) -> list[float]:
         """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
         points = _retry(self.client.get_metric_history, run_id, metric)
-        return [_as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
+        return [as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
 
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
@@ -237,7 +237,7 @@ class Store:
         _retry(self.client.set_tag, run_id, key, value)
 
 
-def _as_logged(value: float) -> float:
+def as_logged(value: float) -> float:
     """The value the script logged: MLflow's SQL store keeps +-inf as +-sys.float_info.max (``_log_metrics`` in
     sqlalchemy_store.py), which read back as is would make a diverged trial the best one ever seen."""
     if abs(value) == sys.float_info.max:

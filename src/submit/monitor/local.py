@@ -9,9 +9,7 @@ file of another program is refused before MLflow can migrate it into an MLflow s
 
 from __future__ import annotations
 
-import math
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +23,8 @@ from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, T
 # and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
 TAG_CANCEL_REQUESTED, TAG_POLICY, TAG_LIMITS = t.TAG_CANCEL_REQUESTED, t.TAG_POLICY, t.TAG_LIMITS
 
+# a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
+stored_value = t.as_logged
 PAGE = 1000  # search_runs' default page; every page is read, so a 5,000-trial store is not cut at 1,000
 _MLFLOW = {
     "RUNNING": "running",
@@ -329,14 +329,6 @@ def _policy_from_reasons(trials: list[TrialRecord]) -> str | None:
             if head in POLICY_NAMES:
                 return POLICY_NAMES[head]
     return None
-
-
-def stored_value(value: float) -> float:
-    """A metric as it was logged: MLflow's SQL store keeps +-inf as +-1.797e308 (SQL has no infinity)."""
-    value = float(value)
-    if abs(value) == sys.float_info.max:
-        return math.copysign(math.inf, value)
-    return value
 
 
 def _seconds(ms: int | None) -> float | None:
