@@ -2,7 +2,7 @@
 
 Each parses its options, asks the library, and renders the data with rich (``monitor_render``); ``--json`` prints
 the library's ``to_dict()`` instead. Exit codes come from ``codes``: an error by its kind, `watch` by the state the
-sweep ended in (as `submit --local`: a canceled sweep did what it was asked, an interrupted one is 130).
+sweep ended in, as `submit --local` and `submit --wait` end.
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ def watch(
 
 
 def _cloud_code(status: str) -> int:
-    # Azure's words, lower-cased in the summary; a canceled sweep did what it was asked, as locally
-    return codes.SUCCESS if status in ("completed", "canceled") else codes.FAILED
+    # the summary keeps Azure's status lower-cased; codes decides on Azure's own word
+    return codes.for_cloud_sweep(status.capitalize())
 
 
 def cancel(

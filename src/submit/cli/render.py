@@ -87,7 +87,7 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
         (err if result.status in ("failed", "interrupted") else out).print(
             result.message, markup=False, highlight=False
         )
-    if result.leaderboard():
+    if result.best_trial is not None and result.leaderboard():  # a failed sweep has no best trial to name
         out.print(leaderboard_table(result))
         best = result.best_trial
         out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")

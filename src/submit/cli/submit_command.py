@@ -11,9 +11,11 @@ from pathlib import Path
 import typer
 
 from ..errors import OptionError
+from . import codes
 from .cloud_submit import submit_cli
 from .common import err, load_specs, out, reported
 from .local_run import run_here
+from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -30,6 +32,15 @@ _TRACKING_URI = typer.Option(
 )
 _NAME = typer.Option(None, "--name", help="Local: the sweep's name.")
 _RESUME = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name.")
+_ENV = typer.Option(
+    [],
+    "--env",
+    help="Local: pass a variable to every trial, NAME (its value here) or NAME=VALUE; trials get no others but "
+    "PATH, HOME, locale, temp, Python and MLFLOW_* settings.",
+)
+_LOCK = typer.Option(None, "--lock", help="Local: run exactly the trials of a lock file (`sweep plan --lock FILE`).")
+_PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP + " Submits nothing if it finds a problem.")
+_PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
 
 # parameter name -> the flag as the user writes it
@@ -45,6 +56,8 @@ LOCAL_ONLY = {
     "tracking_uri": "--tracking-uri",
     "name": "--name",
     "resume": "--resume",
+    "env": "--env",
+    "lock": "--lock",
 }
 
 
@@ -63,17 +76,31 @@ def submit(
     tracking_uri: str | None = _TRACKING_URI,
     name: str | None = _NAME,
     resume: str | None = _RESUME,
+    env: list[str] = _ENV,
+    lock: Path | None = _LOCK,
+    preflight: bool = _PREFLIGHT,
+    preflight_seconds: float = _PREFLIGHT_SECONDS,
     json_: bool = _JSON,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
+    from ..preflight import split_values
+
     with reported():
         clash = option_clash(typed_options(ctx))
         if clash:
             raise OptionError(clash)
+        values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
+        if preflight:
+            reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
+            if not all(r.ok for r in reports):
+                err.print("preflight found a problem: nothing submitted or run", markup=False, highlight=False)
+                raise typer.Exit(codes.PREFLIGHT)
         if local:
-            local_options = dict(max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume)
-            code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
+            local_options = dict(
+                max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, lock=lock
+            )
+            code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
             code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
@@ -101,7 +128,8 @@ def option_clash(typed: set[str]) -> str | None:
                 f"ML, --local runs it here; drop {_listed(cloud)}"
             )
         return None
-    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed]
+    # the preflight trial runs here whatever the sweep does: it takes --input for a remote input
+    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed and not (key == "input_" and "preflight" in typed)]
     if here:
         return f"{_listed(here)} without --local: {_listed(here)} {_is(here)} for a sweep run here; add --local, or drop {_listed(here)}"
     if {"dry_run", "wait"} <= typed:

@@ -8,18 +8,21 @@ the script's own MLflow said at exit.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..model import SweepSpec
+from ..names import closest_name
 from ..space import render_value
+from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler
-from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store
-from .trial import LOG_NAME, TrialProcess, render_command, snapshot, trial_env
+from .snapshot import snapshot
+from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store, sqlite_path
+from .trial import LOG_NAME, TrialProcess, render_command, trial_env
 from .workarea import WorkArea
 
 
@@ -29,6 +32,7 @@ class Running:
 
     trial: TrialResult
     proc: TrialProcess
+    folder: Path | None = None
 
 
 class Launcher:
@@ -44,10 +48,12 @@ class Launcher:
         grace: float,
         clock: Callable[[], float],
         on_exit: Callable[[TrialProcess], None],
+        extra_env: Mapping[str, str] | None = None,
     ):
         self.spec, self.store, self.sampler, self.area = spec, store, sampler, area
         self.input_values, self.threads, self.grace, self.clock = input_values, threads, grace, clock
-        self.on_exit = on_exit
+        self.on_exit, self.extra_env = on_exit, dict(extra_env or {})
+        self.watchdog: processes.Watchdog | None = None  # set by the scheduler while the sweep runs
         self.metric = spec.objective.primary_metric
 
     def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
@@ -64,7 +70,7 @@ class Launcher:
         if superseded:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
         folder = self.area.trial_folder(name, run_id)
-        code = snapshot(self.spec.trial.code, folder / "code")
+        code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
         outputs = {}
         for out in self.spec.outputs:
             path = self.area.inside(folder / "outputs" / out)
@@ -79,6 +85,7 @@ class Launcher:
             experiment_id=result.experiment_id,
             run_id=run_id,
             threads=self.threads,
+            extra=self.extra_env,
         )
         values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
         log_file = folder / "user_logs" / LOG_NAME
@@ -86,8 +93,11 @@ class Launcher:
         proc = TrialProcess(command, cwd=code, env=env, log_file=log_file, grace=self.grace, clock=self.clock)
         trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
         proc.start()
+        if self.watchdog is not None:
+            self.watchdog.watch(proc.proc.pid)
+        processes.record(folder, proc.proc.pid, run_id)
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
-        return Running(trial, proc)
+        return Running(trial, proc, folder)
 
     def _watch(self, proc: TrialProcess) -> None:
         proc.proc.wait()
@@ -97,6 +107,11 @@ class Launcher:
         """Set the trial's final status from its cancel or exit code and end its child run; ``policy_pool`` names the
         trials the policy judged it among, when the policy canceled it (so the decision can be re-derived)."""
         trial, proc = running.trial, running.proc
+        proc.kill_group()
+        if self.watchdog is not None:
+            self.watchdog.release(proc.proc.pid)
+        if running.folder is not None:
+            processes.forget(running.folder)
         tags = {}
         if proc.cancel_reason:
             trial.status, trial.cancel_reason = "canceled", proc.cancel_reason
@@ -120,8 +135,5 @@ class Launcher:
         if not names:
             return note + "; it logged no metrics (Azure's policies and best-trial choice ignore it)"
         note += "; it logged: " + ", ".join(names)
-        close = (
-            difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5)
-            or [n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()][:1]
-        )
-        return note + (f" (did you mean '{close[0]}'?)" if close else "")
+        close = closest_name(self.metric, names)
+        return note + (f" (did you mean '{close}'?)" if close else "")

@@ -24,13 +24,15 @@ from ..model import SweepSpec
 from .inputs import check_local_code, resolve_inputs
 from .judge import BestTrial, PolicyJudge
 from .launch import Launcher, Running
+from .locks import SweepLock
 from .options import Event, LocalOptions, concurrency_of
 from .policies import EarlyTerminationPolicy, make_policy
+from .processes import Watchdog, stop_leftovers
 from .results import INTERRUPTED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
-from .tracking import Store, resolve_uri, store_folder, ui_command
+from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -51,14 +53,19 @@ def run_local(
     name: str | None = None,
     resume: str | None = None,
     on_event: Event | None = None,
+    env: Mapping[str, str] | None = None,
+    sampler: Sampler | None = None,
 ) -> SweepResult:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
 
     Settings come as ``options`` or as keywords (a keyword given wins over the same field of ``options``): ``inputs``
     gives local stand-ins for remote inputs (``{"iris_csv": "data/iris.csv"}`` or ``["iris_csv=..."]``); ``resume``
-    names an interrupted sweep to continue. ``policy`` replaces the spec's early-termination policy and ``clock``
-    the monotonic clock (seconds). Raises ``UserError`` before the store or any file is touched when the sweep cannot
-    run here (a name that is not a valid job name, a remote input without a local stand-in, a remote code folder).
+    names an interrupted sweep to continue; ``env`` adds variables to each trial's environment (``--env``).
+    ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler (``LockSampler`` runs a
+    lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError`` before the store or any file
+    is touched when the sweep cannot run here (a name that is not a valid job name, a remote input without a local
+    stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the same sweep, ``StoreUnusable``
+    when the store cannot be opened.
     """
     given = dict(
         inputs=inputs,
@@ -67,28 +74,31 @@ def run_local(
         name=name,
         resume=resume,
         on_event=on_event,
+        env=env,
     )
     options = dataclasses.replace(options or LocalOptions(), **{k: v for k, v in given.items() if v is not None})
     sweep = sweep_name(spec, name=options.name, resume=options.resume)
     area = WorkArea(store_folder(resolve_uri(options.tracking_uri)), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
-    sampler = make_sampler(spec)
+    if sampler is None:
+        sampler = make_sampler(spec)
     if policy is None:
         policy = make_policy(spec.policy)
-    store = Store(options.tracking_uri)
-    scheduler = _Scheduler(
-        spec,
-        options,
-        sweep,
-        store=store,
-        area=area,
-        sampler=sampler,
-        input_values=input_values,
-        policy=policy,
-        clock=clock,
-    )
-    return scheduler.run()
+    store = Store(options.tracking_uri)  # first: a store that cannot be opened is refused before any folder is made
+    with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
+        scheduler = _Scheduler(
+            spec,
+            options,
+            sweep,
+            store=store,
+            area=area,
+            sampler=sampler,
+            input_values=input_values,
+            policy=policy,
+            clock=clock,
+        )
+        return scheduler.run()
 
 
 class _Scheduler:
@@ -110,18 +120,20 @@ class _Scheduler:
         self.spec, self.options, self.name, self.store, self.clock = spec, options, name, store, clock
         self.metric, self.goal = spec.objective.primary_metric, spec.objective.goal
         self.emit: Event = options.on_event or (lambda kind, result: None)
-        self.total = spec.trial_count()
+        self.order = list(sampler.indices(spec.trial_count()))  # the trial indices to run, in the order to start them
+        self.total = len(self.order)
         self.concurrency, self.cap_note = concurrency_of(spec.limits.concurrency, self.total, options.max_concurrent)
         self.judge = PolicyJudge(policy, self.goal)
         self.best = BestTrial(store, self.goal)
         self.exits: queue.Queue = queue.Queue()  # a trial's process exited (or Ctrl-C): wake the loop
         self.running: dict[str, Running] = {}
         self.interrupts = 0
+        self.stopped_by: int | None = None  # the signal that interrupted the sweep (SIGINT, SIGTERM)
         self.stopping: str | None = None  # why no more trials start: None while the sweep goes on
         self.canceled_by_request = False  # `sweep cancel` asked (it stops the sweep as Ctrl-C does)
         self.rerun: list[int] = []  # trials of a resumed sweep to run again, before any new one
         self.superseded: dict[int, str] = {}
-        self.next_index = 0
+        self.position = 0  # in self.order: the next new trial to start
         self.area = area
         self.launcher = Launcher(
             spec,
@@ -133,18 +145,24 @@ class _Scheduler:
             grace=options.cancel_grace,
             clock=clock,
             on_exit=self.exits.put,
+            extra_env=options.env,
         )
 
     def run(self) -> SweepResult:
+        stop_leftovers(self.area.folder)  # a dead emulator's trials, before their runs or folders are touched
         result = self._open()
         self.emit("start", result)
-        with _on_sigint(self._interrupt):
+        with _on_signals(self._interrupt), Watchdog() as watchdog:
+            self.launcher.watchdog = watchdog
             try:
                 self._loop(result)
                 result.status, result.message = self._outcome(result)
             except BaseException:
                 self._abort(result)
                 raise
+        result.stopped_by = self.stopped_by
+        if result.status == "failed" and result.best_trial is not None:
+            self._no_best(result)
         result.elapsed = self.clock() - result.started
         policy = self.judge.policy
         result.savings = estimate_savings(
@@ -182,12 +200,13 @@ class _Scheduler:
             self.judge.start(trial)
             self.best.consider(result, trial, record=False)
         self.rerun, self.superseded = previous.rerun, previous.superseded
-        self.next_index = max({t.index for t in previous.trials} | set(previous.rerun), default=-1) + 1
+        started = {t.index for t in previous.trials} | set(previous.rerun)
+        self.position = max((p for p, i in enumerate(self.order) if i in started), default=-1) + 1
 
     # the loop ------------------------------------------------------------------------------------------
 
     def _loop(self, result: SweepResult) -> None:
-        first_batch = set(range(min(self.concurrency, self.total)))
+        first_batch = set(self.order[: min(self.concurrency, self.total)])
         timeout, trial_timeout = self.spec.limits.timeout, self.spec.limits.trial_timeout
         deadline = self.clock() + timeout if timeout else None
         poll = self.options.poll_seconds
@@ -221,13 +240,13 @@ class _Scheduler:
         while self.stopping is None and len(self.running) < self.concurrency:
             if self.rerun:
                 index = self.rerun.pop(0)
-            elif self.next_index < self.total:
-                index, self.next_index = self.next_index, self.next_index + 1
+            elif self.position < self.total:
+                index, self.position = self.order[self.position], self.position + 1
             else:
                 return
             run = self.launcher.launch(result, index, self.superseded.pop(index, None))
             if run is None:
-                self.next_index = self.total  # the sampler is exhausted (a grid smaller than the limit)
+                self.position = self.total  # the sampler is exhausted (a grid smaller than the limit)
                 return
             self.judge.start(run.trial)
             self.running[run.trial.name] = run
@@ -315,7 +334,14 @@ class _Scheduler:
         result.status, result.message = "failed", "the emulator stopped on an error"
         self.store.end_sweep(result.parent_run_id, "failed", "FAILED")
 
-    def _interrupt(self) -> None:
+    def _no_best(self, result: SweepResult) -> None:
+        """A failed sweep names no best trial (ours: its values came from trials that failed, as the sweep did); the
+        parent's ``best_child_run_id``, set while it ran, goes too, so the store says what the summary says."""
+        result.best_trial = None
+        self.store.delete_tag(result.parent_run_id, BEST_RUN_TAG)
+
+    def _interrupt(self, signum: int) -> None:
+        self.stopped_by = self.stopped_by or signum
         self.interrupts += 1
         if self.interrupts > 1:  # a second Ctrl-C: no more grace
             for run in list(self.running.values()):
@@ -330,13 +356,17 @@ def _first_batch_failed(result: SweepResult, first_batch: set[int]) -> bool:
 
 
 @contextmanager
-def _on_sigint(handler: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C calls ``handler`` instead of raising, while the loop runs (only the main thread can take signals)."""
+def _on_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, `docker stop`, a CI timeout) call ``handler`` with the signal instead of raising or
+    ending the process, while the loop runs: both close the runs and leave the sweep resumable. Only the main thread
+    can take signals."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: handler())
+    taken = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: handler(signum)) for sig in taken}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)

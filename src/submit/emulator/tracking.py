@@ -16,11 +16,16 @@ import math
 import sqlite3
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ..errors import InputError, StoreUnusable
+from .locks import store_creation_lock
+
+PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments
 
 # Tags the emulator sets; the `sweep.` prefix keeps them apart from MLflow's and Azure's.
@@ -61,6 +66,10 @@ def default_tracking_uri() -> str:
 def resolve_uri(uri: str | None) -> str:
     """An absolute tracking URI: trials run in their own folders, so a relative `sqlite:///mlflow.db` would move."""
     uri = uri or default_tracking_uri()
+    try:
+        urlparse(uri)
+    except ValueError as e:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise InputError(f"--tracking-uri {uri}: not a URI ({e})") from None
     if uri.startswith("sqlite:///"):
         path = Path(unquote(uri[len("sqlite:///") :]))
         return "sqlite:///" + str(path if path.is_absolute() else (Path.cwd() / path).resolve())
@@ -115,16 +124,28 @@ class Store:
     """One tracking store, opened once per sweep (creating a SQLite store runs ~1.4 s of migrations, once)."""
 
     def __init__(self, uri: str | None = None):
+        """Open the store, creating it if it is new; ``StoreUnusable`` (one line) when it cannot be opened."""
         from mlflow.tracking import MlflowClient
 
         self.uri = resolve_uri(uri)
         db = sqlite_path(self.uri)
-        if db is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=self.uri)
-        _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
-        if db is not None:
-            _enable_wal(db)
+        if urlparse(self.uri).scheme in ("http", "https"):
+            _probe(self.uri)
+        # one process at a time creates a new SQLite store (locks.store_creation_lock says why)
+        creating = store_creation_lock(store_folder(self.uri) / ".sweep", db) if db is not None else nullcontext()
+        try:
+            with creating:
+                if db is not None:
+                    db.parent.mkdir(parents=True, exist_ok=True)
+                self.client = MlflowClient(tracking_uri=self.uri)
+                _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
+                if db is not None:
+                    _enable_wal(db)
+        except StoreUnusable:
+            raise
+        except Exception as e:  # noqa: BLE001 - OSError, MlflowException, SQLAlchemy's: all say the store is unusable
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:1000]
+            raise StoreUnusable(f"the tracking store {self.uri} cannot be opened: {first}") from None
 
     # experiments and the parent run ------------------------------------------------------------------------
 
@@ -236,6 +257,12 @@ class Store:
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         _retry(self.client.set_tag, run_id, key, value)
 
+    def delete_tag(self, run_id: str, key: str) -> None:
+        try:
+            _retry(self.client.delete_tag, run_id, key)
+        except Exception:  # noqa: BLE001 - MLflow raises when the tag is not there: nothing to delete
+            pass
+
 
 def as_logged(value: float) -> float:
     """The value the script logged: MLflow's SQL store keeps +-inf as +-sys.float_info.max (``_log_metrics`` in
@@ -243,6 +270,26 @@ def as_logged(value: float) -> float:
     if abs(value) == sys.float_info.max:
         return math.copysign(math.inf, value)
     return value
+
+
+def _probe(uri: str) -> None:
+    """A tracking server that does not answer is reported in seconds, not after MLflow's retries (minutes)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PROBE_SECONDS).close()
+    except urllib.error.HTTPError:
+        return  # something answers; MLflow's own requests say what it thinks of them
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        if isinstance(reason, ssl.SSLError):
+            return  # it answers; whether its certificate is trusted is MLflow's setting (MLFLOW_TRACKING_INSECURE_TLS)
+        raise StoreUnusable(
+            f"no MLflow tracking server answers at {uri} ({reason}; waited up to {PROBE_SECONDS:g} s); "
+            "start it, or give another --tracking-uri"
+        ) from None
 
 
 def _enable_wal(db: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import Observation, Sampler
 from .bayesian import BayesianSampler
 from .grid import GridSampler
+from .lock import LockSampler
 from .random import RandomSampler
 from .sobol import SobolSampler
 
@@ -28,6 +29,7 @@ def make_sampler(spec) -> Sampler:
 __all__ = [
     "BayesianSampler",
     "GridSampler",
+    "LockSampler",
     "Observation",
     "RandomSampler",
     "Sampler",
