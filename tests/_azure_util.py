@@ -285,7 +285,9 @@ class BlobStore:
 def _json_response(request, status: int, payload: Any, headers: dict | None = None):
     raw = requests.Response()
     raw.status_code = status
-    raw.reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found"}.get(status, "Status")
+    raw.reason = {200: "OK", 201: "Created", 202: "Accepted", 400: "Bad Request", 404: "Not Found"}.get(
+        status, "Status"
+    )
     text = isinstance(payload, str)  # a log file; everything else the API answers is JSON
     raw._content = payload.encode() if text else json.dumps(payload).encode() if payload is not None else b""
     raw.headers = CaseInsensitiveDict(
@@ -329,6 +331,8 @@ class AzureMLRest(HttpTransport):
         self.run_statuses: list[str] = []  # what run history answers to successive polls, then final_status
         self.final_status = "Completed"
         self.logs: dict[str, str] = {}  # job name -> its hyperdrive.txt, served once the run reports it
+        self.children: dict[str, list[dict]] = {}  # sweep job name -> its trials as RunHistory `Run` objects
+        self.page_size = 100  # items per page of a listing; every further page is reached by its `nextLink`
 
     def __enter__(self):
         return self
@@ -353,6 +357,8 @@ class AzureMLRest(HttpTransport):
             if method == rec.method and re.search(pattern, rec.path):
                 return _json_response(request, canned["status"], canned["body"])
         status, payload = self._answer(rec)
+        if status == 202 and isinstance(payload, tuple):  # an accepted long-running operation: body and headers
+            return _json_response(request, status, payload[0], payload[1])
         return _json_response(request, status, payload)
 
     def requests_to(self, method: str, pattern: str) -> list[Recorded]:
@@ -361,6 +367,12 @@ class AzureMLRest(HttpTransport):
     def _answer(self, rec: Recorded) -> tuple[int, Any]:
         if urlsplit(rec.url).netloc == REGION_API:
             return self._answer_region(rec)
+        operation = re.match(
+            r"^/subscriptions/[^/]+/providers/Microsoft.MachineLearningServices/locations/[^/]+/mfeOperationResults/jc:(.+)$",
+            rec.path,
+        )
+        if operation and rec.method == "GET":
+            return self._cancel_done(operation.group(1))
         m = re.match(
             r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft.MachineLearningServices/workspaces/([^/]+)(.*)$",
             rec.path,
@@ -429,6 +441,19 @@ class AzureMLRest(HttpTransport):
                 return 201, self.environments[key]
             if rec.method == "GET" and key in self.environments:
                 return 200, self.environments[key]
+        if rest == "/jobs" and rec.method == "GET":
+            # the ARM jobs listing: one page of `page_size`, and a nextLink carrying the skip token for the next
+            return 200, self._page(list(self.jobs.values()), rec, f"{ARM}{ws_id}/jobs", "$skipToken")
+        cancel = re.match(r"^/jobs/([^/]+)/cancel$", rest)
+        if cancel and rec.method == "POST":
+            if cancel.group(1) not in self.jobs:
+                return 404, {"error": {"code": "UserError", "message": f"Job {cancel.group(1)} not found"}}
+            self.jobs[cancel.group(1)]["properties"]["status"] = "CancelRequested"
+            location = (
+                f"{ARM}/subscriptions/{SUBSCRIPTION}/providers/Microsoft.MachineLearningServices/locations/westeurope"
+                f"/mfeOperationResults/jc:{cancel.group(1)}?api-version=2023-04-01-preview"
+            )
+            return 202, ({}, {"Location": location, "Retry-After": "0"})
         job = re.match(r"^/jobs/([^/]+)$", rest)
         if job:
             name = job.group(1)
@@ -480,10 +505,40 @@ class AzureMLRest(HttpTransport):
                 else {}
             )
             return 200, {"runId": run.group(1), "status": status, "logFiles": logs, "warnings": [], "properties": {}}
+        children = re.match(
+            r"^/history/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+/runs/([^/]+)/children$",
+            rec.path,
+        )
+        if children and rec.method == "GET":
+            runs = self.children.get(children.group(1), [])
+            return 200, self._page(runs, rec, f"{api}{rec.path}", "$continuationtoken", continuation=True)
         log = re.match(r"^/logs/([^/]+)/hyperdrive\.txt$", rec.path)
         if log and log.group(1) in self.logs:
             return 200, self.logs[log.group(1)]
         return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rec.path} in the test API"}}
+
+    def _page(self, items: list, rec: Recorded, base: str, token: str, continuation: bool = False) -> dict:
+        """One page of a listing, as ARM (`nextLink` with a skip token) and RunHistory (also `continuationToken`) page."""
+        start = int(rec.query.get(token, 0))
+        size = min(self.page_size, int(rec.query.get("$top", self.page_size)))
+        end = start + size
+        page: dict[str, Any] = {"value": items[start:end]}
+        if end < len(items):
+            page["nextLink"] = f"{base}?{token}={end}" + (
+                f"&api-version={rec.query['api-version']}" if "api-version" in rec.query else ""
+            )
+            if continuation:
+                page["continuationToken"] = str(end)
+        return page
+
+    def _cancel_done(self, name: str) -> tuple[int, Any]:
+        """The cancel's async operation: done once the service has canceled the sweep and its running trials."""
+        job = self.jobs[name]
+        job["properties"]["status"] = "Canceled"
+        for child in self.children.get(name, []):
+            if child["status"] in ("Running", "Queued", "NotStarted", "Starting", "Preparing"):
+                child["status"] = "Canceled"
+        return 200, None
 
     def _workspace(self, ws_id: str, name: str) -> dict:
         return {

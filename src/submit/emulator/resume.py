@@ -21,6 +21,8 @@ from .tracking import (
     TAG_EXIT,
     TAG_GOAL,
     TAG_INDEX,
+    TAG_LIMITS,
+    TAG_POLICY,
     TAG_PRIMARY,
     TAG_SPACE,
     TAG_STATE,
@@ -56,6 +58,16 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         TAG_SPACE: space_tag,
         "sweep.sampling": spec.sampling.label,
     }
+    tags[TAG_LIMITS] = json.dumps(
+        {
+            "max_total_trials": spec.limits.max_total_trials,
+            "max_concurrent_trials": spec.limits.concurrency,
+            "timeout": spec.limits.timeout,
+            "trial_timeout": spec.limits.trial_timeout,
+        }
+    )
+    if spec.policy is not None:
+        tags[TAG_POLICY] = spec.policy.type
     if spec.path:
         tags["sweep.spec"] = str(spec.path)
     if spec.display_name:

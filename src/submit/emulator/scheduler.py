@@ -130,6 +130,7 @@ class _Scheduler:
         self.interrupts = 0
         self.stopped_by: int | None = None  # the signal that interrupted the sweep (SIGINT, SIGTERM)
         self.stopping: str | None = None  # why no more trials start: None while the sweep goes on
+        self.canceled_by_request = False  # `sweep cancel` asked (it stops the sweep as Ctrl-C does)
         self.rerun: list[int] = []  # trials of a resumed sweep to run again, before any new one
         self.superseded: dict[int, str] = {}
         self.position = 0  # in self.order: the next new trial to start
@@ -226,6 +227,7 @@ class _Scheduler:
                 run.proc.escalate(now)
             if now >= next_poll:
                 self._poll(result)
+                self._check_cancel_request(result)
                 next_poll = self.clock() + poll
             for run in list(self.running.values()):
                 if run.proc.returncode is not None:
@@ -275,6 +277,13 @@ class _Scheduler:
                 self.emit("trial_canceling", result)
         self.emit("progress", result)
 
+    def _check_cancel_request(self, result: SweepResult) -> None:
+        """`sweep cancel` from another terminal: stop as Ctrl-C stops the sweep, so that --resume continues it."""
+        if self.stopping is None and self.store.cancel_requested(result.parent_run_id):
+            self.canceled_by_request = True
+            self._stop(INTERRUPTED, INTERRUPTED)
+            self.exits.put(None)
+
     def _reap(self, result: SweepResult, run: Running) -> None:
         trial = run.trial
         del self.running[trial.name]
@@ -297,7 +306,8 @@ class _Scheduler:
 
     def _outcome(self, result: SweepResult) -> tuple[str, str]:
         if self.stopping == INTERRUPTED:
-            return INTERRUPTED, f"interrupted: resume with --resume {result.name}"
+            how = "canceled by `sweep cancel`" if self.canceled_by_request else "interrupted"
+            return INTERRUPTED, f"{how}: resume with --resume {result.name}"
         if self.stopping == "failed":
             first = min((t for t in result.trials if t.status == "failed"), key=lambda t: t.index)
             return (

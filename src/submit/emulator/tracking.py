@@ -46,6 +46,10 @@ TAG_EXIT = "sweep.exit_code"
 TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume: the run id of its re-run
 TAG_PRIMARY = "sweep.primary_metric"
 TAG_GOAL = "sweep.goal"
+TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
+TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
+# parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
+TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
 
 BEST_RUN_TAG = "best_child_run_id"
 BEST_METRIC = "best_child_by_primary_metric"
@@ -204,6 +208,13 @@ class Store:
     def reopen_sweep(self, run_id: str) -> None:
         _retry(self.client.update_run, run_id, status="RUNNING")
         _retry(self.client.set_tag, run_id, TAG_STATE, "running")
+        if TAG_CANCEL_REQUESTED in _retry(self.client.get_run, run_id).data.tags:
+            # the request stopped the previous run of the sweep; resuming it is the user's new word
+            _retry(self.client.delete_tag, run_id, TAG_CANCEL_REQUESTED)
+
+    def cancel_requested(self, run_id: str) -> str | None:
+        """When `sweep cancel` asked this sweep to stop (the tag's value), or None."""
+        return _retry(self.client.get_run, run_id).data.tags.get(TAG_CANCEL_REQUESTED)
 
     def end_sweep(self, run_id: str, state: str, status: str) -> None:
         _retry(self.client.set_tag, run_id, TAG_STATE, state)
@@ -238,7 +249,7 @@ class Store:
     def history(self, run_id: str, metric: str) -> list[float]:
         """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
         points = _retry(self.client.get_metric_history, run_id, metric)
-        return [_as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
+        return [as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
 
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
@@ -300,7 +311,7 @@ def trial_values(parent_tags: dict[str, str], trial: str) -> dict[str, Any] | No
     return {str(k).lstrip("-"): v for k, v in values.items()} if isinstance(values, dict) else None
 
 
-def _as_logged(value: float) -> float:
+def as_logged(value: float) -> float:
     """The value the script logged: MLflow's SQL store keeps +-inf as +-sys.float_info.max (``_log_metrics`` in
     sqlalchemy_store.py), which read back as is would make a diverged trial the best one ever seen."""
     if abs(value) == sys.float_info.max:
