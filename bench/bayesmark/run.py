@@ -63,8 +63,10 @@ def normalized_scores(best: dict[str, dict[str, list[float]]], frozen: dict | No
     for task, by_sampler in best.items():
         if frozen is not None:
             r, o = frozen[task]["R"][str(trials)], frozen[task]["O"]
-        else:
+        elif "random" in by_sampler:
             r, o = float(np.mean(by_sampler["random"])), min(min(v) for v in by_sampler.values())
+        else:
+            raise SystemExit(f"{task}: no frozen baseline and no random arm to score against; see baselines.py")
         span = r - o
         out[task] = {s: [100.0 * (r - b) / span if span > 0 else 0.0 for b in v] for s, v in by_sampler.items()}
     return out
