@@ -1,6 +1,6 @@
 """Freeze the B1 score's reference points, once, in bench/bayesmark/baselines.json (as Bayesmark's baseline-*.json).
 
-    PYTHONPATH=src python -m bench.bayesmark.baselines                  # all tasks, ~25 min on one core
+    PYTHONPATH=src python -m bench.bayesmark.baselines                  # all tasks: ~50 min of one core at load 7-13
     PYTHONPATH=src python -m bench.bayesmark.baselines --tasks Branin --out part.json   # a subset; merge with --merge
 
 The score of a run is 100 * (R - best) / (R - O). Taken from the runs being compared, O (the best loss any run reached)

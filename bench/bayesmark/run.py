@@ -1,6 +1,6 @@
 """Bayesmark-style search-quality benchmark (B1): our samplers against Optuna's TPE and two Gaussian-process peers.
 
-    PYTHONPATH=src python -m bench.bayesmark            # 10 tasks x 6 samplers x 10 seeds x 30 trials, ~40 min, 1 core
+    PYTHONPATH=src python -m bench.bayesmark            # 10 tasks x 6 arms x 10 seeds x 30 trials: ~95 min of one core at load 7-13
     PYTHONPATH=src python -m bench.bayesmark --quick    # smoke run: 3 tasks, 2 seeds, 12 trials
 
 Arms: ours (``bayesian``, ``random``, ``sobol``) through ``suggest``; Optuna's ``tpe`` and ``optuna_gp`` and
