@@ -4,7 +4,8 @@
 - ``optuna_gp``: Optuna's ``GPSampler(seed)``, defaults (Matern-5/2 ARD with priors, log EI, 10 random start-up
   trials, ``deterministic_objective=False``). Needs torch: ``pip install torch==2.13.0`` takes the CPU build.
 - ``skopt_gp``: scikit-optimize's ``Optimizer(base_estimator="GP", random_state=seed)``, defaults (10 random initial
-  points, the ``gp_hedge`` portfolio of EI/PI/LCB, Matern-5/2 with a Hamming kernel for categorical dimensions).
+  points, the ``gp_hedge`` portfolio of EI/PI/LCB, Matern-5/2 ARD over one-hot categoricals; a Hamming kernel only when
+  every dimension is categorical).
 
 Every peer sees the space as its own library would spell it: ``uniform`` as a float range, ``quniform`` as an integer
 lattice, ``choice`` as a categorical (Optuna and skopt do not assume an order in a list of options, and neither does a
