@@ -1,4 +1,4 @@
-"""The emulator's cost, as ratios against peers measured in the same run (benchmarks.md B2 and B3).
+"""The emulator's cost, as ratios against peers measured in the same run (B2 and B3, bench/README.md).
 
 B2, overhead: N short trials through `sweep submit --local` (concurrency 1) against a plain loop running the same N
 command lines one after another with the same MLflow logging (each trial logs 10 values; without the emulator MLflow
