@@ -16,9 +16,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 
+from ..emulator.tracking import trial_values
 from .local import POLICY_NAMES, stored_value
 from .model import (
     MetricPoint,
@@ -299,7 +299,7 @@ def _trial(child, job, run) -> TrialRecord:
     name = child.name
     match = re.search(r"_(\d+)$", name)
     status = str(getattr(child.status, "value", child.status))
-    params = _hyperparameters(job.tags or {}, name)
+    params = trial_values(job.tags or {}, name)  # the one reader of the sweep's `<sweep>_<i>` tags
     if params is None:
         params = {k: parse_param(v) for k, v in (run.data.params.items() if run else [])}
     record = TrialRecord(
@@ -316,18 +316,6 @@ def _trial(child, job, run) -> TrialRecord:
     if record.status == "canceled" and status == "CancelRequested":
         record.note = "cancel requested; Azure has not confirmed it yet"
     return record
-
-
-def _hyperparameters(tags: dict, name: str) -> dict | None:
-    text = tags.get(name)
-    if text is None:
-        return None
-    try:
-        values = json.loads(text)
-    except ValueError:
-        return None
-    # v1 scripts received `--lr`; the name without the dashes is the search-space key
-    return {str(k).lstrip("-"): v for k, v in values.items()} if isinstance(values, dict) else None
 
 
 def _policy_cancels(summary: SweepSummary) -> None:
