@@ -1,9 +1,11 @@
-"""Session fixtures shared by the monitor tests: one real local sweep, run once (its trials import MLflow)."""
+"""Fixtures shared across test files: the recording Azure ML REST API, and one real local sweep for the monitor
+tests, run once (its trials import MLflow)."""
 
 from __future__ import annotations
 
 import pytest
 
+from _azure_util import AzureMLRest, BlobStore
 from emulator_helpers import spec_from, sqlite_uri
 from monitor_helpers import FAILING
 
@@ -19,3 +21,16 @@ def failing_sweep(tmp_path_factory):
     result = run_local(spec_from(folder, FAILING, ("quadratic.py",)), tracking_uri=uri, name="fails")
     synth_sweep(uri, "empty", [], state="running")
     return uri, result
+
+
+@pytest.fixture(scope="module")
+def blob_store():
+    """The blob storage the recording REST API hands out for code uploads."""
+    store = BlobStore()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def rest(blob_store):
+    return AzureMLRest(blob_store)

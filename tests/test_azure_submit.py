@@ -32,7 +32,6 @@ from _azure_util import (
     WORKSPACE,
     WS_PATH,
     AzureMLRest,
-    BlobStore,
     StaticToken,
     differences,
     drop_zero_slacks,
@@ -58,18 +57,6 @@ def _uploads_local_data(path: Path) -> bool:
 # every official fixture, corpus file and spec in sweep_specs/ Azure takes, apart from local data inputs (see the
 # module docstring)
 SUBMITTABLE = [p for p in parity_specs() if refusal(p) is None and not _uploads_local_data(p)]
-
-
-@pytest.fixture(scope="module")
-def blob_store():
-    store = BlobStore()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def rest(blob_store):
-    return AzureMLRest(blob_store)
 
 
 class Run:

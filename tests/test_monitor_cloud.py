@@ -24,7 +24,7 @@ from azure.ai.ml import MLClient
 from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
-from _azure_util import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, AzureMLRest, BlobStore, StaticToken
+from _azure_util import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, StaticToken
 from emulator_helpers import write_spec
 from submit.cloud import submit_job
 from submit.load import load_spec
@@ -85,18 +85,6 @@ def tracking_server(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     log.close()
-
-
-@pytest.fixture(scope="module")
-def blob_store():
-    store = BlobStore()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def rest(blob_store):
-    return AzureMLRest(blob_store)
 
 
 def client(rest) -> MLClient:

@@ -6,6 +6,7 @@ With ``--json`` the progress goes to stderr and stdout carries one JSON object p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,9 @@ def run_here(
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
     from .. import run_local  # lazy: MLflow is imported only when a sweep runs
 
+    # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
+    # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
     if (name or resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
     trial_env = parse_env(env)

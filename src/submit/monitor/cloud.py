@@ -174,21 +174,8 @@ class CloudSweeps:
                 if job is None or getattr(job, "type", None) != "sweep":
                     continue
                 summary = _summary(job, self.describe())
-                rows.append(
-                    SweepListing(
-                        name=job.name,
-                        where="cloud",
-                        status=summary.status,
-                        started=summary.started,
-                        ended=None,
-                        done=None,
-                        total=summary.total_trials,
-                        best=None,
-                        primary_metric=summary.primary_metric,
-                        goal=summary.goal,
-                        experiment=job.experiment_name,
-                    )
-                )
+                # a cloud listing reads no trials: the count done and the best value stay unknown
+                rows.append(SweepListing.of(summary, done=None, best=None, ended=None))
                 if limit and len(rows) >= limit:
                     return
 

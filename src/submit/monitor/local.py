@@ -187,21 +187,8 @@ class LocalSweeps:
         for p in parents:
             summary = _summary(p, self.uri)
             statuses = done.get(p.info.run_id, {}).values()
-            rows.append(
-                SweepListing(
-                    name=summary.name,
-                    where="local",
-                    status=summary.status,
-                    started=summary.started,
-                    ended=summary.ended,
-                    done=sum(s in ("FINISHED", "FAILED", "KILLED") for s in statuses),
-                    total=summary.total_trials,
-                    best=p.data.metrics.get(t.BEST_METRIC),
-                    primary_metric=summary.primary_metric,
-                    goal=summary.goal,
-                    experiment=summary.experiment,
-                )
-            )
+            done_count = sum(s in ("FINISHED", "FAILED", "KILLED") for s in statuses)
+            rows.append(SweepListing.of(summary, done=done_count, best=p.data.metrics.get(t.BEST_METRIC)))
         return rows
 
     # cancel -----------------------------------------------------------------------------------------------

@@ -225,6 +225,24 @@ class SweepListing:
     goal: str | None
     experiment: str | None
 
+    @classmethod
+    def of(cls, summary: SweepSummary, *, done: int | None, best: float | None, **overrides) -> SweepListing:
+        """The row of a sweep whose summary was read without its trials: every field the summary holds, from it."""
+        fields = dict(
+            name=summary.name,
+            where=summary.where,
+            status=summary.status,
+            started=summary.started,
+            ended=summary.ended,
+            done=done,
+            total=summary.total_trials,
+            best=best,
+            primary_metric=summary.primary_metric,
+            goal=summary.goal,
+            experiment=summary.experiment,
+        )
+        return cls(**{**fields, **overrides})
+
     @property
     def duration(self) -> float | None:
         if self.started is None:
