@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit import cli
-from submit.emulator import run_local
+from submit.emulator import LocalOptions, run_local
 
 # Azure's hello-sweep, in the official CLI v2 format: a literal input, a choice of strings and a uniform
 HELLO = """\
@@ -117,7 +117,7 @@ def test_a_choice_value_reaches_the_trial_as_one_literal_string_and_runs_nothing
             limits="{max_total_trials: 1}",
         ),
     )
-    result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="quoted")
+    result = run_local(spec, LocalOptions(keep_work=True), tracking_uri=sqlite_uri(tmp_path), name="quoted")
 
     assert result.trials[0].status == "completed"
     code = tmp_path / ".sweep" / "quoted" / "quoted_0" / "code"

@@ -25,12 +25,14 @@ def run_here(
     tracking_uri=None,
     name=None,
     resume=None,
+    keep_work=False,
     as_json=False,
     out: Console,
     err: Console,
 ) -> int:
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
     from .. import run_local  # lazy: MLflow is imported only when a sweep runs
+    from ..emulator import LocalOptions
 
     if (name or resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
@@ -39,15 +41,16 @@ def run_here(
     for spec in specs:
         progress = Progress(show)
         try:
-            result = run_local(
-                spec,
+            options = LocalOptions(
                 inputs=inputs,
                 max_concurrent=max_concurrent,
                 tracking_uri=tracking_uri,
                 name=name,
                 resume=resume,
                 on_event=progress.event,
+                keep_work=keep_work,
             )
+            result = run_local(spec, options)
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
             return codes.INTERRUPTED

@@ -30,6 +30,11 @@ _TRACKING_URI = typer.Option(
 )
 _NAME = typer.Option(None, "--name", help="Local: the sweep's name.")
 _RESUME = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name.")
+_KEEP_WORK = typer.Option(
+    False,
+    "--keep-work",
+    help="Local: keep each finished trial's code copy and log in .sweep/ (the log is an artifact).",
+)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
 
 # parameter name -> the flag as the user writes it
@@ -45,6 +50,7 @@ LOCAL_ONLY = {
     "tracking_uri": "--tracking-uri",
     "name": "--name",
     "resume": "--resume",
+    "keep_work": "--keep-work",
 }
 
 
@@ -63,6 +69,7 @@ def submit(
     tracking_uri: str | None = _TRACKING_URI,
     name: str | None = _NAME,
     resume: str | None = _RESUME,
+    keep_work: bool = _KEEP_WORK,
     json_: bool = _JSON,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
@@ -72,7 +79,9 @@ def submit(
             raise OptionError(clash)
         loaded = load_specs(specs, set_)
         if local:
-            local_options = dict(max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume)
+            local_options = dict(
+                max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, keep_work=keep_work
+            )
             code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
         else:
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)

@@ -44,18 +44,18 @@ class Launcher:
         grace: float,
         clock: Callable[[], float],
         on_exit: Callable[[TrialProcess], None],
+        trial_uri: Callable[[], str] | None = None,
+        keep_work: bool = False,
     ):
         self.spec, self.store, self.sampler, self.area = spec, store, sampler, area
         self.input_values, self.threads, self.grace, self.clock = input_values, threads, grace, clock
-        self.on_exit = on_exit
+        self.on_exit, self.keep_work = on_exit, keep_work
+        self.trial_uri = trial_uri or (lambda: store.uri)  # the sweep's tracking server while it serves, or the store
         self.metric = spec.objective.primary_metric
 
     def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
         """Start trial ``index`` (re-running the run ``superseded``, if given); None when the sampler is exhausted."""
-        observations = [
-            Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)
-        ]
-        params = self.sampler.suggest(index, observations)
+        params = self.sampler.suggest(index, self._observations(result) if self.sampler.uses_observations else ())
         if params is None:
             return None
         name = f"{result.name}_{index}"
@@ -75,7 +75,7 @@ class Launcher:
             inputs=self.input_values,
             outputs=outputs,
             spec_env=self.spec.trial.environment_variables,
-            tracking_uri=self.store.uri,
+            tracking_uri=self.trial_uri(),
             experiment_id=result.experiment_id,
             run_id=run_id,
             threads=self.threads,
@@ -88,6 +88,10 @@ class Launcher:
         proc.start()
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
         return Running(trial, proc)
+
+    def _observations(self, result: SweepResult) -> list[Observation]:
+        # Bayesian proposals need every trial's latest value and status: rebuilt here, once per proposal
+        return [Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)]
 
     def _watch(self, proc: TrialProcess) -> None:
         proc.proc.wait()
@@ -112,7 +116,11 @@ class Launcher:
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
             tags["sweep.note"] = trial.note
-        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
+        logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
+        if logged and not self.keep_work:
+            # the log is the run's artifact now; the snapshot was only the trial's working copy
+            self.area.clear_trial(proc.cwd.parent)
+            trial.log_file = logged
 
     def _no_metric_note(self, trial: TrialResult) -> str:
         names = self.store.metric_names(trial.run_id)

@@ -30,7 +30,8 @@ from .results import INTERRUPTED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
-from .tracking import Store, resolve_uri, store_folder, ui_command
+from .server import TrackingServer, sweep_server
+from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -70,25 +71,41 @@ def run_local(
     )
     options = dataclasses.replace(options or LocalOptions(), **{k: v for k, v in given.items() if v is not None})
     sweep = sweep_name(spec, name=options.name, resume=options.resume)
-    area = WorkArea(store_folder(resolve_uri(options.tracking_uri)), sweep)
+    uri = resolve_uri(options.tracking_uri)
+    area = WorkArea(store_folder(uri), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
-    sampler = make_sampler(spec)
-    if policy is None:
-        policy = make_policy(spec.policy)
-    store = Store(options.tracking_uri)
-    scheduler = _Scheduler(
-        spec,
-        options,
-        sweep,
-        store=store,
-        area=area,
-        sampler=sampler,
-        input_values=input_values,
-        policy=policy,
-        clock=clock,
-    )
-    return scheduler.run()
+    server = sweep_server(uri, area.folder, options)
+    # the server boots (importing MLflow, opening the store) while this process does the same; a store not created
+    # yet is created here first, since two processes running MLflow's migrations at once would collide
+    early = server is not None and store_exists(uri)
+    if early:
+        server.start()
+    try:
+        sampler = make_sampler(spec)
+        if policy is None:
+            policy = make_policy(spec.policy)
+        store = Store(uri)
+        if server is not None and not early:
+            server.start()
+        scheduler = _Scheduler(
+            spec,
+            options,
+            sweep,
+            store=store,
+            area=area,
+            sampler=sampler,
+            input_values=input_values,
+            policy=policy,
+            clock=clock,
+            server=server,
+        )
+        return scheduler.run()
+    finally:
+        if server is not None:
+            server.stop()  # after every trial ended: they log through it to the last value
+            if server.failure is None and not options.keep_work:
+                area.discard(server.log_file)
 
 
 class _Scheduler:
@@ -106,8 +123,10 @@ class _Scheduler:
         input_values: Mapping[str, Any],
         policy: EarlyTerminationPolicy | None,
         clock: Callable[[], float],
+        server: TrackingServer | None = None,
     ):
         self.spec, self.options, self.name, self.store, self.clock = spec, options, name, store, clock
+        self.server, self.server_reported = server, False
         self.metric, self.goal = spec.objective.primary_metric, spec.objective.goal
         self.emit: Event = options.on_event or (lambda kind, result: None)
         self.total = spec.trial_count()
@@ -132,6 +151,8 @@ class _Scheduler:
             grace=options.cancel_grace,
             clock=clock,
             on_exit=self.exits.put,
+            trial_uri=lambda: (server.uri if server else None) or store.uri,
+            keep_work=options.keep_work,
         )
 
     def run(self) -> SweepResult:
@@ -170,6 +191,7 @@ class _Scheduler:
             resumed=resuming,
             ui_command=ui_command(self.store.uri),
             started=self.clock(),
+            tracking_server=self.server.uri if self.server else None,
         )
         if resuming:
             self._take_over(result, load_previous(self.store, experiment_id, parent_id, self.metric, self.goal))
@@ -196,6 +218,7 @@ class _Scheduler:
                 self._stop(INTERRUPTED, INTERRUPTED)
             if deadline is not None and self.clock() >= deadline and self.stopping is None:
                 self._stop("timeout", f"sweep timeout ({timeout} s)")
+            self._check_server(result)
             self._fill(result)
             if not self.running:
                 return
@@ -268,6 +291,21 @@ class _Scheduler:
     def _consider(self, result: SweepResult, trial: TrialResult) -> None:
         if self.best.consider(result, trial):
             self.emit("best", result)
+
+    def _check_server(self, result: SweepResult) -> None:
+        """Once the sweep's tracking server failed: say so, cancel the trials logging through it; later trials log to
+        the store directly."""
+        failure = self.server.failure if self.server else None
+        if failure is None or self.server_reported:
+            return
+        self.server_reported = True
+        result.tracking_server = None
+        result.warnings.append(f"{failure}; trials log to the store directly")
+        served = f"http://127.0.0.1:{self.server.port}"
+        for run in self.running.values():
+            if run.proc.env.get("MLFLOW_TRACKING_URI") == served:
+                run.proc.cancel("the sweep's MLflow tracking server stopped")
+        self.emit("warning", result)
 
     # stopping ------------------------------------------------------------------------------------------
 

@@ -44,8 +44,11 @@ def default_tracking_uri() -> str:
     """The store `mlflow ui` opens when run here with no arguments: ./mlflow.db, or ./mlruns if that holds a file store.
 
     MLflow 3.x's `mlflow ui`/`mlflow server` take `_get_default_tracking_uri()` when no --backend-store-uri is given
-    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases.
+    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases. Its answer differs
+    from `sqlite:///mlflow.db` only when ./mlruns exists, so without one MLflow is not imported (a second of start-up).
     """
+    if not Path("mlruns").exists():
+        return DEFAULT_TRACKING_URI
     try:
         from mlflow.tracking._tracking_service.utils import _get_default_tracking_uri
 
@@ -74,6 +77,12 @@ def ui_command(uri: str) -> str:
 
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
+
+
+def store_exists(uri: str) -> bool:
+    """False for a SQLite store not created yet (its first open runs MLflow's migrations); True for any other URI."""
+    db = sqlite_path(uri)
+    return db is None or (db.is_file() and db.stat().st_size > 0)
 
 
 def store_folder(uri: str) -> Path:
@@ -118,6 +127,7 @@ class Store:
         if db is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
         self.client = MlflowClient(tracking_uri=self.uri)
+        self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
         _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
         if db is not None:
             _enable_wal(db)
@@ -200,6 +210,7 @@ class Store:
             tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
         )
         run_id = run.info.run_id
+        self.artifact_uris[run_id] = run.info.artifact_uri
         _retry(self.client.log_batch, run_id, params=[Param(k, v[:6000]) for k, v in params.items()])
         return run_id
 
@@ -211,19 +222,33 @@ class Store:
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
 
-    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> None:
-        for key, value in tags.items():
-            _retry(self.client.set_tag, run_id, key, value)
+    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> str | None:
+        """Tag the trial, keep its log as the artifact ``user_logs/<name>``, and set its final status; the log's
+        place among the run's artifacts (a path when they are local files), or None when it could not be logged."""
+        from mlflow.entities import RunTag
+
+        if tags:
+            _retry(self.client.log_batch, run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+        logged = None
+        artifact_uri = self.artifact_uris.pop(run_id, None)
         if log_file is not None and log_file.exists():
             try:
                 self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
+                logged = _artifact_location(artifact_uri, f"user_logs/{log_file.name}")
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
                 pass
         # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
         _retry(self.client.set_terminated, run_id, status)
+        return logged
 
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         _retry(self.client.set_tag, run_id, key, value)
+
+
+def _artifact_location(artifact_uri: str | None, relative: str) -> str:
+    if artifact_uri and artifact_uri.startswith("file://"):
+        return str(Path(unquote(urlparse(artifact_uri).path)) / relative)
+    return f"{artifact_uri or 'runs:/'}/{relative}"
 
 
 def _as_logged(value: float) -> float:

@@ -73,3 +73,27 @@ class WorkArea:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / MARKER).write_text(run_id + "\n")
         return folder
+
+    def clear_trial(self, folder: Path) -> None:
+        """Remove a finished trial's code snapshot and log (the log is its run's artifact), and the folder when
+        nothing else is left in it; declared outputs stay. Only in a trial folder this emulator made."""
+        folder = self.inside(folder)
+        if not (folder / MARKER).is_file():
+            return
+        for part in ("code", "user_logs"):
+            path = folder / part
+            if path.is_symlink():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+        if [p.name for p in folder.iterdir()] == [MARKER]:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def discard(self, path: Path) -> None:
+        """Remove a file of the sweep's own (the server's log), and the sweep's folder if that leaves it empty."""
+        path = self.inside(path)
+        path.unlink(missing_ok=True)
+        try:
+            self.folder.rmdir()
+        except OSError:  # not empty (trial folders kept, outputs) or already gone
+            pass
