@@ -304,7 +304,7 @@ class _Scheduler:
         served = f"http://127.0.0.1:{self.server.port}"
         for run in self.running.values():
             if run.proc.env.get("MLFLOW_TRACKING_URI") == served:
-                run.proc.cancel("the sweep's MLflow tracking server stopped")
+                run.proc.cancel("the sweep's MLflow tracking server it logged to stopped")
         self.emit("warning", result)
 
     # stopping ------------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ class TrackingServer:
         try:
             listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         except OSError as e:
-            self._fail(f"no free loopback port ({e})")
+            self._fail(f"did not start: no free loopback port ({e.strerror or e})")
             return
         try:
             self.port = listener.getsockname()[1]
@@ -141,7 +141,7 @@ class TrackingServer:
                     preexec_fn=_die_with_parent(),
                 )
         except (OSError, subprocess.SubprocessError) as e:
-            self._fail(f"could not start {self.command[0]} ({e})")
+            self._fail(f"did not start: {self.command[0]}: {getattr(e, 'strerror', None) or e}")
             return
         finally:
             listener.close()  # the child holds it now: if it dies, clients are refused instead of left waiting
@@ -176,14 +176,14 @@ class TrackingServer:
                     return
             except OSError as e:
                 if time.monotonic() >= deadline or (self.proc and self.proc.poll() is not None):
-                    self._fail(f"it did not answer ({e})")
+                    self._fail(f"did not answer ({e})")
                     return
                 time.sleep(0.2)
 
     def _watch(self) -> None:
         code = self.proc.wait()
         if not self._stopping:
-            self._fail(f"it exited with code {code}")
+            self._fail(f"exited with code {code}")
 
     def _fail(self, why: str) -> None:
         if self.failure is None:
