@@ -7,10 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..validate import check_azure
-from . import shapes
 from .common import err, load_specs, out, reported
-from .render import render_validation
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -19,6 +16,10 @@ _JSON = typer.Option(False, "--json", help="Print the summaries as JSON on stdou
 
 def validate(specs: list[Path] = _SPECS, set_: list[str] = _SET, json_: bool = _JSON) -> None:
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
+    from ..validate import check_azure  # lazy, as every import a command alone needs: `sweep --help` stays light
+    from . import shapes
+    from .render import render_validation
+
     with reported():
         loaded = load_specs(specs, set_)
         for spec in loaded:

@@ -11,9 +11,7 @@ from pathlib import Path
 import typer
 
 from ..errors import OptionError
-from .cloud_submit import submit_cli
 from .common import err, load_specs, out, reported
-from .local_run import run_here
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -79,11 +77,15 @@ def submit(
             raise OptionError(clash)
         loaded = load_specs(specs, set_)
         if local:
+            from .local_run import run_here  # lazy: `sweep --help` needs neither path
+
             local_options = dict(
                 max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, keep_work=keep_work
             )
             code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
         else:
+            from .cloud_submit import submit_cli
+
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
             code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
     raise typer.Exit(code)
