@@ -208,7 +208,11 @@ class _Scheduler:
     # the loop ------------------------------------------------------------------------------------------
 
     def _loop(self, result: SweepResult) -> None:
-        first_batch = set(range(min(self.concurrency, self.total)))
+        # the first batch's trials and how they ended, kept as they end: no rescan of every trial at each exit
+        first_batch = {i: None for i in range(min(self.concurrency, self.total))}
+        for trial in result.trials:
+            if trial.index in first_batch and trial.status != "running":
+                first_batch[trial.index] = trial.status
         timeout, trial_timeout = self.spec.limits.timeout, self.spec.limits.trial_timeout
         deadline = self.clock() + timeout if timeout else None
         poll = self.options.poll_seconds
@@ -234,8 +238,10 @@ class _Scheduler:
             for run in list(self.running.values()):
                 if run.proc.returncode is not None:
                     self._reap(result, run)
-                    if self.stopping is None and _first_batch_failed(result, first_batch):
-                        self._stop("failed", "the sweep failed: initial child jobs failed")
+                    if run.trial.index in first_batch:
+                        first_batch[run.trial.index] = run.trial.status
+                        if self.stopping is None and _first_batch_failed(first_batch):
+                            self._stop("failed", "the sweep failed: initial child jobs failed")
 
     def _fill(self, result: SweepResult) -> None:
         """Start trials while a slot is free: interrupted trials of a resumed sweep first, then new ones in order."""
@@ -351,10 +357,9 @@ class _Scheduler:
         self.exits.put(None)
 
 
-def _first_batch_failed(result: SweepResult, first_batch: set[int]) -> bool:
+def _first_batch_failed(first_batch: Mapping[int, str | None]) -> bool:
     """Azure fails the sweep when every trial of its first batch failed (a user error, most likely)."""
-    ended = {t.index: t.status for t in result.trials if t.index in first_batch and t.status != "running"}
-    return bool(first_batch) and len(ended) == len(first_batch) and all(s == "failed" for s in ended.values())
+    return bool(first_batch) and all(status == "failed" for status in first_batch.values())
 
 
 @contextmanager

@@ -233,7 +233,14 @@ class Store:
         artifact_uri = self.artifact_uris.pop(run_id, None)
         if log_file is not None and log_file.exists():
             try:
-                self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
+                if artifact_uri:
+                    # the repository for the root we know: MlflowClient.log_artifact would read the run back to find
+                    # it, and keep a repository (a thread pool, a queue) for each of the last 1024 runs
+                    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+                    get_artifact_repository(artifact_uri).log_artifact(str(log_file), "user_logs")
+                else:
+                    self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
                 logged = _artifact_location(artifact_uri, f"user_logs/{log_file.name}")
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
                 pass
