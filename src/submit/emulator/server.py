@@ -14,7 +14,7 @@ consumers; ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false`` says so to the app too),
 ``file://`` artifact locations the emulator gives their experiments, so clients write artifacts straight into the
 same folder as before (``mlartifacts/`` next to the store).
 
-The listening socket is bound here, on a free loopback port, and handed to the child (uvicorn ``fd=``): no race for
+The listening socket is bound here, on a free loopback port, and handed to the child (uvicorn serves it): no race for
 the port, and a trial that connects before the server has finished importing waits in the socket's backlog instead of
 being refused. So the first trial starts while the server boots. The child dies with the sweep: its own session and
 process group (stopped with SIGTERM, then SIGKILL), and ``PR_SET_PDEATHSIG`` (SIGKILL) for a sweep that is itself
@@ -46,7 +46,7 @@ READY_PATH = "/api/2.0/mlflow/experiments/search?max_results=1"  # opens the ser
 # Runs in the child. uvicorn is imported before mlflow.server, whose security middleware (allowed hosts, CORS)
 # switches on when it sees a server module loaded, as under `mlflow server`.
 _SERVE = """\
-import os, sys
+import os, socket, sys
 fd, parent, backend, artifacts = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 if os.getppid() != parent:
     sys.exit(3)  # the sweep died before PR_SET_PDEATHSIG took effect
@@ -55,7 +55,10 @@ from mlflow.server import constants
 os.environ[constants.BACKEND_STORE_URI_ENV_VAR] = backend
 os.environ[constants.ARTIFACT_ROOT_ENV_VAR] = artifacts
 os.environ["_MLFLOW_SGI_NAME"] = "uvicorn"
-uvicorn.run("mlflow.server.fastapi_app:app", fd=fd, workers=1, log_level="warning", access_log=False)
+config = uvicorn.Config("mlflow.server.fastapi_app:app", workers=1, log_level="warning", access_log=False)
+# socket(fileno=) reads the socket's real family (uvicorn's fd= labels it AF_UNIX, so asyncio skips TCP_NODELAY
+# and every response waits ~40 ms on a delayed ACK)
+uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 """
 
 _libc = None
