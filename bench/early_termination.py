@@ -1,7 +1,7 @@
 """B4: compute saved vs best metric lost by early termination, on an XGBoost sweep; replayed and live.
 
-    PYTHONPATH=src /work/venv/bin/python bench/early_termination.py            # quick: 12 trials x 60 rounds
-    PYTHONPATH=src /work/venv/bin/python bench/early_termination.py --trials 16 --rounds 100 --orders 7
+    PYTHONPATH=src python bench/early_termination.py            # quick: 12 trials x 60 rounds
+    PYTHONPATH=src python bench/early_termination.py --trials 16 --rounds 100 --orders 7
 
 1. Record: the sweep runs once through the emulator with NO policy (random sampling, fixed seed, 2 at a time):
    src/train/train_xgb.py on make_classification(20000 x 40), validation log loss logged every boosting round. From

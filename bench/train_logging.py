@@ -1,6 +1,6 @@
 """What per-round metric logging costs a 300-round XGBoost run, and how soon a logged value is visible in the store.
 
-    PYTHONPATH=src /work/venv/bin/python bench/train_logging.py [--repeats 5] [--rounds 300]
+    PYTHONPATH=src python bench/train_logging.py [--repeats 5] [--rounds 300]
 
 Arms, interleaved (each repeat runs every arm once, in a rotated order), each a fresh MLflow run in one SQLite store
 (MLflow's default backend since 3.7), the same seeded XGBoost fit on digits (10 classes, so 10 trees a round; one

@@ -6,6 +6,7 @@ run, sleep or fail are plain shell commands, so a test pays the ~2 s MLflow impo
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import textwrap
@@ -66,6 +67,10 @@ class Stored:
 
     def statuses(self) -> dict[str, str]:
         return {name: run.info.status for name, run in self.children.items()}
+
+    def values(self, trial: str) -> dict:
+        """The values sampled for ``trial``, where the sweep service keeps them: the parent's tag ``<trial>``."""
+        return json.loads(self.parent.data.tags[trial])
 
 
 def stored_sweep(uri: str, name: str) -> Stored:

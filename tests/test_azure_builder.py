@@ -7,7 +7,7 @@ Parity: for every spec in sweep_specs/ and every official-format fixture, the RE
    the YAML's folder, the spec resolves them against it; we compare both resolved. At submission both are uploaded
    and replaced by asset ids (tests/test_azure_submit.py shows the two PUT bodies are then identical).
 2. ``properties.earlyTermination.slackFactor`` / ``slackAmount`` equal to 0: the sweep node turns a zero slack into
-   None (so only the slack set is sent), the YAML path sends 0; the service reads 0 as unset (reference 1.7).
+   None (so only the slack set is sent), the YAML path sends 0; the service reads 0 as unset (docs/semantics.md, "Azure SDK facts").
 3. ``properties.samplingAlgorithm`` when the spec omits ``sampling_algorithm``: load_job sends none, while
    ``.sweep()`` always sends one; we send Random, the SDK's and sweep's default (the docs call the key required).
 4. ``properties.trial.environmentId`` for an inline environment: before submission it is an unregistered
@@ -112,8 +112,14 @@ def test_fixtures_cover_every_form_of_the_spec():
         if data.get("early_termination"):
             seen.add(f"policy {data['early_termination']['type'].lower()}")
         for value in (data.get("inputs") or {}).values():
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "value" in value:
+                seen.add("literal value form")
+            elif isinstance(value, dict):
                 seen.add("remote data input" if ":" in value["path"] else "local data input")
+                if value["path"].startswith(("https://", "wasbs://", "abfss://")):
+                    seen.add(f"{value['path'].split('://')[0]} URL input")
+                if "/providers/Microsoft.MachineLearningServices/" in value["path"]:
+                    seen.add("ARM id input")
             else:
                 seen.add("literal input")
         if data.get("outputs"):
@@ -152,7 +158,12 @@ def test_fixtures_cover_every_form_of_the_spec():
         "policy median_stopping",
         "policy truncation_selection",
         "literal input",
+        "literal value form",
         "local data input",
+        "https URL input",
+        "wasbs URL input",
+        "abfss URL input",
+        "ARM id input",
         "remote data input",
         "outputs",
         "nested choice",
@@ -166,7 +177,7 @@ def test_fixtures_cover_every_form_of_the_spec():
 
 
 def test_sampling_algorithms_and_policies_are_sdk_objects():
-    """Objects, not names: the builder's string policies break (reference 11.7)."""
+    """Objects, not names: the builder's string policies break (docs/semantics.md, "Azure SDK facts")."""
     cases = {
         "sobol_seed.yaml": (RandomSamplingAlgorithm, None),
         "grid_string.yaml": (GridSamplingAlgorithm, None),
@@ -186,7 +197,7 @@ def test_sampling_algorithms_and_policies_are_sdk_objects():
 
 
 def test_names_set_on_the_sweep_node_survive():
-    """Calling a command node drops experiment_name and description (reference 1.7); the sweep node keeps them."""
+    """Calling a command node drops experiment_name and description (docs/semantics.md, "Azure SDK facts"); the sweep node keeps them."""
     props = rest_body(to_azure_job(load_spec(OFFICIAL / "identity_tags.yaml")))["properties"]
     assert props["experimentName"] == "identity-sweep"
     assert props["description"] == "Runs as the submitting user."
@@ -230,6 +241,17 @@ def test_dry_run_yaml_is_the_job(tmp_path, name):
     ours = _normalize(rest_body(to_azure_job(spec)), OFFICIAL, sampling_given=True)
     again = _normalize(load_job(printed)._to_rest_object().as_dict(), tmp_path, sampling_given=True)
     assert differences(again, ours) == []
+
+
+def test_dry_run_yaml_keeps_remote_paths_as_given(tmp_path):
+    """A URL or ARM id is printed as written, not as `azureml:https://...` (which `az ml job create` cannot parse)."""
+    spec = load_spec(OFFICIAL / "data_inputs.yaml")
+    printed = yaml.safe_load(job_yaml(spec))["inputs"]
+    raw = yaml.safe_load((OFFICIAL / "data_inputs.yaml").read_text())["inputs"]
+    for name in ("iris_https", "iris_wasbs", "lake_abfss", "registered", "registered_azureml", "test_url", "table"):
+        assert printed[name]["path"] == raw[name]["path"], name
+    assert printed["training_data"]["path"] == str(OFFICIAL / "data")  # a local folder, resolved
+    assert printed["seed"] == 42
 
 
 @pytest.fixture

@@ -187,7 +187,8 @@ def test_a_bayesian_sweep_runs_through_the_emulator(tmp_path):
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="bo")
 
     assert [t.status for t in result.trials] == ["completed"] * 6
-    children = stored_sweep(sqlite_uri(tmp_path), "bo").children
-    points = {(r.data.params["x"], r.data.params["k"]) for r in children.values()}
+    stored = stored_sweep(sqlite_uri(tmp_path), "bo")
+    children = stored.children
+    points = {(stored.values(n)["x"], stored.values(n)["k"]) for n in children}
     assert len(points) == 6 and all(0 <= float(x) <= 1 and k in "abc" for x, k in points)
     assert all("accuracy" in r.data.metrics for r in children.values())

@@ -119,4 +119,5 @@ def test_bad_input_the_library_finds_is_exit_2_in_one_line(tmp_path):
 
 def test_the_exit_codes_are_listed_in_the_help():
     result = CliRunner().invoke(app, ["--help"], terminal_width=200)
-    assert "Exit codes: 0 success" in result.output and "130 interrupted" in result.output
+    shown = " ".join(result.output.split())  # rich wraps the epilog at the console's width, whatever is asked
+    assert "Exit codes: 0 success" in shown and "130 interrupted" in shown

@@ -47,7 +47,7 @@ def test_a_remote_input_without_a_stand_in_is_refused_before_any_trial(tmp_path)
 
     assert res.exit_code != 0
     assert "inputs.iris_csv: `wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv` is remote" in res.stderr
-    assert "hint: pass a local copy: --input iris_csv=path/to/iris.csv" in res.stderr
+    assert "hint: pass a local copy: --input iris_csv=./data/iris.csv" in res.stderr
     assert "Traceback" not in res.stderr + res.stdout
     assert not (tmp_path / ".sweep").exists()
 

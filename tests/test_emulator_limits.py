@@ -124,6 +124,47 @@ def test_when_every_trial_of_the_first_batch_fails_the_sweep_fails_as_azure_says
     assert stored.parent.info.status == "FAILED"
 
 
+def test_a_first_batch_that_logged_values_and_failed_names_no_best_trial(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "python exit1.py ${{search_space.s}}",
+            sampling="grid",
+            space="s: {type: choice, values: [1, 2]}",
+            limits="{max_total_trials: 4, max_concurrent_trials: 2}",
+        ),
+        scripts=("exit1.py",),
+    )
+    uri = sqlite_uri(tmp_path)
+    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "nb"])
+
+    assert res.exit_code == 1 and "initial child jobs have failed" in res.stderr
+    assert (
+        "best trial" not in res.stdout and "best trials by" not in res.stdout
+    )  # each logged accuracy 0.1, then failed
+    stored = stored_sweep(uri, "nb")
+    assert stored.statuses() == {"nb_0": "FAILED", "nb_1": "FAILED"}
+    assert all(r.data.metrics["accuracy"] == 0.1 for r in stored.runs)  # the values are kept; no trial is "best"
+    assert "best_child_run_id" not in stored.parent.data.tags
+
+
+def test_a_sweep_stopped_by_its_timeout_exits_1_as_a_canceled_azure_sweep_does_under_wait(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "sleep 60 ${{search_space.s}}",
+            space="s: {type: choice, values: [1]}",
+            limits="{max_total_trials: 2, max_concurrent_trials: 1, timeout: 1}",
+        ),
+    )
+    uri = sqlite_uri(tmp_path)
+    res = CliRunner().invoke(cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "tx"])
+
+    assert res.exit_code == 1
+    assert "canceled sweep tx" in res.stdout and "the sweep reached its timeout of 1 s" in res.stdout
+    assert stored_sweep(uri, "tx").parent.info.status == "KILLED"
+
+
 def test_one_success_in_the_first_batch_keeps_the_sweep_going(tmp_path):
     spec = spec_from(
         tmp_path,

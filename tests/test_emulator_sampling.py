@@ -25,11 +25,11 @@ def test_grid_of_six_with_max_total_trials_ten_runs_each_combination_once(tmp_pa
     )
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="g")
 
-    children = stored_sweep(sqlite_uri(tmp_path), "g").children
-    assert sorted(children) == [f"g_{i}" for i in range(6)]
-    combos = [(r.data.params["a"], r.data.params["b"]) for r in children.values()]
-    assert sorted(combos) == sorted(itertools.product(["1", "2", "3"], ["x", "y"]))
-    # the spec's key order, first key outermost, as DESIGN.md "grid" says
+    stored = stored_sweep(sqlite_uri(tmp_path), "g")
+    assert sorted(stored.children) == [f"g_{i}" for i in range(6)]
+    combos = [(stored.values(n)["a"], stored.values(n)["b"]) for n in stored.children]
+    assert sorted(combos) == sorted(itertools.product([1, 2, 3], ["x", "y"]))
+    # the spec's key order, first key outermost, as docs/semantics.md "Sampling" says
     assert [tuple(t.params.values()) for t in sorted(result.trials, key=lambda t: t.index)] == list(
         itertools.product([1, 2, 3], ["x", "y"])
     )
@@ -55,5 +55,5 @@ def test_the_same_seed_gives_the_same_values_twice(tmp_path, sampling):
 
     assert values(first) == values(second)
     assert len(set(values(first))) == 4  # and they are four different points
-    one, two = stored_sweep(uri, "one").children, stored_sweep(uri, "two").children
-    assert [one[f"one_{i}"].data.params for i in range(4)] == [two[f"two_{i}"].data.params for i in range(4)]
+    one, two = stored_sweep(uri, "one"), stored_sweep(uri, "two")
+    assert [one.values(f"one_{i}") for i in range(4)] == [two.values(f"two_{i}") for i in range(4)]

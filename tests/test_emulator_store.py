@@ -37,8 +37,9 @@ def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_l
     assert result.concurrency == 4 and result.status == "completed"
     assert result.tracking_server.startswith("http://127.0.0.1:")  # the 4 x 300 values went through the server
     client = MlflowClient(tracking_uri=result.tracking_uri)
-    for name, run in stored_sweep(result.tracking_uri, "many").children.items():
-        offset = float(run.data.params["offset"])
+    stored = stored_sweep(result.tracking_uri, "many")
+    for name, run in stored.children.items():
+        offset = stored.values(name)["offset"]
         history = client.get_metric_history(run.info.run_id, "accuracy")
         assert sorted((m.step, m.value) for m in history) == [(i, offset + i / 1000) for i in range(300)], name
         assert run.info.status == "FINISHED"

@@ -47,7 +47,7 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
     assert set(stored.statuses().values()) == {"FINISHED"}
     accuracy = {}
     for name, run in stored.children.items():
-        b, c = run.data.params["B"], float(run.data.params["C"])
+        b, c = stored.values(name)["B"], stored.values(name)["C"]
         assert b in ("hello", "world", "hello_world") and 0.1 <= c <= 1.0
         assert run.data.tags["received_B"] == b  # the script parsed the value the emulator logged
         # plain mlflow.log_metric, no start_run: the 3 values landed in this child run; the best is the last
@@ -63,9 +63,8 @@ def test_official_hello_sweep_fills_the_store_and_the_leaderboard_agrees(tmp_pat
     assert summary["status"] == "completed" and summary["counts"]["completed"] == 4
     assert summary["best"]["run_id"] == best.info.run_id and summary["best"]["value"] == accuracy[ranked[0]]
     assert {t["name"]: t["best"] for t in summary["trials"]} == accuracy
-    assert {t["name"]: t["params"]["B"] for t in summary["trials"]} == {
-        n: r.data.params["B"] for n, r in stored.children.items()
-    }
+    assert {t["name"]: t["params"] for t in summary["trials"]} == {n: stored.values(n) for n in stored.children}
+    assert all(run.data.params == {} for run in stored.children.values())  # params are the script's: none here
 
     # with --json the people's output goes to stderr: the leaderboard ranks the trials as the store does
     board = res.stderr[res.stderr.index("best trials by accuracy") :]
@@ -99,11 +98,56 @@ def test_autolog_with_scikit_learn_logs_into_each_child_run(tmp_path):
     stored = stored_sweep(sqlite_uri(tmp_path), "auto")
     assert stored.statuses() == {"auto_0": "FINISHED", "auto_1": "FINISHED"}
     scores = {n: r.data.metrics["training_accuracy_score"] for n, r in stored.children.items()}
-    # autolog wrote its own params next to the emulator's: the same C, in the same child run
+    # autolog's own params, in the child run: the C each trial was given
     assert {n: float(r.data.params["C"]) for n, r in stored.children.items()} == {"auto_0": 0.01, "auto_1": 10.0}
     assert scores["auto_1"] > scores["auto_0"]  # a strongly regularised logistic regression fits iris worse
     assert result.best_trial.name == "auto_1" and result.best_trial.best == scores["auto_1"]
     assert stored.parent.data.tags["best_child_run_id"] == stored.children["auto_1"].info.run_id
+
+
+def test_autolog_keeps_all_its_params_for_every_kind_of_sampled_value(tmp_path):
+    """An int choice read as a float, a float choice, a quniform and a string choice: autolog logs every param of
+    the model, in its own spelling (C=2 arrives as 2.0); the sampled values are the parent's, as Azure keeps them."""
+    from sklearn.linear_model import LogisticRegression
+
+    spec = spec_from(
+        tmp_path,
+        """\
+        type: sweep
+        trial:
+          code: src
+          command: >-
+            python autolog_kinds.py --C ${{search_space.C}} --tol ${{search_space.tol}}
+            --intercept_scaling ${{search_space.intercept_scaling}} --solver ${{search_space.solver}}
+          environment: azureml:AzureML-sklearn-1.0@latest
+        sampling_algorithm: {type: random, seed: 3}
+        search_space:
+          C: {type: choice, values: [1, 2]}
+          tol: {type: choice, values: [0.001, 0.0001]}
+          intercept_scaling: {type: quniform, min_value: 1, max_value: 3, q: 0.5}
+          solver: {type: choice, values: [lbfgs, newton-cg]}
+        objective: {goal: maximize, primary_metric: training_accuracy_score}
+        limits: {max_total_trials: 2, max_concurrent_trials: 2}
+        """,
+        scripts=("autolog_kinds.py",),
+    )
+    result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="kinds")
+
+    assert [t.status for t in result.trials] == ["completed", "completed"]
+    stored = stored_sweep(sqlite_uri(tmp_path), "kinds")
+    every = set(LogisticRegression().get_params())
+    for name, run in stored.children.items():
+        values = stored.values(name)
+        assert isinstance(values["C"], int) and isinstance(values["tol"], float), values
+        assert run.data.params.keys() == every, name  # all of autolog's params, none lost
+        assert run.data.params["C"] == str(float(values["C"]))  # autolog's spelling, e.g. 2.0
+        assert float(run.data.params["intercept_scaling"]) == values["intercept_scaling"]
+        assert (run.data.params["tol"], run.data.params["solver"]) == (str(values["tol"]), values["solver"])
+        assert "training_accuracy_score" in run.data.metrics
+        assert (
+            "Changing param values"
+            not in (tmp_path / ".sweep" / "kinds" / name / "user_logs" / "std_log.txt").read_text()
+        )
 
 
 def test_a_choice_value_reaches_the_trial_as_one_literal_string_and_runs_nothing(tmp_path):
@@ -124,4 +168,4 @@ def test_a_choice_value_reaches_the_trial_as_one_literal_string_and_runs_nothing
     assert (code / "arg.txt").read_text() == value
     assert (code / "env.txt").read_text() == value
     assert not victim.exists()
-    assert stored_sweep(sqlite_uri(tmp_path), "quoted").children["quoted_0"].data.params["B"] == value
+    assert stored_sweep(sqlite_uri(tmp_path), "quoted").values("quoted_0") == {"B": value}

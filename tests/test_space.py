@@ -1,4 +1,4 @@
-"""The distributions' formulas (reference section 3) and the random / Sobol / grid samplers built on them."""
+"""The distributions' formulas (docs/semantics.md, "Sampling") and the random / Sobol / grid samplers built on them."""
 
 from __future__ import annotations
 

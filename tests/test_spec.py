@@ -1,4 +1,4 @@
-"""Spec loading and validation: every rule of DESIGN.md "The spec", each with the message a user reads."""
+"""Spec loading and validation: every rule of docs/semantics.md "What `sweep validate` checks", each with the message a user reads."""
 
 from __future__ import annotations
 

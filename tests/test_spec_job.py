@@ -109,11 +109,10 @@ def test_valid_settings_become_the_model(folder):  # noqa: F811
     assert spec.identity == Identity(type="managed", client_id="abc")
     assert spec.services == {"my_ssh": Service(type="ssh", ssh_public_keys="ssh-rsa AAAA", nodes="all")}
     assert spec.properties == {"_azureml.ComputeTargetType": "amlcompute"}
-    # what the builder does not send yet is said, not dropped without a word
-    assert any(
-        w.startswith("--set: queue_settings: accepted, but `sweep submit` does not send it") for w in spec.warnings
-    )
-    assert not any(w.startswith("--set: trial.resources:") for w in spec.warnings)  # resources of a trial are sent
+    # what the SDK does not send for a sweep (load_job neither) is said, not dropped without a word
+    assert any(w.startswith("--set: services: accepted, but Azure ML's SDK does not send it") for w in spec.warnings)
+    # resources of a trial and the sweep's queue settings are sent
+    assert not any(w.startswith(("--set: trial.resources:", "--set: queue_settings:")) for w in spec.warnings)
 
 
 def test_importing_submit_loads_neither_azure_mlflow_nor_scipy():

@@ -53,7 +53,7 @@ def trials(tmp_path_factory):
 
 def emulator_env(uri: str, folder, script: str) -> dict[str, str]:
     """What Azure ML and the local emulator give a trial: a RUNNING child run of the sweep, its id in MLFLOW_RUN_ID,
-    the tracking URI and experiment, and the hyperparameters already logged as params."""
+    the tracking URI and experiment; and a param already logged in the run, which the script must not log again."""
     client = MlflowClient(uri)
     experiment = client.create_experiment("sweep", artifact_location=str(folder / "artifacts"))
     parent = client.create_run(experiment, run_name="sweep")

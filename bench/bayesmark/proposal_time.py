@@ -16,7 +16,7 @@ import numpy as np
 from submit.emulator.samplers import BayesianSampler, Observation
 from submit.space import Choice, QUniform, SearchSpace, Uniform
 
-from .run import _optuna_distributions
+from .peers import optuna_distributions as _optuna_distributions
 
 SPACE = SearchSpace(
     {

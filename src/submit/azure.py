@@ -1,9 +1,10 @@
 """Spec -> ``command(...)(**search_space).sweep(...)``: the Azure ML sweep job, built with the SDK.
 
-The builder follows the SDK's documented path (reference 1.7) rather than ``load_job``: the command is built with a
-placeholder input per search-space key, called with the distributions, and ``.sweep()`` turns those into the search
-space. ``tests/test_azure_builder.py`` checks that the REST body it produces equals ``load_job(spec)._to_rest_object()``
-for every spec in sweep_specs/ and the official-format fixtures.
+The builder follows the SDK's documented path (docs/semantics.md, "Azure SDK facts the submitter relies on") rather
+than ``load_job``: the command is built with a placeholder input per search-space key, called with the distributions,
+and ``.sweep()`` turns those into the search space. ``tests/test_azure_builder.py`` checks that the REST body it
+produces equals ``load_job(spec)._to_rest_object()`` for every spec in sweep_specs/, the official-format fixtures and
+the official corpus (tests/fixtures/official/azure-ai-ml, azureml-examples).
 
 Submitting the job through ``MLClient`` is ``submit.cloud``'s.
 """
@@ -32,7 +33,7 @@ def _builder_command(command: str) -> str:
     """The trial command as the builder path needs it.
 
     In ``command(...)`` a search-space value is a node input, so ``${{search_space.k}}`` is written
-    ``${{inputs.k}}``; ``Sweep._to_job()`` rewrites it back for every search-space key (reference 1.7). Legacy
+    ``${{inputs.k}}``; ``Sweep._to_job()`` rewrites it back for every search-space key. Legacy
     single-brace references become ``${{...}}``, as the YAML path does with its deprecation warning.
     """
     return parse_command(command).rewrite(
@@ -111,7 +112,7 @@ def _policy(spec: SweepSpec):
     """The policy object, with only the settings the spec gives (the SDK classes' defaults are those of load_job).
 
     Objects, never names: the builder's string form breaks for ``median_stopping`` and ``truncation_selection`` and
-    gives an all-zero Bandit for ``bandit`` (reference 11.7).
+    gives an all-zero Bandit for ``bandit`` (docs/semantics.md, "Azure SDK facts the submitter relies on").
     """
     if spec.policy is None:
         return None
@@ -141,6 +142,18 @@ def _identity(spec: SweepSpec):
     return AmlTokenConfiguration()
 
 
+def _job_settings(sweep, spec: SweepSpec) -> None:
+    """The sweep's own ``resources`` and ``queue_settings``, as SDK objects: load_job sends both, and ``.sweep()``
+    takes neither (its ``queue_settings`` keyword is the command node's), so they are set on the node."""
+    from azure.ai.ml.entities import JobResourceConfiguration, QueueSettings
+
+    if spec.resources is not None and spec.resources.settings():
+        # an object, not a dict: SweepJob._to_rest_object sends only a JobResourceConfiguration
+        sweep.resources = JobResourceConfiguration(**spec.resources.settings())
+    if spec.queue_settings is not None and spec.queue_settings.settings():
+        sweep.queue_settings = QueueSettings(**spec.queue_settings.settings())
+
+
 def to_azure_job(spec: SweepSpec):
     """The spec as an SDK sweep node: ``command(...)(**distributions).sweep(...)``, limits and names set.
 
@@ -160,7 +173,7 @@ def to_azure_job(spec: SweepSpec):
         outputs=_outputs(spec),
     )
     if trial.code is not None:
-        kwargs["code"] = trial.code
+        kwargs["code"] = _strip_azureml(trial.code)
     if trial.resources is not None and trial.resources.settings():
         kwargs["resources"] = trial.resources.settings()
     if trial.distribution is not None:
@@ -183,14 +196,15 @@ def to_azure_job(spec: SweepSpec):
     sweep = node.sweep(**sweep_kwargs)
 
     # only the limits the spec gives, as ints: set_limits floors 1..59 s to 60 s as load_job does, and would drop
-    # anything else silently (reference 11.11); spec validation has already rejected non-integers
+    # anything else silently (docs/semantics.md, "Azure SDK facts"); validation has already rejected non-integers
     sweep.set_limits(**{k: int(v) for k, v in spec.limits.settings().items()})
 
-    # calling a command node drops experiment_name and description (reference 1.7): set them on the sweep node
+    # calling a command node drops experiment_name and description: set them on the sweep node
     for attr in ("name", "display_name", "experiment_name", "description"):
         value = getattr(spec, attr)
         if value is not None:
             setattr(sweep, attr, value)
+    _job_settings(sweep, spec)
     if spec.tags:
         sweep.tags = dict(spec.tags)
     if spec.properties is not None:
@@ -210,7 +224,8 @@ def job_yaml(spec: SweepSpec) -> str:
     job = to_azure_job(spec)._to_job()
     data = {"$schema": SCHEMA_URL, **json.loads(json.dumps(job._to_dict()))}  # OrderedDicts -> plain YAML
     for name, value in spec.inputs.items():
-        # the SDK dumps a local input path as `azureml:/abs/path`, which would read back as an asset name
-        if value.path is not None and not value.is_remote:
+        # the SDK dumps every data path behind `azureml:` (`azureml:https://...`, `azureml:/abs/path`), which reads back
+        # as an asset name; the path as written (a local one resolved) reads back as the same input
+        if value.path is not None:
             data["inputs"][name]["path"] = value.path
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=120, allow_unicode=True)

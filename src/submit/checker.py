@@ -7,6 +7,7 @@ did-you-mean where a name is misspelt.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from .names import did_you_mean
 
 # the shapes a settings key may take (``Checker.fields``): a Python type, a list of strings, or one of some words
 STRINGS = "strings"
+_YAML_FLOAT = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
 _EXPECTED = {int: "an integer", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list of strings"}
 
 
@@ -81,6 +83,9 @@ class Checker:
             ok = isinstance(value, int) and not isinstance(value, bool)
         if not ok:
             self.error(path, f"expected {'an integer' if integer else 'a number'}, found {kind_of(value)} {value!r}")
+        elif not math.isfinite(value):  # YAML's .nan and .inf are floats; no setting of a sweep takes one
+            self.error(path, f"expected a finite number, found {_YAML_FLOAT.get(str(value), value)}")
+            ok = False
         return ok
 
     def word(self, value: Any, path: tuple, allowed, what: str) -> str | None:

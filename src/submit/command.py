@@ -1,4 +1,4 @@
-"""The trial command's grammar: ``${{kind.name}}`` references and Azure's optional ``$[[...]]`` segments.
+r"""The trial command's grammar: ``${{kind.name}}`` references and Azure's optional ``$[[...]]`` segments.
 
 A command is parsed once (``parse_command``) into its references, each knowing whether it sits inside an optional
 segment; validation reads the references, the Azure builder rewrites them (``Command.rewrite``) and the emulator
@@ -11,17 +11,23 @@ renders them with a trial's values (``Command.render``).
 'python train.py --lr 0.1 '
 >>> cmd.render({"search_space": {"lr": "a b"}, "inputs": {"data": "x.csv"}})
 "python train.py --lr 'a b' --data x.csv"
+
+A value is quoted for where its reference sits, so it reaches the script as the same text whatever quotes surround
+the reference (``shell.quote_for``):
+
+>>> print(parse_command("echo '${{search_space.v}}' \"${{search_space.v}}\"").render({"search_space": {"v": "$x"}}))
+echo '$x' "\$x"
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .shell import Context, quote_for, quoting_contexts
 from .space import render_value
 
 KINDS = ("search_space", "inputs", "outputs")
@@ -43,6 +49,7 @@ class Reference:
     end: int
     legacy: bool = False
     optional: bool = False  # inside a `$[[...]]` segment
+    quoting: Context = "bare"  # the shell quoting it sits in: bare, single, double (or bash's $'...')
 
     @property
     def modern(self) -> str:
@@ -86,8 +93,9 @@ class Command:
         def value_of(ref: Reference) -> str:
             if not given(ref):
                 return ref.text
-            # quoted: a choice value such as "x; rm -rf ~" must reach the script as one literal argument
-            return shlex.quote(render_value(values[ref.kind][ref.name]))
+            # quoted for its place: a choice value such as "x; rm -rf ~" or "$(id)" reaches the script as literal
+            # text, bare or inside the command's own quotes
+            return quote_for(render_value(values[ref.kind][ref.name]), ref.quoting)
 
         def segment(seg: _Segment) -> str:
             if not all(given(r) for r in seg.references):
@@ -131,12 +139,16 @@ def parse_command(text: str) -> Command:
     """The command's references and optional segments, found once."""
     segments = [(m.start(), m.end()) for m in _OPTIONAL_SEGMENT.finditer(text)]
     refs = []
-    for m in _REFERENCE.finditer(text):
+    matches = list(_REFERENCE.finditer(text))
+    contexts = quoting_contexts(text, [(m.start(), m.end()) for m in matches])
+    for m, quoting in zip(matches, contexts, strict=True):
         legacy = m.group(1) is None
         kind, name = (m.group(3), m.group(4)) if legacy else (m.group(1), m.group(2))
         # a reference straddling a segment's brackets belongs to neither side; it is treated as outside
         inside = any(s + 3 <= m.start() and m.end() <= e - 2 for s, e in segments)
-        refs.append(Reference(kind, name, m.group(0), m.start(), m.end(), legacy=legacy, optional=inside))
+        refs.append(
+            Reference(kind, name, m.group(0), m.start(), m.end(), legacy=legacy, optional=inside, quoting=quoting)
+        )
     segs = tuple(
         _Segment(s, e, tuple(r for r in refs if r.optional and s <= r.start and r.end <= e)) for s, e in segments
     )

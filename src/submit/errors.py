@@ -43,6 +43,11 @@ class AzureUnreachable(AzureError):
     """No request got an answer: no network route or proxy, or no credentials to sign one with."""
 
 
+class StoreUnusable(UserError):
+    """The tracking store cannot be opened or created: a folder that cannot be written, a server that does not
+    answer. The machine's problem, not the spec's."""
+
+
 def key_path(path: tuple) -> str:
     """``("search_space", "lr", "values", 0)`` -> ``search_space.lr.values[0]``, as a ``Problem.path`` reads."""
     s = ""

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,6 +27,7 @@ from .model import SweepSpec
 from .names import did_you_mean
 from .overrides import apply_overrides
 from .validate import validate
+from .yaml_read import YamlRefused, parse_yaml
 
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> SweepSpec:
@@ -45,14 +47,7 @@ def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
 
 def parse_spec(text: str, *, source: str = "<spec>", path: Path | None = None, overrides=()) -> SweepSpec:
     """Validate a spec given as text; ``source`` names it in messages, ``path`` is where its relative paths start."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(e, "problem", None) or str(e)
-        raise SpecError([Problem(where, "", f"not valid YAML: {problem}")]) from None
+    node, data = read_yaml(text, source)
     if data is None:
         raise SpecError([Problem(source, "", "the file is empty; expected a sweep job (type: sweep, trial, ...)")])
     if not isinstance(data, dict):
@@ -65,6 +60,15 @@ def parse_spec(text: str, *, source: str = "<spec>", path: Path | None = None, o
     if check.problems or spec is None:
         raise SpecError(check.problems)
     return spec
+
+
+def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML's node tree (for line numbers) and its data, parsed once; a bomb or a bad document is a SpecError."""
+    try:
+        return parse_yaml(text)
+    except YamlRefused as e:
+        where = f"{source}:{e.line}" if e.line else source
+        raise SpecError([Problem(where, "", e.message)]) from None
 
 
 def line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:

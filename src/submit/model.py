@@ -1,12 +1,13 @@
 """The validated sweep spec as frozen dataclasses: everything past the loader reads these, never the YAML.
 
-Names and keys are Azure ML's (CLI v2 sweep job YAML, reference 2). Each settings class lists its keys once, as its
+Names and keys are Azure ML's (CLI v2 sweep job YAML; docs/semantics.md, "What `sweep validate` checks"). Each settings class lists its keys once, as its
 fields: validation allows those keys, and the Azure builder sends ``settings()``, the ones the spec gives.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json"
 REMOTE_PREFIXES = ("azureml:", "http://", "https://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
+# a workspace asset's ARM id, which load_job takes as a data path with or without `azureml:` in front
+ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/", re.I)
 AZURE_MAX_TRIALS = 1000  # service: "Must be between 1 and 1000"
 AZURE_TIMEOUT_FLOOR = 60  # the SDK raises int timeouts of 1..60 s to 60 s
 
@@ -36,7 +39,7 @@ GOALS: tuple[str, ...] = get_args(Goal)
 SAMPLER_TYPES: tuple[str, ...] = get_args(SamplerType)
 POLICY_TYPES: tuple[str, ...] = get_args(PolicyType)
 
-# the settings each policy type takes besides `type` (reference 5)
+# the settings each policy type takes besides `type` (docs/semantics.md, "Bandit" to "Truncation selection")
 POLICY_SETTINGS: dict[str, tuple[str, ...]] = {
     "bandit": ("slack_factor", "slack_amount", "evaluation_interval", "delay_evaluation"),
     "median_stopping": ("evaluation_interval", "delay_evaluation"),
@@ -56,6 +59,16 @@ DISTRIBUTION_SETTINGS: dict[str, tuple[str, ...]] = {
         "worker_node_additional_args",
     ),
 }
+
+
+def is_remote(path: str) -> bool:
+    """A path Azure resolves (a URI, an `azureml:` asset, an ARM id), not a file or folder of this machine.
+
+    >>> arm = "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/data/x"
+    >>> is_remote("data/iris.csv"), is_remote("wasbs://c@a.blob.core.windows.net/x"), is_remote(arm)
+    (False, True, True)
+    """
+    return path.startswith(REMOTE_PREFIXES) or bool(ARM_ID.match(path))
 
 
 def keys(cls) -> tuple[str, ...]:
@@ -146,12 +159,12 @@ class Input:
 
     @property
     def is_remote(self) -> bool:
-        return self.path is not None and self.path.startswith(REMOTE_PREFIXES)
+        return self.path is not None and is_remote(self.path)
 
 
 @dataclass(frozen=True)
 class Output(_Settings):
-    type: str = "uri_folder"  # YAML: an output without settings is a uri_folder (reference 2.2)
+    type: str = "uri_folder"  # YAML: an output without settings is a uri_folder (the YAML reference)
     path: str | None = None
     mode: str | None = None
     description: str | None = None

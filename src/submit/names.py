@@ -27,3 +27,19 @@ def did_you_mean(word: str, options) -> str:
         # `min` for `min_value`, `max` for `maximize`: a prefix is a near miss difflib scores too low
         match = [o for o in options if o.lower().startswith(word.lower())][:1]
     return f"did you mean `{match[0]}`?" if match else ""
+
+
+def closest_name(word: str, options) -> str | None:
+    """The option a misspelt metric name most likely meant: the closest by difflib, or one that contains the other
+    (`acc` logged where `accuracy` is expected: a prefix too short for :func:`did_you_mean`). None when none is close.
+
+    >>> closest_name("accuracy", ["acc", "loss"]), closest_name("val_loss", ["val_los"]), closest_name("f1", ["loss"])
+    ('acc', 'val_los', None)
+    """
+    options = [str(o) for o in options]
+    word = str(word)
+    close = (
+        difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+        or [o for o in options if o.lower() in word.lower() or word.lower() in o.lower()][:1]
+    )
+    return close[0] if close else None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from .errors import Problem, SpecError, key_path
+from .yaml_read import YamlRefused, parse_yaml
 
 _EXAMPLE = "--set limits.max_total_trials=4"
 
@@ -24,28 +23,51 @@ def parse_override(text: str) -> tuple[tuple, Any]:
     if not all(str(p) for p in parts):
         raise SpecError([Problem("--set", "", f"empty key in {text!r}", _EXAMPLE)])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+        value = parse_yaml(raw)[1] if raw.strip() else ""
+    except YamlRefused as e:
+        if not e.syntax:  # a bomb, or a tagged value YAML cannot read (`!!int x`): refused, not taken as text
+            raise SpecError([Problem("--set", key_path(parts), f"{e.message} in {raw[:40]!r}")]) from None
+        value = raw  # not YAML (`python t.py --x: 1`): the text as typed
     return parts, value
 
 
-def apply_override(data: dict, path: tuple, value: Any) -> None:
-    """Set ``value`` at ``path`` in the loaded YAML, creating the mappings on the way."""
+def apply_override(data: dict, path: tuple, value: Any) -> set[tuple]:
+    """Set ``value`` at ``path`` in the loaded YAML, creating the mappings on the way; returns the key paths it wrote.
+
+    A list is indexed by a number and never grown; a scalar in a list cannot hold a key (``values.0.k`` on
+    ``values: [3]``). A mapping created on the way, over a scalar or nothing, is the override's too: a problem there
+    (``--set objective.goal.x=1`` makes ``goal`` a mapping) is reported as ``--set``, not at the spec's line.
+    """
+    written = {path}
     node = data
     for i, part in enumerate(path[:-1]):
-        nxt = node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None
         if isinstance(node, dict):
             nxt = node.get(part)
             if not isinstance(nxt, (dict, list)):
                 nxt = node[part] = {}
-        elif nxt is None:
-            raise SpecError([Problem("--set", key_path(path), f"cannot set inside {key_path(path[: i + 1])}")])
+                written.add(path[: i + 1])
+        else:
+            _check_index(node, path, i)
+            nxt = node[part]
         node = nxt
-    if isinstance(node, list):
-        if not isinstance(path[-1], int) or path[-1] >= len(node):
-            raise SpecError([Problem("--set", key_path(path), "list index out of range")])
+    if not isinstance(node, dict):
+        _check_index(node, path, len(path) - 1)
     node[path[-1]] = value
+    return written
+
+
+def _check_index(node: Any, path: tuple, i: int) -> None:
+    """``node`` (reached by ``path[:i]``, not a mapping) takes ``path[i]`` only as a list takes an index in range."""
+    inside, part = key_path(path[:i]), path[i]
+    if not isinstance(node, list):
+        message = f"cannot set `{part}` inside {inside}: it is {node!r}, not a mapping or a list"
+        raise SpecError([Problem("--set", key_path(path), message)])
+    if not isinstance(part, int):
+        message = f"{inside} is a list: expected an index from 0 to {len(node) - 1}, found `{part}`"
+        raise SpecError([Problem("--set", key_path(path), message, f"--set {inside}.0...=VALUE")])
+    if part >= len(node):
+        message = f"{inside} has {len(node)} item(s): index {part} is out of range (from 0 to {len(node) - 1})"
+        raise SpecError([Problem("--set", key_path(path), message)])
 
 
 def apply_overrides(data: dict, overrides) -> set[tuple]:
@@ -53,6 +75,5 @@ def apply_overrides(data: dict, overrides) -> set[tuple]:
     overridden: set[tuple] = set()
     for text in overrides:
         key, value = parse_override(text)
-        apply_override(data, key, value)
-        overridden.add(key)
+        overridden |= apply_override(data, key, value)
     return overridden

@@ -5,7 +5,7 @@ Each distribution knows four things: its Azure SDK object (``to_azure``), its va
 problems Azure would reject it for (``problems``). A ``SearchSpace`` is the ordered mapping of parameter names to
 distributions, in the spec's key order.
 
-Formulas follow reference section 3: ``log*`` distributions exponentiate in the natural log unless the sampling
+Formulas follow docs/semantics.md "Sampling": ``log*`` distributions exponentiate in the natural log unless the sampling
 algorithm sets ``logbase``; quantized ones are ``round(x / q) * q`` and so may leave [min, max], as on Azure.
 
 >>> space = SearchSpace({"lr": Uniform(0.0, 1.0), "depth": Choice([3, 5, 7])})
@@ -56,7 +56,8 @@ class Distribution:
         return None
 
     def problems(self) -> list[tuple[str, str, str]]:
-        """``(key, message, hint)`` for each rule the Azure service enforces (reference 2.3)."""
+        """``(key, message, hint)`` for each rule the Azure service enforces (docs/semantics.md,
+        "What `sweep validate` checks")."""
         return []
 
     def to_azure(self):

@@ -6,8 +6,8 @@ found and what was expected::
     sweep_specs/xgb.yaml:14: search_space.max_depth: grid sampling needs `choice`, found `uniform`
       hint: use `type: choice, values: [3, 5, 7]`, or sampling_algorithm: random
 
-The rules are those of DESIGN.md "The spec": the client schema's (reference 2.2-2.5) plus the ones the service only
-enforces after submission (reference 2.6, 3, 5, 6). The sections live in ``validate_space`` (search space, sampling,
+The rules are those of docs/semantics.md "What `sweep validate` checks": the client schema's plus the ones the
+service only enforces after submission. The sections live in ``validate_space`` (search space, sampling,
 objective, policy, limits), ``validate_trial`` (command, code, environment, inputs, outputs) and ``validate_job``
 (compute, identity, resources, queue settings, distribution, services, properties).
 """
@@ -20,6 +20,7 @@ from .checker import Checker
 from .command import parse_command
 from .errors import SpecError
 from .model import SweepSpec
+from .validate_advice import log_bounds_advice
 from .validate_job import identity_of, services_of, settings_of, strings_of, top_strings
 from .validate_space import (
     bayesian_advice,
@@ -56,13 +57,16 @@ TOP_KEYS = (
     "services",
 )
 REQUIRED = ("trial", "search_space", "objective", "limits")
-# accepted as Azure does, not yet sent by the builder (an open issue): said, so no setting is lost without a word
-NOT_SENT = (("resources",), ("queue_settings",), ("services",), ("trial", "queue_settings"))
+# the schema takes these, but load_job's REST body carries neither (azure-ai-ml 1.35: SweepJob._to_rest_object sends
+# no services and no trial queue settings), so `az ml job create` drops them too: said, so none is lost without a word
+NOT_SENT = (("services",), ("trial", "queue_settings"))
 
 
 def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
     """The spec as its model, or None with every problem recorded in ``check``."""
     base_dir = path.parent if path else Path.cwd()
+    if _another_kind(data, check):
+        return None
     check.known_keys(data, (), TOP_KEYS)
     if data.get("type") != "sweep":
         found = data.get("type")
@@ -95,7 +99,9 @@ def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
     _across_sections(sweep, check)
     for key in NOT_SENT:
         if _get(data, key) is not None:
-            check.warn(key, "accepted, but `sweep submit` does not send it to Azure yet")
+            check.warn(
+                key, "accepted, but Azure ML's SDK does not send it for a sweep job (nor does `az ml job create`)"
+            )
     if check.problems or any(sweep[k] is None for k in ("search_space", "sampling", "objective", "limits", "trial")):
         return None
     names = {k: data.get(k) for k in ("compute", "name", "display_name", "experiment_name", "description")}
@@ -110,10 +116,39 @@ def validate(data: dict, check: Checker, path: Path | None) -> SweepSpec | None:
     )
 
 
+def _another_kind(data: dict, check: Checker) -> bool:
+    """A pipeline job, another job type or a component is not a sweep job with mistakes: one line says what it is.
+
+    The sweep's own key checks would otherwise list every pipeline key as unknown, with wrong did-you-means
+    (`settings` is not `queue_settings`).
+    """
+    kind = data.get("type")
+    if isinstance(kind, str) and kind.lower() == "pipeline":
+        jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+        steps = [f"jobs.{k}" for k, v in jobs.items() if isinstance(v, dict) and v.get("type") == "sweep"]
+        where = f" ({', '.join(steps)})" if steps else ""
+        # one line, no hint: the message is the fix (the step as a `type: sweep` file, its trial inline)
+        check.error(("type",), f"pipeline jobs are not supported; submit the sweep step's own YAML{where}")
+        return True
+    if isinstance(kind, str) and kind.lower() in ("command", "parallel", "spark", "automl", "import", "data_transfer"):
+        check.error(("type",), f"a {kind} job, not a sweep job; `sweep` validates and submits `type: sweep` jobs")
+        return True
+    if kind is None and "command" in data and not {"trial", "search_space", "objective"} & set(data):
+        check.error(
+            (),
+            "a command component, not a sweep job (it has `command` at the top and no trial, search_space or "
+            "objective)",
+            "a sweep job runs a command as its trial: type: sweep, trial: {command: ..., environment: ...}",
+        )
+        return True
+    return False
+
+
 def _across_sections(sweep: dict, check: Checker) -> None:
     space, sampling, limits, trial = sweep["search_space"], sweep["sampling"], sweep["limits"], sweep["trial"]
     if space is not None and sampling is not None:
         sampler_rules(space, sampling, sweep["policy"], check)
+        log_bounds_advice(space, sampling, check)
     if trial is not None:
         reference_rules(parse_command(trial.command), space, sweep["inputs"], sweep["outputs"], check)
     if limits is not None and sampling is not None and space is not None and sampling.type == "bayesian":

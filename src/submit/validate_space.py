@@ -1,7 +1,7 @@
 """The sweep's own settings checked: search space, sampling algorithm, objective, early termination and limits.
 
 Each ``*_of`` function reads one top-level key of the YAML and returns its model object, or None after recording
-every problem it found with the checker (reference 2.3-2.5 for the shapes, 2.6, 3, 5 and 6 for the service's rules).
+every problem it found with the checker (docs/semantics.md, "What `sweep validate` checks": the SDK schema's shapes, then the service's rules).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .model import (
     keys,
 )
 from .names import did_you_mean
-from .space import DISTRIBUTIONS, Choice, Distribution, LogUniform, QLogUniform, SearchSpace
+from .space import DISTRIBUTIONS, Choice, Distribution, SearchSpace
 
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SAMPLING_KEYS = {"random": ("type", "seed", "rule", "logbase"), "grid": ("type",), "bayesian": ("type",)}
@@ -33,6 +33,13 @@ SAMPLING_RULES = ("random", "sobol")
 OBJECTIVE_KEYS = keys(Objective)
 LIMIT_KEYS = keys(Limits)
 BAYESIAN_TYPES = ("choice", "uniform", "quniform")
+_TIMEOUT_HINT = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
+_LIMIT_HINTS = {
+    "max_total_trials": f"a number of trials as an integer from 1 to {AZURE_MAX_TRIALS}, e.g. 20",
+    "max_concurrent_trials": f"a number of trials as an integer from 1 to {AZURE_MAX_TRIALS}, e.g. 4",
+    "timeout": _TIMEOUT_HINT,
+    "trial_timeout": _TIMEOUT_HINT,
+}
 
 
 def search_space_of(value: Any, check: Checker) -> SearchSpace | None:
@@ -104,14 +111,6 @@ def _distribution(node: Any, path: tuple, check: Checker) -> Distribution | None
     dist = cls(**kwargs)
     for key, message, hint in dist.problems():
         check.error(path + tuple(int(k) if k.isdigit() else k for k in re.split(r"[.\[\]]+", key) if k), message, hint)
-    if isinstance(dist, (LogUniform, QLogUniform)) and dist.min_value > 0 and dist.max_value <= 1:
-        lo, hi = math.exp(dist.min_value), math.exp(dist.max_value)
-        check.warn(
-            path,
-            f"{kind_l} bounds are natural-log exponents: this samples e^{dist.min_value}..e^{dist.max_value} "
-            f"= {lo:.4g}..{hi:.4g}; for {dist.min_value}..{dist.max_value} write "
-            f"min_value: {math.log(dist.min_value):.4g}, max_value: {math.log(dist.max_value):.4g}",
-        )
     return dist
 
 
@@ -125,6 +124,8 @@ def _choice_value(item: Any, path: tuple, check: Checker) -> Any:
             else:
                 nested[k] = v
         return nested
+    if isinstance(item, float) and not math.isfinite(item):  # YAML's .nan and .inf: a trial would receive "nan"
+        check.error(path, f"expected a finite number, found {item}", "quote it if the script takes the text")
     return item
 
 
@@ -245,7 +246,7 @@ def policy_of(value: Any, check: Checker) -> Policy | None:
 
 
 def _bandit_slack(value: dict, check: Checker, path: tuple, before: int) -> dict[str, float]:
-    """Bandit's one slack (reference 5.1): exactly one of slack_factor and slack_amount, > 0."""
+    """Bandit's one slack (docs/semantics.md, "Bandit"): exactly one of slack_factor and slack_amount, > 0."""
     slack = {}
     for key in ("slack_factor", "slack_amount"):
         v = value.get(key)
@@ -278,10 +279,7 @@ def limits_of(value: Any, check: Checker) -> Limits | None:
         if v is None:
             continue
         if not check.number(v, path + (key,), integer=True):
-            if isinstance(v, str):
-                check.problems[
-                    -1
-                ].hint = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
+            check.problems[-1].hint = _LIMIT_HINTS[key]
             ok = False
             continue
         if key in ("max_total_trials", "max_concurrent_trials") and not 1 <= v <= AZURE_MAX_TRIALS:
@@ -346,7 +344,7 @@ def sampler_rules(space: SearchSpace, sampling: Sampling, policy: Policy | None,
 
 
 def bayesian_advice(space: SearchSpace, limits: Limits, check: Checker) -> None:
-    """Azure's advice for Bayesian sampling (reference 4.3), as warnings."""
+    """Azure's advice for Bayesian sampling (docs/semantics.md, "What `sweep validate` checks"), as warnings."""
     n = len(space)
     if limits.max_total_trials < 20 * n:
         check.warn(

@@ -11,9 +11,10 @@ from typing import Any
 
 from .checker import Checker, kind_of
 from .command import Command, parse_command
-from .model import REMOTE_PREFIXES, DockerBuild, InlineEnvironment, Input, Output, Trial, keys
+from .model import DockerBuild, InlineEnvironment, Input, Output, Trial, is_remote, keys
 from .names import did_you_mean
-from .space import SearchSpace
+from .shell import azure_hazard
+from .space import Choice, SearchSpace
 from .validate_job import settings_of
 from .validate_space import KEY_NAME
 
@@ -30,7 +31,15 @@ ENVIRONMENT_KEYS = keys(InlineEnvironment)
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
 INPUT_KEYS = ("type", "path", "mode", "description", "datastore")
 INPUT_MODES = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval_download")
-OUTPUT_KEYS = keys(Output)
+# the SDK's output schema: the data types an output may be, and how it is written back
+OUTPUT_SHAPES = {
+    "type": DATA_INPUT_TYPES,
+    "path": str,
+    "mode": ("mount", "upload", "rw_mount", "direct"),  # OutputSchema.mode in azure-ai-ml
+    "description": str,
+    "name": str,
+    "version": (str, int),
+}
 
 
 def trial_of(value: Any, check: Checker, base_dir: Path) -> Trial | None:
@@ -87,6 +96,14 @@ def _local(base_dir: Path, raw: str) -> Path:
     return Path(raw) if Path(raw).is_absolute() else base_dir / raw
 
 
+def _path_ok(raw: str, path: tuple, check: Checker) -> bool:
+    """A NUL cannot be in a file name (the OS refuses it before looking); said here, not as a crash later."""
+    if "\x00" in raw:
+        check.error(path, f"expected a path, found {raw!r} with a NUL character")
+        return False
+    return True
+
+
 def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
     path = ("trial", "code")
     if code is None:
@@ -94,8 +111,21 @@ def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
     if not isinstance(code, str):
         check.error(path, f"expected a folder path, found {kind_of(code)}")
         return None
-    if code.startswith(REMOTE_PREFIXES):
+    if is_remote(code):
+        asset = code.removeprefix("azureml:")
+        if code.startswith("azureml:") and not asset.startswith("/") and not code.startswith("azureml://"):
+            # azure-ai-ml 1.35 resolves a code asset named `name:version` as a local path at submission (load_job's
+            # `az ml job create` fails alike: "No such file or directory: .../name:version"); its ARM id works
+            check.azure_error(
+                path,
+                f"`{code}`: the SDK cannot submit a code asset by name and version (it looks for a local "
+                f"folder `{asset}`); give a local folder, or the asset's ARM id",
+                "code: azureml:/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+                f"Microsoft.MachineLearningServices/workspaces/<ws>/codes/{asset.replace(':', '/versions/', 1)}",
+            )
         return code
+    if not _path_ok(code, path, check):
+        return None
     folder = _local(base_dir, code)
     if not folder.exists():
         check.error(path, f"no such folder: {folder}")
@@ -113,7 +143,7 @@ def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnviro
     if not env.get("image") and not env.get("build"):
         check.error(path, "an inline environment needs `image` (and optionally `conda_file`) or `build`")
     conda = env.get("conda_file")
-    if isinstance(conda, str):
+    if isinstance(conda, str) and _path_ok(conda, path + ("conda_file",), check):
         # a path resolves against the spec's folder, as load_job resolves it against the YAML's folder
         conda = str(base_dir / conda)
         if not Path(conda).exists():
@@ -121,7 +151,7 @@ def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnviro
     build = env.get("build")
     if isinstance(build, dict):
         context = build.get("path")
-        if isinstance(context, str) and not context.startswith(REMOTE_PREFIXES):
+        if isinstance(context, str) and not is_remote(context):
             context = str(base_dir / context)
         build = DockerBuild(path=context, dockerfile_path=build.get("dockerfile_path"))
     elif build is not None:
@@ -142,7 +172,11 @@ def inputs_of(value: Any, check: Checker, base_dir: Path) -> dict[str, Input] | 
         p = path + (name,)
         if not KEY_NAME.match(str(name)):
             check.error(p, "input names use letters, digits and underscores")
-        if isinstance(v, dict):
+        if isinstance(v, dict) and "value" in v:
+            # kept even when refused, so the command's reference to it is not reported as a second problem
+            literal = _literal_input(v, p, check)
+            inputs[str(name)] = Input(str(name), "literal", value=v["value"] if literal is None else literal)
+        elif isinstance(v, dict):
             data_input = _data_input(str(name), v, p, check, base_dir)
             if data_input is not None:
                 inputs[str(name)] = data_input
@@ -151,6 +185,31 @@ def inputs_of(value: Any, check: Checker, base_dir: Path) -> dict[str, Input] | 
         else:
             check.error(p, f"expected a literal or a data input `{{type: uri_file, path: ...}}`, found {kind_of(v)}")
     return inputs
+
+
+def _literal_input(v: dict, p: tuple, check: Checker) -> str | bool | int | None:
+    """``{value: 42}``: a literal, as load_job reads it (its schema tries string, boolean, integer, then float).
+
+    That order turns ``1`` and ``0`` into the booleans True and False and ``0.5`` into the integer 0, which is what
+    `az ml job create` would send; such values are refused with the plain form as the fix, so no value changes
+    silently. The others are what load_job sends: a string, a boolean, an integer (``2.0`` is ``2``).
+    """
+    check.known_keys(v, p, ("value",))
+    value = v["value"]
+    where = p + ("value",)
+    plain = f"{p[-1]}: {value!r}" if not isinstance(value, str) else f"{p[-1]}: {value}"
+    if isinstance(value, (str, bool)):
+        return value
+    if not isinstance(value, (int, float)):
+        check.error(where, f"expected a string, number or boolean, found {kind_of(value)}")
+        return None
+    if value in (0, 1):
+        check.error(where, f"in this form the SDK reads {value!r} as the boolean {bool(value)} and sends that", plain)
+        return None
+    if value != int(value):
+        check.error(where, f"in this form the SDK truncates {value!r} to the integer {int(value)}", plain)
+        return None
+    return int(value)
 
 
 def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) -> Input | None:
@@ -176,7 +235,9 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         )
         return None
     resolved = raw
-    if not raw.startswith(REMOTE_PREFIXES):
+    if not _path_ok(raw, p + ("path",), check):
+        return None
+    if not is_remote(raw):
         local = _local(base_dir, raw[len("file://") :] if raw.startswith("file://") else raw)
         if not local.exists():
             check.error(p + ("path",), f"no such file or folder: {local}")
@@ -198,8 +259,9 @@ def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
         if not isinstance(v, dict):
             check.error(path + (name,), f"expected a mapping such as `{{type: uri_folder}}`, found {kind_of(v)}")
             continue
-        check.known_keys(v, path + (name,), OUTPUT_KEYS)
-        outputs[str(name)] = Output(**{k: v[k] for k in OUTPUT_KEYS if v.get(k) is not None})
+        # the well-formed settings only: a bad one is reported, and the output still exists for the command's sake
+        good = check.fields(v, path + (name,), OUTPUT_SHAPES, "output settings") or {}
+        outputs[str(name)] = Output(**{k: str(x) if k == "version" else x for k, x in good.items()})
     return outputs
 
 
@@ -228,6 +290,7 @@ def reference_rules(
                 f"`${{{{outputs.{name}}}}}` names no output",
                 did_you_mean(name, outputs) or "add it under `outputs:`",
             )
+    _raw_substitution(command, space, inputs, check)
     if command.legacy:
         check.warn(path, "single-brace `{search_space.x}` references are deprecated; write `${{search_space.x}}`")
     if space is not None:
@@ -238,6 +301,33 @@ def reference_rules(
                     ("search_space", name),
                     f"not used in trial.command (the script only sees it as $AZUREML_SWEEP_{name})",
                 )
+
+
+def _raw_substitution(command: Command, space: SearchSpace | None, inputs: dict | None, check: Checker) -> None:
+    """Warn for a string value that Azure's shell would split or expand: Azure pastes the raw text into the command.
+
+    The local emulator quotes each value for its place, so the script sees it whole; the same spec on Azure would
+    not. Only values written in the spec are known here: plain choice values and literal inputs.
+    """
+    warned = set()
+    for ref in command.references:
+        for where, value in _written_values(ref.kind, ref.name, space, inputs):
+            hazard = azure_hazard(value, ref.quoting) if isinstance(value, str) else None
+            if hazard and (where, ref.quoting) not in warned:
+                warned.add((where, ref.quoting))
+                check.warn(
+                    where,
+                    f"{value!r}: Azure substitutes the raw text into trial.command, where {hazard} "
+                    f"(`sweep submit --local` quotes it, so the two would differ)",
+                )
+
+
+def _written_values(kind: str, name: str, space: SearchSpace | None, inputs: dict | None) -> list[tuple[tuple, Any]]:
+    if kind == "search_space" and space is not None and isinstance(space.get(name), Choice):
+        return [(("search_space", name, "values", i), v) for i, v in enumerate(space[name].values)]
+    if kind == "inputs" and inputs and name in inputs and inputs[name].type == "literal":
+        return [(("inputs", name), inputs[name].value)]
+    return []
 
 
 def _optional(command: Command, name: str) -> bool:

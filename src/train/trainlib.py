@@ -520,8 +520,8 @@ def _log_params(run_id: str, args, model: Model, data: Data) -> None:
     import mlflow
     from mlflow import MlflowClient
 
-    # the sweep service (and the emulator) may already have logged the hyperparameters; MLflow params are
-    # write-once, so those stay as they are and only the others are added
+    # the run may already hold some of these (logged earlier in it, e.g. by autolog); MLflow params are write-once,
+    # so those stay as they are and only the others are added
     existing = MlflowClient().get_run(run_id).data.params
     params = {k: v for k, v in vars(args).items() if v is not None and k not in ("list_metrics", "model_output")}
     params.update(model=model.name, n_classes=data.n_classes, n_rows=len(data.y), n_features=data.X.shape[1])

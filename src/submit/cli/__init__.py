@@ -1,7 +1,7 @@
 """The `sweep` command: a thin Typer shell over the library. Commands parse, call, and render with rich.
 
-One module per group of commands (``spec_commands``: validate; ``submit_command``: submit, with ``local_run`` and
-``cloud_submit`` behind it); ``render`` and ``progress`` are what people read, ``shapes`` what programs read
+One module per group of commands (``spec_commands``: validate; ``plan_command``: plan and the preflight; ``submit_command``: submit, with ``local_run`` and
+``cloud_submit`` behind it; ``monitor``: list, status, watch, cancel, best, report); ``render`` and ``progress`` are what people read, ``shapes`` what programs read
 (``--json``), ``codes`` the exit-code table. Nothing outside this package prints, imports typer or imports rich.
 """
 
@@ -12,6 +12,8 @@ import gc
 import typer
 
 from .codes import TABLE
+from .monitor import COMMANDS as MONITOR_COMMANDS
+from .plan_command import plan
 from .spec_commands import validate
 from .submit_command import submit
 
@@ -24,6 +26,9 @@ app = typer.Typer(
 )
 app.command()(validate)
 app.command()(submit)
+app.command()(plan)
+for _name, _command in MONITOR_COMMANDS.items():
+    app.command(_name)(_command)
 
 
 def main() -> None:

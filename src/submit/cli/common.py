@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import SpecError, UserError
 from . import codes
@@ -42,3 +43,11 @@ def load_specs(paths: list[Path], overrides: list[str]) -> list:
     if problems:
         raise SpecError(problems)
     return specs
+
+
+def show_warnings(specs, err: Console) -> None:
+    """Each spec's warnings on stderr, as `sweep validate` prints them (stdout stays the job YAML or the JSON)."""
+    for spec in specs:
+        for warning in spec.warnings:
+            # the warning quotes the user's text (a choice value may read "[red]"): never parsed as markup
+            err.print(Text.assemble(("warning", "yellow"), " ", warning), highlight=False)

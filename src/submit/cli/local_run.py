@@ -6,6 +6,10 @@ With ``--json`` the progress goes to stderr and stdout carries one JSON object p
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 
@@ -25,6 +29,8 @@ def run_here(
     tracking_uri=None,
     name=None,
     resume=None,
+    env=(),
+    lock=None,
     keep_work=False,
     as_json=False,
     out: Console,
@@ -34,11 +40,22 @@ def run_here(
     from .. import run_local  # lazy: MLflow is imported only when a sweep runs
     from ..emulator import LocalOptions
 
+    # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
+    # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
     if (name or resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
+    trial_env = parse_env(env)
+    if lock and len(specs) > 1:
+        raise OptionError("--lock holds the trials of one spec: give a single spec with it")
     show = err if as_json else out
     code = codes.SUCCESS
     for spec in specs:
+        sampler = None
+        if lock:
+            from ..emulator.lockfile import read_lock
+
+            sampler = read_lock(lock, spec).sampler(spec)
         progress = Progress(show)
         try:
             options = LocalOptions(
@@ -48,9 +65,10 @@ def run_here(
                 name=name,
                 resume=resume,
                 on_event=progress.event,
+                env=trial_env,
                 keep_work=keep_work,
             )
-            result = run_local(spec, options)
+            result = run_local(spec, options, sampler=sampler)
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
             return codes.INTERRUPTED
@@ -61,10 +79,36 @@ def run_here(
             err.print(_resume_hint(spec, result), markup=False, highlight=False)
         if as_json:
             out.print(json.dumps(shapes.sweep_result(result), default=str), markup=False, highlight=False)
-        code = max(code, codes.for_sweep(result.status))
+        code = max(code, codes.for_sweep(result.status, result.stopped_by))
         if result.status == INTERRUPTED:
             break
     return code
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_env(given: Sequence[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``--env NAME`` (its value in ``environ``, this shell's) and ``--env NAME=VALUE``, as a mapping; OptionError
+    for a name a shell could not export, one this shell does not have, or one the emulator sets for each trial."""
+    from ..emulator.trial import OURS  # lazy, as run_local is: the emulator loads only when a sweep runs
+
+    environ = os.environ if environ is None else environ
+    out = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not ENV_NAME.fullmatch(name):
+            raise OptionError(
+                f"--env {item}: expected NAME or NAME=VALUE, NAME letters, digits and _ (not first a digit)"
+            )
+        if name in OURS:
+            raise OptionError(f"--env {item}: {name} is set by the emulator for each trial's child run")
+        if not sep:
+            if name not in environ:
+                raise OptionError(f"--env {name}: not set in this shell; export it, or give --env {name}=VALUE")
+            value = environ[name]
+        out[name] = value
+    return out
 
 
 def _resume_hint(spec, result) -> str:

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..model import SweepSpec
+from .common import show_warnings
 from .shapes import validation_summary
 
 
@@ -34,8 +35,7 @@ def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
         + (f", trial_timeout {lim['trial_timeout']} s" if lim["trial_timeout"] else ""),
     )
     out.print(table)
-    for w in s["warnings"]:
-        err.print(f"[yellow]warning[/] {w}", highlight=False)
+    show_warnings([spec], err)
 
 
 def _fmt(value) -> str:
@@ -90,7 +90,7 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
         (err if result.status in ("failed", "interrupted") else out).print(
             result.message, markup=False, highlight=False
         )
-    if result.leaderboard():
+    if result.best_trial is not None and result.leaderboard():  # a failed sweep has no best trial to name
         out.print(leaderboard_table(result))
         best = result.best_trial
         out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")

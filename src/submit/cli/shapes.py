@@ -2,7 +2,8 @@
 
 ``sweep validate --json``: a list of ``validation_summary``; ``sweep submit --dry-run --json``: a list of
 ``dry_run_job``; ``sweep submit --json``: a list of ``submitted_job``; ``sweep submit --local --json``: one
-``SweepResult.to_dict()`` object per sweep, one per line.
+``SweepResult.to_dict()`` object per sweep, one per line; ``sweep plan --json``: ``plan``; ``sweep validate --preflight
+--json``: each summary with a ``preflight`` key (``preflight_report``).
 """
 
 from __future__ import annotations
@@ -54,3 +55,16 @@ def submitted_job(job: SubmittedJob) -> dict[str, Any]:
 def sweep_result(result) -> dict[str, Any]:
     """A local sweep as it ended (``SweepResult.to_dict()``: trials, best trial, store, status)."""
     return result.to_dict()
+
+
+def plan(planned, lock: str | None = None) -> dict[str, Any]:
+    """``Plan.to_dict()`` (spec, spec_hash, sampler, total_trials, exact, notes, trials: index, params, command) and
+    the lock file written, or None."""
+    return {**planned.to_dict(), "lock": lock}
+
+
+def preflight_report(report) -> dict[str, Any]:
+    """``PreflightReport.to_dict()``: ok, params, command, outcome, metrics_logged, primary_metric (logged, closest,
+    values, finite_values, steps, first_value_s, seconds_per_value), policy (first_evaluation, acts, message),
+    problems, warnings, notes."""
+    return report.to_dict()

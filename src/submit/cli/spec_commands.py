@@ -7,25 +7,54 @@ from pathlib import Path
 
 import typer
 
+from ..errors import OptionError
+from . import codes
 from .common import err, load_specs, out, reported
+from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
 _JSON = typer.Option(False, "--json", help="Print the summaries as JSON on stdout (warnings included).")
+_PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP)
+_PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
+_INPUT = typer.Option([], "--input", help="With --preflight: NAME=PATH stands in for a remote input.")
 
 
-def validate(specs: list[Path] = _SPECS, set_: list[str] = _SET, json_: bool = _JSON) -> None:
+def validate(
+    specs: list[Path] = _SPECS,
+    set_: list[str] = _SET,
+    json_: bool = _JSON,
+    preflight: bool = _PREFLIGHT,
+    preflight_seconds: float = _PREFLIGHT_SECONDS,
+    input_: list[str] = _INPUT,
+) -> None:
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
+    from ..preflight import split_values
     from ..validate import check_azure  # lazy, as every import a command alone needs: `sweep --help` stays light
     from . import shapes
     from .render import render_validation
 
     with reported():
+        if input_ and not preflight:
+            raise OptionError(
+                "--input without --preflight: --input stands in for a remote input of the preflight trial; add --preflight, or drop --input"
+            )
+        values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
         for spec in loaded:
             check_azure(spec)  # validate checks the spec Azure receives, which refuses what only a local run takes
+        if not json_:
+            for spec in loaded:
+                render_validation(spec, out, err)
+        reports = []
+        if preflight:
+            reports = preflight_all(
+                loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err if json_ else out
+            )
     if json_:
-        out.print(json.dumps([shapes.validation_summary(s) for s in loaded], indent=2), markup=False)
-        return
-    for spec in loaded:
-        render_validation(spec, out, err)
+        summaries = [shapes.validation_summary(s) for s in loaded]
+        for summary, report in zip(summaries, reports, strict=False):
+            summary["preflight"] = shapes.preflight_report(report)
+        out.print(json.dumps(summaries, indent=2), markup=False)
+    if any(not r.ok for r in reports):
+        raise typer.Exit(codes.PREFLIGHT)

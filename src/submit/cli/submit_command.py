@@ -11,7 +11,9 @@ from pathlib import Path
 import typer
 
 from ..errors import OptionError
-from .common import err, load_specs, out, reported
+from . import codes
+from .common import err, load_specs, out, reported, show_warnings
+from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -28,6 +30,15 @@ _TRACKING_URI = typer.Option(
 )
 _NAME = typer.Option(None, "--name", help="Local: the sweep's name.")
 _RESUME = typer.Option(None, "--resume", help="Local: continue an interrupted sweep by name.")
+_ENV = typer.Option(
+    [],
+    "--env",
+    help="Local: pass a variable to every trial, NAME (its value here) or NAME=VALUE; trials get no others but "
+    "PATH, HOME, locale, temp, Python and MLFLOW_* settings.",
+)
+_LOCK = typer.Option(None, "--lock", help="Local: run exactly the trials of a lock file (`sweep plan --lock FILE`).")
+_PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP + " Submits nothing if it finds a problem.")
+_PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
 _KEEP_WORK = typer.Option(
     False,
     "--keep-work",
@@ -48,6 +59,8 @@ LOCAL_ONLY = {
     "tracking_uri": "--tracking-uri",
     "name": "--name",
     "resume": "--resume",
+    "env": "--env",
+    "lock": "--lock",
     "keep_work": "--keep-work",
 }
 
@@ -67,22 +80,40 @@ def submit(
     tracking_uri: str | None = _TRACKING_URI,
     name: str | None = _NAME,
     resume: str | None = _RESUME,
+    env: list[str] = _ENV,
+    lock: Path | None = _LOCK,
+    preflight: bool = _PREFLIGHT,
+    preflight_seconds: float = _PREFLIGHT_SECONDS,
     keep_work: bool = _KEEP_WORK,
     json_: bool = _JSON,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
+    from ..preflight import split_values
+
     with reported():
         clash = option_clash(typed_options(ctx))
         if clash:
             raise OptionError(clash)
+        values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
+        show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
+        if preflight:
+            reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
+            if not all(r.ok for r in reports):
+                err.print("preflight found a problem: nothing submitted or run", markup=False, highlight=False)
+                raise typer.Exit(codes.PREFLIGHT)
         if local:
             from .local_run import run_here  # lazy: `sweep --help` needs neither path
 
             local_options = dict(
-                max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, keep_work=keep_work
+                max_concurrent=max_concurrent,
+                tracking_uri=tracking_uri,
+                name=name,
+                resume=resume,
+                lock=lock,
+                keep_work=keep_work,
             )
-            code = run_here(loaded, inputs=input_, as_json=json_, out=out, err=err, **local_options)
+            code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             from .cloud_submit import submit_cli
 
@@ -112,7 +143,8 @@ def option_clash(typed: set[str]) -> str | None:
                 f"ML, --local runs it here; drop {_listed(cloud)}"
             )
         return None
-    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed]
+    # the preflight trial runs here whatever the sweep does: it takes --input for a remote input
+    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed and not (key == "input_" and "preflight" in typed)]
     if here:
         return f"{_listed(here)} without --local: {_listed(here)} {_is(here)} for a sweep run here; add --local, or drop {_listed(here)}"
     if {"dry_run", "wait"} <= typed:

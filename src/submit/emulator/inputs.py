@@ -1,7 +1,7 @@
 """What a local trial reads: the spec's inputs with their local stand-ins, and its code folder, checked at the door.
 
-Everything here refuses the sweep before the store is opened or any trial starts (DESIGN.md, rows "inputs" and
-"trial"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
+Everything here refuses the sweep before the store is opened or any trial starts (docs/semantics.md, "Inputs" and
+"Trials: process and snapshot"): a remote input needs ``--input name=local_path``; a remote ``code:`` needs a local folder.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model import REMOTE_PREFIXES, SweepSpec
+from ..model import SweepSpec, is_remote
 from ..names import did_you_mean
 
 
@@ -37,7 +37,7 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
         elif inp.is_remote:
             problems.append(
                 f"{_source(spec)}: inputs.{key}: `{inp.path}` is remote; the local emulator does not download data\n"
-                f"  hint: pass a local copy: --input {key}=path/to/{Path(inp.path.rstrip('/')).name or 'data'}"
+                f"  hint: pass a local copy: --input {key}={local_placeholder(inp.path)}"
             )
         else:
             values[key] = inp.path
@@ -46,10 +46,30 @@ def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | N
     return values
 
 
+def local_placeholder(remote: str) -> str:
+    """A local path to suggest for a remote input: ``./data/<name>``, the name read from the URI.
+
+    >>> local_placeholder("azureml:mydata:1"), local_placeholder("azureml:iris@latest")
+    ('./data/mydata', './data/iris')
+    >>> local_placeholder("azureml://subscriptions/s/resourcegroups/g/workspaces/w/data/iris/versions/2")
+    './data/iris'
+    >>> local_placeholder("wasbs://datasets@account.blob.core.windows.net/iris.csv")
+    './data/iris.csv'
+    """
+    if "://" in remote:
+        parts = [p for p in remote.split("://", 1)[1].split("/") if p][1:]  # the host or datastore dropped
+        if "versions" in parts:  # .../data/<name>/versions/<n>: a data asset's long form
+            parts = parts[: parts.index("versions")]
+        name = parts[-1] if parts else ""
+    else:  # a data asset: azureml:<name>:<version> or azureml:<name>@latest
+        name = remote.split(":", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+    return f"./data/{name or 'data'}"
+
+
 def check_local_code(spec: SweepSpec) -> None:
     """Refuse a ``code:`` the emulator cannot copy: a remote URI or an ``azureml:`` code asset (Azure downloads it)."""
     code = spec.trial.code
-    if code and (code.startswith(REMOTE_PREFIXES) or not Path(code).is_dir()):
+    if code and (is_remote(code) or not Path(code).is_dir()):
         raise InputError(
             f"{_source(spec)}: trial.code: `{code}` is not a local folder; --local runs the code from a local folder, "
             "so give `code:` a local path (e.g. code: ./src)"

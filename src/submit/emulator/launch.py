@@ -2,24 +2,26 @@
 
 A launch asks the sampler for the trial's parameters, creates its child run, copies the code into the trial's own
 folder, substitutes the command and starts the process; a thread waits on the process and reports its exit. Settling
-sets the trial's final status, which is ours (DESIGN.md "final status"): from the cancel or the exit code, whatever
+sets the trial's final status, which is ours (docs/semantics.md "Final status"): from the cancel or the exit code, whatever
 the script's own MLflow said at exit.
 """
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..model import SweepSpec
-from ..space import render_value
+from ..names import closest_name
+from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler
-from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store
-from .trial import LOG_NAME, TrialProcess, render_command, snapshot, trial_env
+from .snapshot import snapshot
+from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store, sqlite_path
+from .trial import LOG_NAME, TrialProcess, render_command, trial_env
 from .workarea import WorkArea
 
 
@@ -29,6 +31,8 @@ class Running:
 
     trial: TrialResult
     proc: TrialProcess
+    folder: Path | None = None
+    artifacts: dict[str, Path] = field(default_factory=dict)  # artifact path -> the folder logged there at the end
 
 
 class Launcher:
@@ -44,13 +48,15 @@ class Launcher:
         grace: float,
         clock: Callable[[], float],
         on_exit: Callable[[TrialProcess], None],
+        extra_env: Mapping[str, str] | None = None,
         trial_uri: Callable[[], str] | None = None,
         keep_work: bool = False,
     ):
         self.spec, self.store, self.sampler, self.area = spec, store, sampler, area
         self.input_values, self.threads, self.grace, self.clock = input_values, threads, grace, clock
-        self.on_exit, self.keep_work = on_exit, keep_work
+        self.on_exit, self.extra_env, self.keep_work = on_exit, dict(extra_env or {}), keep_work
         self.trial_uri = trial_uri or (lambda: store.uri)  # the sweep's tracking server while it serves, or the store
+        self.watchdog: processes.Watchdog | None = None  # set by the scheduler while the sweep runs
         self.metric = spec.objective.primary_metric
 
     def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
@@ -59,17 +65,13 @@ class Launcher:
         if params is None:
             return None
         name = f"{result.name}_{index}"
-        rendered = {k: render_value(v) for k, v in params.items()}
-        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, rendered)
+        run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, params)
         if superseded:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
         folder = self.area.trial_folder(name, run_id)
-        code = snapshot(self.spec.trial.code, folder / "code")
-        outputs = {}
-        for out in self.spec.outputs:
-            path = self.area.inside(folder / "outputs" / out)
-            path.mkdir(parents=True, exist_ok=True)
-            outputs[out] = str(path)
+        code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
+        artifacts = self._output_folders(folder, code)
+        outputs = {name[len("named-outputs/") :]: str(p) for name, p in artifacts.items() if name != "outputs"}
         env = trial_env(
             params=params,
             inputs=self.input_values,
@@ -79,6 +81,7 @@ class Launcher:
             experiment_id=result.experiment_id,
             run_id=run_id,
             threads=self.threads,
+            extra=self.extra_env,
         )
         values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
         log_file = folder / "user_logs" / LOG_NAME
@@ -86,8 +89,26 @@ class Launcher:
         proc = TrialProcess(command, cwd=code, env=env, log_file=log_file, grace=self.grace, clock=self.clock)
         trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
         proc.start()
+        if self.watchdog is not None:
+            self.watchdog.watch(proc.proc.pid)
+        processes.record(folder, proc.proc.pid, run_id)
         threading.Thread(target=self._watch, args=(proc,), daemon=True).start()
-        return Running(trial, proc)
+        return Running(trial, proc, folder, artifacts)
+
+    def _output_folders(self, folder: Path, code: Path) -> dict[str, Path]:
+        """The trial's output folders, made, by the artifact path each is logged under when the trial ends.
+
+        Azure gives every trial a ./outputs folder whose files become the run's artifacts (``outputs/...``); a
+        declared output is a folder of its own, kept as ``named-outputs/<name>/``, where `az ml job download` puts
+        a job's named outputs.
+        """
+        folders = {"outputs": self.area.inside(code / "outputs")}
+        folders.update(
+            {f"named-outputs/{out}": self.area.inside(folder / "outputs" / out) for out in self.spec.outputs}
+        )
+        for path in folders.values():
+            path.mkdir(parents=True, exist_ok=True)
+        return folders
 
     def _observations(self, result: SweepResult) -> list[Observation]:
         # Bayesian proposals need every trial's latest value and status: rebuilt here, once per proposal
@@ -101,6 +122,11 @@ class Launcher:
         """Set the trial's final status from its cancel or exit code and end its child run; ``policy_pool`` names the
         trials the policy judged it among, when the policy canceled it (so the decision can be re-derived)."""
         trial, proc = running.trial, running.proc
+        proc.kill_group()
+        if self.watchdog is not None:
+            self.watchdog.release(proc.proc.pid)
+        if running.folder is not None:
+            processes.forget(running.folder)
         tags = {}
         if proc.cancel_reason:
             trial.status, trial.cancel_reason = "canceled", proc.cancel_reason
@@ -116,10 +142,10 @@ class Launcher:
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
             tags["sweep.note"] = trial.note
-        logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file)
-        if logged and not self.keep_work:
-            # the log is the run's artifact now; the snapshot was only the trial's working copy
-            self.area.clear_trial(proc.cwd.parent)
+        logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
+        if logged and not self.keep_work and running.folder is not None:
+            # the log and ./outputs are the run's artifacts now; the snapshot was only the trial's working copy
+            self.area.clear_trial(running.folder)
             trial.log_file = logged
 
     def _no_metric_note(self, trial: TrialResult) -> str:
@@ -128,8 +154,5 @@ class Launcher:
         if not names:
             return note + "; it logged no metrics (Azure's policies and best-trial choice ignore it)"
         note += "; it logged: " + ", ".join(names)
-        close = (
-            difflib.get_close_matches(self.metric, names, n=1, cutoff=0.5)
-            or [n for n in names if n.lower() in self.metric.lower() or self.metric.lower() in n.lower()][:1]
-        )
-        return note + (f" (did you mean '{close[0]}'?)" if close else "")
+        close = closest_name(self.metric, names)
+        return note + (f" (did you mean '{close}'?)" if close else "")

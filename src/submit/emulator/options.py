@@ -25,6 +25,7 @@ class LocalOptions:
     on_event: Event | None = None
     poll_seconds: float = 0.5  # how often running trials' metric histories are read from the store
     cancel_grace: float = 5.0  # seconds between SIGTERM and SIGKILL of a canceled trial
+    env: Mapping[str, str] | None = None  # added to each trial's environment, on purpose (`--env NAME[=VALUE]`)
     # trials log over HTTP to an MLflow server the sweep starts over a database store (server.py); False: to the store
     tracking_server: bool = True
     # the server's command line, to which server.py appends its arguments; None: MLflow's app under uvicorn

@@ -3,7 +3,8 @@
 A history is the list of a trial's primary-metric values in the order they were logged; value n (1-based) is the
 trial's interval n. The scheduler asks ``policy.due(n)`` when a running trial logs its n-th value and, if due,
 ``policy.evaluate(trial, n, histories, goal)``; a returned ``Cancellation`` says why the trial must stop.
-No processes, no MLflow: the rules are tested on hand-made histories (DESIGN.md, rows "interval" to "truncation").
+No processes, no MLflow: the rules are tested on hand-made histories (docs/semantics.md, "Evaluation interval" to
+"Truncation selection").
 
 >>> policy = BanditPolicy(slack_factor=0.1, evaluation_interval=1)
 >>> policy.evaluate("t1", 2, {"t0": [0.90, 0.93], "t1": [0.70, 0.71]}, "maximize").reason

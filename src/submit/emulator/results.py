@@ -72,6 +72,7 @@ class SweepResult:
     tracking_server: str | None = None  # the MLflow server trials logged to (server.py); None: the store directly
     ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
     savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run and avoided by the policy
+    stopped_by: int | None = None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
 
     def count(self, status: str) -> int:
         return sum(t.status == status for t in self.trials)

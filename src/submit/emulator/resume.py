@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import UserError
 from ..model import SweepSpec
@@ -22,6 +21,8 @@ from .tracking import (
     TAG_EXIT,
     TAG_GOAL,
     TAG_INDEX,
+    TAG_LIMITS,
+    TAG_POLICY,
     TAG_PRIMARY,
     TAG_SPACE,
     TAG_STATE,
@@ -57,6 +58,16 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         TAG_SPACE: space_tag,
         "sweep.sampling": spec.sampling.label,
     }
+    tags[TAG_LIMITS] = json.dumps(
+        {
+            "max_total_trials": spec.limits.max_total_trials,
+            "max_concurrent_trials": spec.limits.concurrency,
+            "timeout": spec.limits.timeout,
+            "trial_timeout": spec.limits.trial_timeout,
+        }
+    )
+    if spec.policy is not None:
+        tags[TAG_POLICY] = spec.policy.type
     if spec.path:
         tags["sweep.spec"] = str(spec.path)
     if spec.display_name:
@@ -84,7 +95,9 @@ def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:
 def load_previous(store: Store, experiment_id: str, parent_run_id: str, metric: str, goal: str) -> Previous:
     """The trials of a resumed sweep: ended ones as they are; those that never finished marked to re-run."""
     previous = Previous()
-    for info in store.trials_of(experiment_id, parent_run_id):
+    trials = store.trials_of(experiment_id, parent_run_id)
+    values = store.hyperparameters(parent_run_id, [info.name for info in trials])
+    for info in trials:
         if TAG_SUPERSEDED in info.tags or TAG_INDEX not in info.tags:
             continue
         index = int(info.tags[TAG_INDEX])
@@ -99,7 +112,7 @@ def load_previous(store: Store, experiment_id: str, parent_run_id: str, metric: 
             index=index,
             name=info.name,
             run_id=info.run_id,
-            params={k: _parse_param(v) for k, v in info.params.items()},
+            params=values.get(info.name, {}),
             status=status,
             cancel_reason=info.tags.get(TAG_CANCEL),
             exit_code=_exit_code(info),
@@ -120,10 +133,3 @@ def _status_of(info: RunInfo) -> str | None:
 def _exit_code(info: RunInfo) -> int | None:
     text = info.tags.get(TAG_EXIT, "")
     return int(text) if text.lstrip("-").isdigit() else None
-
-
-def _parse_param(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError):
-        return text

@@ -3,7 +3,7 @@
 ``run_local(spec)`` keeps at most max_concurrent_trials trials running, asks the sampler for trial ``i``'s
 parameters, starts each trial as a child run, reads the primary metric's history from the store while trials run
 (every ``poll_seconds``, and at once when a trial exits), feeds it to the early-termination policy, and records every
-new best on the parent run. DESIGN.md "The emulator: Azure semantics we commit to" is the contract each rule follows.
+new best on the parent run. docs/semantics.md is the contract each rule follows.
 The pieces: ``workarea`` and ``inputs`` check what the sweep is given, ``resume`` opens it in the store, ``launch``
 starts and settles trials, ``judge`` applies the policy and keeps the best trial; this module is the loop.
 """
@@ -24,14 +24,16 @@ from ..model import SweepSpec
 from .inputs import check_local_code, resolve_inputs
 from .judge import BestTrial, PolicyJudge
 from .launch import Launcher, Running
+from .locks import SweepLock
 from .options import Event, LocalOptions, concurrency_of
 from .policies import EarlyTerminationPolicy, make_policy
+from .processes import Watchdog, stop_leftovers
 from .results import INTERRUPTED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
 from .server import TrackingServer, sweep_server
-from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
+from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_exists, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -52,14 +54,19 @@ def run_local(
     name: str | None = None,
     resume: str | None = None,
     on_event: Event | None = None,
+    env: Mapping[str, str] | None = None,
+    sampler: Sampler | None = None,
 ) -> SweepResult:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
 
     Settings come as ``options`` or as keywords (a keyword given wins over the same field of ``options``): ``inputs``
     gives local stand-ins for remote inputs (``{"iris_csv": "data/iris.csv"}`` or ``["iris_csv=..."]``); ``resume``
-    names an interrupted sweep to continue. ``policy`` replaces the spec's early-termination policy and ``clock``
-    the monotonic clock (seconds). Raises ``UserError`` before the store or any file is touched when the sweep cannot
-    run here (a name that is not a valid job name, a remote input without a local stand-in, a remote code folder).
+    names an interrupted sweep to continue; ``env`` adds variables to each trial's environment (``--env``).
+    ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler (``LockSampler`` runs a
+    lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError`` before the store or any file
+    is touched when the sweep cannot run here (a name that is not a valid job name, a remote input without a local
+    stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the same sweep, ``StoreUnusable``
+    when the store cannot be opened.
     """
     given = dict(
         inputs=inputs,
@@ -68,6 +75,7 @@ def run_local(
         name=name,
         resume=resume,
         on_event=on_event,
+        env=env,
     )
     options = dataclasses.replace(options or LocalOptions(), **{k: v for k, v in given.items() if v is not None})
     sweep = sweep_name(spec, name=options.name, resume=options.resume)
@@ -75,37 +83,38 @@ def run_local(
     area = WorkArea(store_folder(uri), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
-    server = sweep_server(uri, area.folder, options)
+    server = sweep_server(uri, options)
     # the server boots (importing MLflow, opening the store) while this process does the same; a store not created
     # yet is created here first, since two processes running MLflow's migrations at once would collide
     early = server is not None and store_exists(uri)
     if early:
         server.start()
     try:
-        sampler = make_sampler(spec)
+        if sampler is None:
+            sampler = make_sampler(spec)
         if policy is None:
             policy = make_policy(spec.policy)
-        store = Store(uri)
-        if server is not None and not early:
-            server.start()
-        scheduler = _Scheduler(
-            spec,
-            options,
-            sweep,
-            store=store,
-            area=area,
-            sampler=sampler,
-            input_values=input_values,
-            policy=policy,
-            clock=clock,
-            server=server,
-        )
-        return scheduler.run()
+        store = Store(uri)  # first: a store that cannot be opened is refused before any folder is made
+        with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
+            if server is not None and not early:
+                server.start()
+            scheduler = _Scheduler(
+                spec,
+                options,
+                sweep,
+                store=store,
+                area=area,
+                sampler=sampler,
+                input_values=input_values,
+                policy=policy,
+                clock=clock,
+                server=server,
+            )
+            return scheduler.run()
     finally:
         if server is not None:
             server.stop()  # after every trial ended: they log through it to the last value
-            if server.failure is None and not options.keep_work:
-                area.discard(server.log_file)
+            server.keep_log(area.folder)  # a failed server's log next to the trials' (the warning quotes its end)
 
 
 class _Scheduler:
@@ -129,17 +138,20 @@ class _Scheduler:
         self.server, self.server_reported = server, False
         self.metric, self.goal = spec.objective.primary_metric, spec.objective.goal
         self.emit: Event = options.on_event or (lambda kind, result: None)
-        self.total = spec.trial_count()
+        self.order = list(sampler.indices(spec.trial_count()))  # the trial indices to run, in the order to start them
+        self.total = len(self.order)
         self.concurrency, self.cap_note = concurrency_of(spec.limits.concurrency, self.total, options.max_concurrent)
         self.judge = PolicyJudge(policy, self.goal)
         self.best = BestTrial(store, self.goal)
         self.exits: queue.Queue = queue.Queue()  # a trial's process exited (or Ctrl-C): wake the loop
         self.running: dict[str, Running] = {}
         self.interrupts = 0
+        self.stopped_by: int | None = None  # the signal that interrupted the sweep (SIGINT, SIGTERM)
         self.stopping: str | None = None  # why no more trials start: None while the sweep goes on
+        self.canceled_by_request = False  # `sweep cancel` asked (it stops the sweep as Ctrl-C does)
         self.rerun: list[int] = []  # trials of a resumed sweep to run again, before any new one
         self.superseded: dict[int, str] = {}
-        self.next_index = 0
+        self.position = 0  # in self.order: the next new trial to start
         self.area = area
         self.launcher = Launcher(
             spec,
@@ -151,20 +163,26 @@ class _Scheduler:
             grace=options.cancel_grace,
             clock=clock,
             on_exit=self.exits.put,
+            extra_env=options.env,
             trial_uri=lambda: (server.uri if server else None) or store.uri,
             keep_work=options.keep_work,
         )
 
     def run(self) -> SweepResult:
+        stop_leftovers(self.area.folder)  # a dead emulator's trials, before their runs or folders are touched
         result = self._open()
         self.emit("start", result)
-        with _on_sigint(self._interrupt):
+        with _on_signals(self._interrupt), Watchdog() as watchdog:
+            self.launcher.watchdog = watchdog
             try:
                 self._loop(result)
                 result.status, result.message = self._outcome(result)
             except BaseException:
                 self._abort(result)
                 raise
+        result.stopped_by = self.stopped_by
+        if result.status == "failed" and result.best_trial is not None:
+            self._no_best(result)
         result.elapsed = self.clock() - result.started
         policy = self.judge.policy
         result.savings = estimate_savings(
@@ -203,13 +221,14 @@ class _Scheduler:
             self.judge.start(trial)
             self.best.consider(result, trial, record=False)
         self.rerun, self.superseded = previous.rerun, previous.superseded
-        self.next_index = max({t.index for t in previous.trials} | set(previous.rerun), default=-1) + 1
+        started = {t.index for t in previous.trials} | set(previous.rerun)
+        self.position = max((p for p, i in enumerate(self.order) if i in started), default=-1) + 1
 
     # the loop ------------------------------------------------------------------------------------------
 
     def _loop(self, result: SweepResult) -> None:
         # the first batch's trials and how they ended, kept as they end: no rescan of every trial at each exit
-        first_batch = {i: None for i in range(min(self.concurrency, self.total))}
+        first_batch = {i: None for i in self.order[: min(self.concurrency, self.total)]}
         for trial in result.trials:
             if trial.index in first_batch and trial.status != "running":
                 first_batch[trial.index] = trial.status
@@ -234,6 +253,7 @@ class _Scheduler:
                 run.proc.escalate(now)
             if now >= next_poll:
                 self._poll(result)
+                self._check_cancel_request(result)
                 next_poll = self.clock() + poll
             for run in list(self.running.values()):
                 if run.proc.returncode is not None:
@@ -248,13 +268,13 @@ class _Scheduler:
         while self.stopping is None and len(self.running) < self.concurrency:
             if self.rerun:
                 index = self.rerun.pop(0)
-            elif self.next_index < self.total:
-                index, self.next_index = self.next_index, self.next_index + 1
+            elif self.position < self.total:
+                index, self.position = self.order[self.position], self.position + 1
             else:
                 return
             run = self.launcher.launch(result, index, self.superseded.pop(index, None))
             if run is None:
-                self.next_index = self.total  # the sampler is exhausted (a grid smaller than the limit)
+                self.position = self.total  # the sampler is exhausted (a grid smaller than the limit)
                 return
             self.judge.start(run.trial)
             self.running[run.trial.name] = run
@@ -284,6 +304,13 @@ class _Scheduler:
             if self.judge.judge(result.trials, trial, run.proc) is not None:
                 self.emit("trial_canceling", result)
         self.emit("progress", result)
+
+    def _check_cancel_request(self, result: SweepResult) -> None:
+        """`sweep cancel` from another terminal: stop as Ctrl-C stops the sweep, so that --resume continues it."""
+        if self.stopping is None and self.store.cancel_requested(result.parent_run_id):
+            self.canceled_by_request = True
+            self._stop(INTERRUPTED, INTERRUPTED)
+            self.exits.put(None)
 
     def _reap(self, result: SweepResult, run: Running) -> None:
         trial = run.trial
@@ -322,7 +349,8 @@ class _Scheduler:
 
     def _outcome(self, result: SweepResult) -> tuple[str, str]:
         if self.stopping == INTERRUPTED:
-            return INTERRUPTED, f"interrupted: resume with --resume {result.name}"
+            how = "canceled by `sweep cancel`" if self.canceled_by_request else "interrupted"
+            return INTERRUPTED, f"{how}: resume with --resume {result.name}"
         if self.stopping == "failed":
             first = min((t for t in result.trials if t.status == "failed"), key=lambda t: t.index)
             return (
@@ -349,7 +377,14 @@ class _Scheduler:
         result.status, result.message = "failed", "the emulator stopped on an error"
         self.store.end_sweep(result.parent_run_id, "failed", "FAILED")
 
-    def _interrupt(self) -> None:
+    def _no_best(self, result: SweepResult) -> None:
+        """A failed sweep names no best trial (ours: its values came from trials that failed, as the sweep did); the
+        parent's ``best_child_run_id``, set while it ran, goes too, so the store says what the summary says."""
+        result.best_trial = None
+        self.store.delete_tag(result.parent_run_id, BEST_RUN_TAG)
+
+    def _interrupt(self, signum: int) -> None:
+        self.stopped_by = self.stopped_by or signum
         self.interrupts += 1
         if self.interrupts > 1:  # a second Ctrl-C: no more grace
             for run in list(self.running.values()):
@@ -363,13 +398,17 @@ def _first_batch_failed(first_batch: Mapping[int, str | None]) -> bool:
 
 
 @contextmanager
-def _on_sigint(handler: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C calls ``handler`` instead of raising, while the loop runs (only the main thread can take signals)."""
+def _on_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, `docker stop`, a CI timeout) call ``handler`` with the signal instead of raising or
+    ending the process, while the loop runs: both close the runs and leave the sweep resumable. Only the main thread
+    can take signals."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: handler())
+    taken = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: handler(signum)) for sig in taken}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)

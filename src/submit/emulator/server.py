@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -69,13 +70,13 @@ def serves(uri: str) -> bool:
     return uri.split(":", 1)[0].split("+", 1)[0] in SERVED_SCHEMES
 
 
-def sweep_server(uri: str, work_folder: Path, options: LocalOptions) -> TrackingServer | None:
+def sweep_server(uri: str, options: LocalOptions) -> TrackingServer | None:
     """The server a sweep over ``uri`` starts (not started yet), or None when its trials log to ``uri`` directly."""
     if not options.tracking_server or not serves(uri):
         return None
     # where the emulator's experiments keep their artifacts (Store.experiment_id): the default for any other
     artifacts = (store_folder(uri) / "mlartifacts").as_uri()
-    return TrackingServer(uri, artifacts, log_file=work_folder / "mlflow_server.log", command=options.server_command)
+    return TrackingServer(uri, artifacts, command=options.server_command)
 
 
 class TrackingServer:
@@ -83,7 +84,9 @@ class TrackingServer:
 
     ``uri`` is what trials get while the server is usable: ``http://127.0.0.1:PORT`` from the start (early requests
     wait in the backlog), None once it failed (``failure`` says why) or stopped. ``command`` replaces the child's
-    command line (its arguments are appended: the socket's fd, this pid, the store, the artifact root).
+    command line (its arguments are appended: the socket's fd, this pid, the store, the artifact root). Its output
+    goes to ``log_file``, or to an unnamed temporary file: the sweep starts it before it holds its work folder (the
+    store is not even open yet), so nothing is written there unless the server failed (``keep_log``).
     """
 
     def __init__(
@@ -91,7 +94,7 @@ class TrackingServer:
         store_uri: str,
         artifact_root: str,
         *,
-        log_file: Path,
+        log_file: Path | None = None,
         command: Sequence[str] | None = None,
         ready_timeout: float = 120.0,
     ):
@@ -102,6 +105,7 @@ class TrackingServer:
         self.port: int | None = None
         self.failure: str | None = None
         self.ready = threading.Event()  # set once the server answered, or failed
+        self._log = None  # the file the child writes its output to
         self._stopping = False
 
     @property
@@ -128,21 +132,22 @@ class TrackingServer:
         try:
             self.port = listener.getsockname()[1]
             fd = listener.fileno()
-            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            if self.log_file is not None:
+                self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_file, "w+b") if self.log_file else tempfile.TemporaryFile()  # noqa: SIM115
             env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "PYTHONUNBUFFERED": "1"}
             args = [str(fd), str(os.getpid()), self.store_uri, self.artifact_root]
-            with open(self.log_file, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [*self.command, *args],
-                    cwd=self.log_file.parent,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(fd,),
-                    start_new_session=True,  # its own process group: Ctrl-C is the sweep's to handle, not the server's
-                    preexec_fn=_die_with_parent(),
-                )
+            self.proc = subprocess.Popen(
+                [*self.command, *args],
+                cwd=tempfile.gettempdir(),  # its files are named in full: nothing of it lands in the user's folder
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(fd,),
+                start_new_session=True,  # its own process group: Ctrl-C is the sweep's to handle, not the server's
+                preexec_fn=_die_with_parent(),
+            )
         except (OSError, subprocess.SubprocessError) as e:
             self._fail(f"did not start: {self.command[0]}: {getattr(e, 'strerror', None) or e}")
             return
@@ -169,6 +174,20 @@ class TrackingServer:
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
 
+    def keep_log(self, folder: Path) -> None:
+        """After ``stop()``: a failed server's output as ``folder/mlflow_server.log`` (if ``folder`` exists); the
+        temporary log is closed either way."""
+        log, self._log = self._log, None
+        if log is None:
+            return
+        try:
+            if self.failure is not None and self.log_file is None and folder.is_dir():
+                (folder / "mlflow_server.log").write_bytes(_read(log))
+        except OSError:
+            pass
+        finally:
+            log.close()
+
     def _await_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout
         while not self._stopping and self.failure is None:
@@ -190,7 +209,7 @@ class TrackingServer:
 
     def _fail(self, why: str) -> None:
         if self.failure is None:
-            tail = _last_line(self.log_file)
+            tail = _last_line(self._log)
             self.failure = f"the sweep's MLflow tracking server stopped: {why}" + (
                 f"; its log ends: {tail}" if tail else ""
             )
@@ -222,9 +241,17 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def _last_line(path: Path) -> str:
+def _read(log) -> bytes:
+    # pread, not seek and read: the child writes through a copy of this descriptor, which shares its offset
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0)
+
+
+def _last_line(log) -> str:
+    if log is None:
+        return ""
     try:
-        lines = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
+        lines = _read(log).decode(errors="replace").strip().splitlines()
+    except (OSError, ValueError):  # ValueError: closed meanwhile
         return ""
     return lines[-1][:300] if lines else ""

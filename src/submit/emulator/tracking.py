@@ -2,7 +2,12 @@
 
 Azure ML exposes a sweep through MLflow as a parent run whose trials are child runs (tag ``mlflow.parentRunId``),
 named ``<sweep>_<i>``, with the parent's ``best_child_run_id`` and ``best_child_by_primary_metric``. The emulator
-writes the same shape into a local store; the trial scripts write their own metrics into their child run.
+writes the same shape into a local store; the trial scripts write their own metrics and params into their child run.
+
+A trial's sampled values are where the sweep service keeps them: a tag of the *parent* run named after the trial,
+``<sweep>_<i>: {"lr": 0.01, ...}`` (JSON), read by the v1 SDK's ``HyperDriveRun.get_hyperparameters`` and by the
+studio widget (``_aml_system_<child>`` or ``<child>``). They are not the child run's params: those are the script's
+alone, so ``mlflow.autolog()`` or ``log_param`` never meet a value the emulator logged in another spelling.
 
 SQLite and concurrent writers: MLflow opens every SQLite session with ``busy_timeout = 20000``, so writers wait for
 each other instead of failing; we also switch the file to WAL, so the scheduler's reads (metric histories polled
@@ -12,15 +17,22 @@ last line of defence.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ..errors import InputError, StoreUnusable
+from .artifacts import artifact_location, upload
+from .locks import store_creation_lock
+
+PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments
 
 # Tags the emulator sets; the `sweep.` prefix keeps them apart from MLflow's and Azure's.
@@ -35,6 +47,10 @@ TAG_EXIT = "sweep.exit_code"
 TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume: the run id of its re-run
 TAG_PRIMARY = "sweep.primary_metric"
 TAG_GOAL = "sweep.goal"
+TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
+TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
+# parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
+TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
 
 BEST_RUN_TAG = "best_child_run_id"
 BEST_METRIC = "best_child_by_primary_metric"
@@ -60,6 +76,10 @@ def default_tracking_uri() -> str:
 def resolve_uri(uri: str | None) -> str:
     """An absolute tracking URI: trials run in their own folders, so a relative `sqlite:///mlflow.db` would move."""
     uri = uri or default_tracking_uri()
+    try:
+        urlparse(uri)
+    except ValueError as e:  # e.g. "Invalid IPv6 URL" for http://[::1
+        raise InputError(f"--tracking-uri {uri}: not a URI ({e})") from None
     if uri.startswith("sqlite:///"):
         path = Path(unquote(uri[len("sqlite:///") :]))
         return "sqlite:///" + str(path if path.is_absolute() else (Path.cwd() / path).resolve())
@@ -120,17 +140,30 @@ class Store:
     """One tracking store, opened once per sweep (creating a SQLite store runs ~1.4 s of migrations, once)."""
 
     def __init__(self, uri: str | None = None):
+        """Open the store, creating it if it is new; ``StoreUnusable`` (one line) when it cannot be opened."""
         from mlflow.tracking import MlflowClient
 
         self.uri = resolve_uri(uri)
         db = sqlite_path(self.uri)
-        if db is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=self.uri)
+        if urlparse(self.uri).scheme in ("http", "https"):
+            _probe(self.uri)
         self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
-        _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
-        if db is not None:
-            _enable_wal(db)
+        # one process at a time creates a new SQLite store (locks.store_creation_lock says why)
+        creating = store_creation_lock(store_folder(self.uri) / ".sweep", db) if db is not None else nullcontext()
+        try:
+            with creating:
+                if db is not None:
+                    db.parent.mkdir(parents=True, exist_ok=True)
+                    _open_sqlite(db)
+                self.client = MlflowClient(tracking_uri=self.uri)
+                _retry(self.client.search_experiments, max_results=1)  # creates and migrates the store now
+                if db is not None:
+                    _enable_wal(db)
+        except StoreUnusable:
+            raise
+        except Exception as e:  # noqa: BLE001 - OSError, MlflowException, SQLAlchemy's: all say the store is unusable
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:1000]
+            raise StoreUnusable(f"the tracking store {self.uri} cannot be opened: {first}") from None
 
     # experiments and the parent run ------------------------------------------------------------------------
 
@@ -186,6 +219,13 @@ class Store:
     def reopen_sweep(self, run_id: str) -> None:
         _retry(self.client.update_run, run_id, status="RUNNING")
         _retry(self.client.set_tag, run_id, TAG_STATE, "running")
+        if TAG_CANCEL_REQUESTED in _retry(self.client.get_run, run_id).data.tags:
+            # the request stopped the previous run of the sweep; resuming it is the user's new word
+            _retry(self.client.delete_tag, run_id, TAG_CANCEL_REQUESTED)
+
+    def cancel_requested(self, run_id: str) -> str | None:
+        """When `sweep cancel` asked this sweep to stop (the tag's value), or None."""
+        return _retry(self.client.get_run, run_id).data.tags.get(TAG_CANCEL_REQUESTED)
 
     def end_sweep(self, run_id: str, state: str, status: str) -> None:
         _retry(self.client.set_tag, run_id, TAG_STATE, state)
@@ -198,72 +238,145 @@ class Store:
     # trials ----------------------------------------------------------------------------------------------
 
     def start_trial(
-        self, experiment_id: str, parent_run_id: str, sweep: str, index: int, params: dict[str, str]
+        self, experiment_id: str, parent_run_id: str, sweep: str, index: int, values: dict[str, Any]
     ) -> str:
-        from mlflow.entities import Param
-
+        """The trial's child run, its sampled ``values`` recorded on the parent first (see the module's docstring)."""
         name = f"{sweep}_{index}"
+        _retry(self.client.set_tag, parent_run_id, name, hyperparameters_tag(values))
         run = _retry(
             self.client.create_run,
             experiment_id,
             run_name=name,
             tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
         )
-        run_id = run.info.run_id
-        self.artifact_uris[run_id] = run.info.artifact_uri
-        _retry(self.client.log_batch, run_id, params=[Param(k, v[:6000]) for k, v in params.items()])
-        return run_id
+        self.artifact_uris[run.info.run_id] = run.info.artifact_uri
+        return run.info.run_id
+
+    def hyperparameters(self, parent_run_id: str, trials: list[str]) -> dict[str, dict[str, Any]]:
+        """Trial name -> its sampled values, from the parent's tags, for each of ``trials`` that has them."""
+        tags = _retry(self.client.get_run, parent_run_id).data.tags
+        found = {name: trial_values(tags, name) for name in trials}
+        return {name: values for name, values in found.items() if values is not None}
 
     def history(self, run_id: str, metric: str) -> list[float]:
         """The trial's values of ``metric`` in the order they were logged (timestamp, then step)."""
         points = _retry(self.client.get_metric_history, run_id, metric)
-        return [_as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
+        return [as_logged(m.value) for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
 
     def metric_names(self, run_id: str) -> list[str]:
         return sorted(_retry(self.client.get_run, run_id).data.metrics)
 
-    def end_trial(self, run_id: str, status: str, tags: dict[str, str], log_file: Path | None) -> str | None:
-        """Tag the trial, keep its log as the artifact ``user_logs/<name>``, and set its final status; the log's
-        place among the run's artifacts (a path when they are local files), or None when it could not be logged."""
+    def end_trial(
+        self,
+        run_id: str,
+        status: str,
+        tags: dict[str, str],
+        log_file: Path | None,
+        folders: dict[str, Path] | None = None,
+    ) -> str | None:
+        """Tag and end a trial's run, its log kept as ``user_logs/`` and each of ``folders`` (artifact path ->
+        folder) as artifacts, whatever the status: Azure uploads a trial's outputs when it fails or is canceled too.
+
+        Returns the log's place among the run's artifacts (a path when they are local files) once the log and every
+        folder were logged, or None when something could not be (the trial's local copies are then all there is).
+        """
         from mlflow.entities import RunTag
 
         if tags:
             _retry(self.client.log_batch, run_id, tags=[RunTag(k, v) for k, v in tags.items()])
-        logged = None
+        uploads = [(log_file, "user_logs")] if log_file is not None and log_file.exists() else []
+        uploads += [(p, a) for a, p in (folders or {}).items() if p.is_dir() and any(p.iterdir())]
+        # the repository for the root known from the trial's start: MlflowClient.log_artifact would read the run back
+        # to find it, and keep a repository (a thread pool, a queue) for each of the last 1024 runs
         artifact_uri = self.artifact_uris.pop(run_id, None)
-        if log_file is not None and log_file.exists():
+        logged = True
+        for path, artifact_path in uploads:
             try:
                 if artifact_uri:
-                    # the repository for the root we know: MlflowClient.log_artifact would read the run back to find
-                    # it, and keep a repository (a thread pool, a queue) for each of the last 1024 runs
-                    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
-
-                    get_artifact_repository(artifact_uri).log_artifact(str(log_file), "user_logs")
+                    upload(artifact_uri, path, artifact_path)
+                elif path.is_dir():
+                    self.client.log_artifacts(run_id, str(path), artifact_path=artifact_path)
                 else:
-                    self.client.log_artifact(run_id, str(log_file), artifact_path="user_logs")
-                logged = _artifact_location(artifact_uri, f"user_logs/{log_file.name}")
+                    self.client.log_artifact(run_id, str(path), artifact_path=artifact_path)
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
-                pass
+                logged = False
         # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
         _retry(self.client.set_terminated, run_id, status)
-        return logged
+        if not (logged and log_file is not None and log_file.exists()):
+            return None
+        return artifact_location(artifact_uri, f"user_logs/{log_file.name}")
 
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         _retry(self.client.set_tag, run_id, key, value)
 
+    def delete_tag(self, run_id: str, key: str) -> None:
+        try:
+            _retry(self.client.delete_tag, run_id, key)
+        except Exception:  # noqa: BLE001 - MLflow raises when the tag is not there: nothing to delete
+            pass
 
-def _artifact_location(artifact_uri: str | None, relative: str) -> str:
-    if artifact_uri and artifact_uri.startswith("file://"):
-        return str(Path(unquote(urlparse(artifact_uri).path)) / relative)
-    return f"{artifact_uri or 'runs:/'}/{relative}"
+
+def hyperparameters_tag(values: dict[str, Any]) -> str:
+    """The parent's tag value for one trial: its values as JSON, in search-space order, numbers as numbers."""
+    return json.dumps(values, default=lambda v: v.item() if hasattr(v, "item") else str(v))
 
 
-def _as_logged(value: float) -> float:
+def trial_values(parent_tags: dict[str, str], trial: str) -> dict[str, Any] | None:
+    """A trial's sampled values from its sweep's tags (``<sweep>_<i>``, or Azure's ``_aml_system_<sweep>_<i>``).
+
+    >>> trial_values({"s_0": '{"lr": 0.01, "kernel": "rbf"}'}, "s_0")
+    {'lr': 0.01, 'kernel': 'rbf'}
+    """
+    text = parent_tags.get(trial, parent_tags.get(f"_aml_system_{trial}"))
+    if text is None or not text.startswith("{"):
+        return None
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    # v1 sweeps passed `--lr` as the name; the search-space key is the name without the dashes
+    return {str(k).lstrip("-"): v for k, v in values.items()} if isinstance(values, dict) else None
+
+
+def as_logged(value: float) -> float:
     """The value the script logged: MLflow's SQL store keeps +-inf as +-sys.float_info.max (``_log_metrics`` in
     sqlalchemy_store.py), which read back as is would make a diverged trial the best one ever seen."""
     if abs(value) == sys.float_info.max:
         return math.copysign(math.inf, value)
     return value
+
+
+def _probe(uri: str) -> None:
+    """A tracking server that does not answer is reported in seconds, not after MLflow's retries (minutes)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PROBE_SECONDS).close()
+    except urllib.error.HTTPError:
+        return  # something answers; MLflow's own requests say what it thinks of them
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        if isinstance(reason, ssl.SSLError):
+            return  # it answers; whether its certificate is trusted is MLflow's setting (MLFLOW_TRACKING_INSECURE_TLS)
+        raise StoreUnusable(
+            f"no MLflow tracking server answers at {uri} ({reason}; waited up to {PROBE_SECONDS:g} s); "
+            "start it, or give another --tracking-uri"
+        ) from None
+
+
+def _open_sqlite(db: Path) -> None:
+    """Open the database file once ourselves: MLflow retries a file SQLite cannot open (a folder, a path it may not
+    write) for minutes before it gives up, where SQLite answers at once."""
+    if db.is_dir():
+        raise StoreUnusable(
+            f"the tracking store sqlite:///{db} cannot be opened: {db} is a folder, not a database file"
+        )
+    try:
+        sqlite3.connect(db, timeout=5).close()
+    except sqlite3.Error as e:
+        raise StoreUnusable(f"the tracking store sqlite:///{db} cannot be opened: {e}") from None
 
 
 def _enable_wal(db: Path) -> None:

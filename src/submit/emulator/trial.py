@@ -1,4 +1,4 @@
-"""One trial: its command line, its environment, its snapshot of the code, and its process.
+"""One trial: its command line, its environment and its process (its copy of the code: ``snapshot``).
 
 As on Azure ML, each trial runs ``trial.command`` in its own copy of the ``code`` folder (so scripts writing relative
 paths do not collide), with the sampled values substituted for ``${{search_space.k}}`` and exported as
@@ -10,7 +10,6 @@ paths do not collide), with the sampled values substituted for ``${{search_space
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,22 +20,60 @@ from typing import Any
 
 from ..command import parse_command
 from ..space import render_value
+from .processes import die_with_parent
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
-SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".git",
-    "__pycache__",
-    "*.pyc",
-    ".sweep",
-    "mlruns",
-    "mlartifacts",
-    "mlflow.db",
-    "mlflow.db-*",
-    ".venv",
-    "venv",
-    ".pytest_cache",
+
+# What a trial takes from the emulator's environment: what a process needs to run here (the paths, the user, the
+# locale, the temp folder, this Python and its virtual environment, the proxy and certificates to reach the network,
+# the GPUs chosen) and MLflow's own settings for the store it logs into. Nothing else: a trial on Azure compute sees
+# its image's variables and the job's, never the submitter's shell (AZURE_CLIENT_SECRET, tokens, cloud keys).
+PASSED_VARS = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TMP",
+    "TEMP",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "CONDA_DEFAULT_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "LD_LIBRARY_PATH",
+    "DYLD_LIBRARY_PATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "CUDA_VISIBLE_DEVICES",
+    "SYSTEMROOT",  # Windows cannot start Python without it
+    "COMSPEC",
+    "PATHEXT",
 )
+PASSED_PREFIXES = ("LC_", "MLFLOW_")
+# set by the emulator for the trial's child run; never taken from the shell, nor from --env
+OURS = ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_TRACKING_URI")
+
+
+def passed_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The part of ``base`` (the emulator's environment) a trial gets: ``PASSED_VARS``, ``LC_*``, ``MLFLOW_*``."""
+    return {
+        k: v
+        for k, v in base.items()
+        if (k in PASSED_VARS or k.startswith(PASSED_PREFIXES)) and k not in OURS and k != "PYTEST_CURRENT_TEST"
+    }
 
 
 def render_command(template: str, values: Mapping[str, Mapping[str, Any]]) -> str:
@@ -59,12 +96,13 @@ def trial_env(
     run_id: str,
     threads: int,
     base: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
-    # the trial is not a test: MLflow turns on test-only checks when it sees this
-    env.pop("PYTEST_CURRENT_TEST", None)
-    for name in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_TRACKING_URI"):
-        env.pop(name, None)
+    """The trial's environment: ``passed_environment(base)`` (``base``: os.environ), the thread counts, the
+    ``AZUREML_SWEEP_*`` values, the spec's ``environment_variables``, then ``extra`` (what the user passes on purpose,
+    ``--env``), then the child run's ``MLFLOW_*``. PYTEST_CURRENT_TEST is never passed: MLflow turns on test-only
+    checks when it sees it."""
+    env = passed_environment(os.environ if base is None else base)
     # environment: not emulated; trials use this interpreter, so `python` in the command must resolve to it
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     for var in THREAD_VARS:
@@ -74,20 +112,12 @@ def trial_env(
             if value is not None:
                 env[f"AZUREML_SWEEP_{name}"] = render_value(value)
     env.update({str(k): str(v) for k, v in spec_env.items()})  # the spec's settings win, thread counts included
+    env.update({str(k): str(v) for k, v in (extra or {}).items() if k not in OURS})
     env["MLFLOW_TRACKING_URI"] = tracking_uri
     env["MLFLOW_EXPERIMENT_ID"] = experiment_id
     env["MLFLOW_RUN_ID"] = run_id
     env["PYTHONUNBUFFERED"] = "1"  # the log file shows progress as it happens, and the tail survives a kill
     return env
-
-
-def snapshot(code: str | None, dest: Path) -> Path:
-    """A fresh copy of the ``code`` folder for one trial (an empty folder when the spec has none) at a new ``dest``."""
-    if code:
-        shutil.copytree(code, dest, ignore=SNAPSHOT_IGNORE, symlinks=True)
-    else:
-        dest.mkdir(parents=True)
-    return dest
 
 
 class TrialProcess:
@@ -124,6 +154,7 @@ class TrialProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
+                preexec_fn=die_with_parent(),  # ... and it dies with the emulator (processes.py)
             )
         self.started = self.clock()
 
@@ -151,6 +182,10 @@ class TrialProcess:
     def kill_now(self) -> None:
         if self.returncode is None:
             self._signal(signal.SIGKILL)
+
+    def kill_group(self) -> None:
+        """SIGKILL what is left of the trial's process group once its shell exited (Azure removes the container)."""
+        self._signal(signal.SIGKILL)
 
     def _signal(self, sig: int) -> None:
         try:

@@ -19,6 +19,7 @@ from ..model import SweepSpec
 from ..names import job_name_problem
 
 MARKER = ".sweep-trial"  # written into each trial folder the emulator creates; it holds the trial's run id
+LOCK = ".lock"  # in the sweep's folder: held by the one emulator running the sweep (locks.py)
 
 
 def sweep_name(spec: SweepSpec, *, name: str | None, resume: str | None) -> str:
@@ -60,12 +61,16 @@ class WorkArea:
         return resolved
 
     def trial_folder(self, trial: str, run_id: str) -> Path:
-        """The trial's folder, made ready for a new run: a previous run's code snapshot removed if we made it."""
+        """The trial's folder, made ready for a new run: a previous run's code snapshot removed if we made it, its log
+        kept as ``std_log.<its run id>.txt`` (a re-run never truncates the log of the run it supersedes).
+
+        Only called once no process of an earlier run of the trial is alive (``processes.stop_leftovers``)."""
         folder = self.inside(self.folder / trial)
         code = folder / "code"
         if code.exists() or code.is_symlink():
             if not (folder / MARKER).is_file():
                 raise InputError(f"{folder}: exists and was not made by sweep; move it away, or give the sweep --name")
+            _keep_log(folder, (folder / MARKER).read_text().strip())
             if code.is_symlink():  # never followed: only the link itself is ours to remove
                 code.unlink()
             else:
@@ -89,11 +94,8 @@ class WorkArea:
         if [p.name for p in folder.iterdir()] == [MARKER]:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def discard(self, path: Path) -> None:
-        """Remove a file of the sweep's own (the server's log), and the sweep's folder if that leaves it empty."""
-        path = self.inside(path)
-        path.unlink(missing_ok=True)
-        try:
-            self.folder.rmdir()
-        except OSError:  # not empty (trial folders kept, outputs) or already gone
-            pass
+
+def _keep_log(folder: Path, old_run_id: str) -> None:
+    log = folder / "user_logs" / "std_log.txt"
+    if log.is_file() and re.fullmatch(r"[0-9a-f]{1,64}", old_run_id):
+        log.rename(log.with_name(f"std_log.{old_run_id}.txt"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from .base import Observation, Sampler
+from .lock import LockSampler  # light: replays a lock file's values
 
 # label -> (module, class), imported when a sweep asks for it: the Bayesian sampler pulls in scikit-learn and scipy
 SAMPLERS: dict[str, tuple[str, str]] = {
@@ -40,6 +41,7 @@ def __getattr__(name: str):
 __all__ = [
     "BayesianSampler",
     "GridSampler",
+    "LockSampler",
     "Observation",
     "RandomSampler",
     "Sampler",

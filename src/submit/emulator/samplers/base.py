@@ -34,3 +34,8 @@ class Sampler(ABC):
     @abstractmethod
     def suggest(self, index: int, observations: Sequence[Observation]) -> dict[str, Any] | None:
         """Parameters for trial ``index`` (0-based), or None when the space is exhausted."""
+
+    def indices(self, count: int) -> Sequence[int]:
+        """The trial indices the sweep runs, in order, given the spec's trial count: 0 .. count - 1, unless the
+        sampler holds its own list (a lock file's trials keep the indices they were planned with)."""
+        return range(count)

@@ -1,10 +1,10 @@
 """Bayesian sampling: a Gaussian-process surrogate with expected improvement, as Azure's `sampling_algorithm: bayesian`.
 
-Azure does not document its surrogate (reference section 8), so this is our own choice, measured in bench/bayesmark:
+Azure does not document its surrogate (docs/semantics.md, "Sampling"), so this is our own choice, measured in bench/bayesmark:
 
 - **Surrogate**: scikit-learn ``GaussianProcessRegressor`` with a Matern-5/2 ARD kernel plus a white-noise term, its
   hyperparameters fitted by marginal likelihood. A GP is the strongest well-kept surrogate for the 10-200 trials Azure
-  sweeps run (TPE needs hundreds to shine; reference benchmarks 1.3), and scikit-learn is already a runtime dependency.
+  sweeps run (TPE needs hundreds to shine; bench/README.md), and scikit-learn is already a runtime dependency.
 - **Encoding**: every parameter lives in [0, 1]. ``uniform`` is linear in its bounds; ``quniform`` and numeric
   ``choice`` are ordinal (their sorted lattice spread over [0, 1], so "depth 5 lies between 3 and 7" is learnt);
   string or mixed ``choice`` is one-hot.

@@ -1,0 +1,244 @@
+"""`sweep list | status | watch | cancel | best | report`: thin commands over ``submit.monitor`` and the report.
+
+Each parses its options, asks the library, and renders the data with rich (``monitor_render``); ``--json`` prints
+the library's ``to_dict()`` instead. Exit codes come from ``codes``: an error by its kind, `watch` by the state the
+sweep ended in, as `submit --local` and `submit --wait` end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ..monitor.model import MonitorInputError
+from . import codes
+from .common import err, out, reported
+
+TRACKING = typer.Option(None, "--tracking-uri", help="Local store (default: ./mlflow.db, as for submit --local).")
+SUBSCRIPTION = typer.Option(None, "--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Azure subscription id.")
+GROUP = typer.Option(None, "--resource-group", "-g", envvar="AZURE_RESOURCE_GROUP", help="Resource group.")
+WORKSPACE = typer.Option(None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NAME", help="Azure ML workspace.")
+LOCAL = typer.Option(False, "--local", help="Look only in the local store.")
+CLOUD = typer.Option(False, "--cloud", help="Look only in the Azure ML workspace.")
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+ID = typer.Argument(..., metavar="ID", help="A local sweep's name, or an Azure ML sweep job's name.")
+
+
+def places(tracking_uri, subscription, resource_group, workspace, local, cloud, credential=None, **client_kwargs):
+    """Where to look for an ID: the local store, and the workspace (connected only if the store lacks the ID)."""
+    from ..monitor.cloud import CloudSweeps
+    from ..monitor.find import Places
+
+    if local and cloud:
+        raise MonitorInputError("--local and --cloud exclude each other: give one, or neither to look in both")
+
+    def connect() -> CloudSweeps:
+        from ..cloud import find_workspace, make_client
+
+        target = find_workspace(subscription, resource_group, workspace)
+        return CloudSweeps(make_client(target, credential, **client_kwargs))
+
+    return Places(tracking_uri, connect, "local" if local else "cloud" if cloud else "auto")
+
+
+def _json(data) -> None:
+    out.print(json.dumps(data, indent=2, default=str), markup=False, highlight=False, soft_wrap=True)
+
+
+def list_(
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many sweeps from each place."),
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    json_: bool = JSON,
+) -> None:
+    """Recent sweeps, local and cloud: status, trials done/total, best value, started, duration."""
+    from ..monitor.find import every_place
+    from .monitor_render import listing_table
+
+    with reported():
+        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
+        rows = [row for place in every_place(where) for row in place.list(limit)]
+        if json_:
+            _json({"sweeps": [r.to_dict() for r in rows], "skipped": where.skipped})
+            return
+        out.print(listing_table(rows))
+        for note in where.skipped:
+            err.print(f"note: {note}", markup=False, highlight=False)
+
+
+def status(
+    sweep_id: str = ID,
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    histories: bool = typer.Option(False, "--histories", help="--json: every trial's metric history."),
+    json_: bool = JSON,
+) -> None:
+    """A sweep's state, trials by status, the best trial, what the policy canceled and why, compute used/saved."""
+    from ..monitor.find import locate
+    from .monitor_render import render_status
+
+    with reported():
+        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        summary = source.status(sweep_id)
+        if json_:
+            _json(summary.to_dict(histories=histories))
+        else:
+            render_status(summary, out)
+
+
+def watch(
+    sweep_id: str = ID,
+    interval: float = typer.Option(2.0, "--interval", min=0.1, help="Seconds between looks."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0.1, help="Stop watching after this long."),
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    json_: bool = JSON,
+) -> None:
+    """Follow a sweep until it ends (new trials, cancels, best so far), then the leaderboard; exit by its state."""
+    from ..monitor.find import locate
+    from ..monitor.follow import follow
+    from .monitor_render import event_line, render_status
+
+    with reported():
+        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        final = None
+        for event in follow(source, sweep_id, interval=interval, timeout=timeout):
+            if event.kind == "end":
+                final = event.summary
+            elif json_:
+                out.print(json.dumps(event.to_dict(), default=str), markup=False, highlight=False)
+            else:
+                out.print(event_line(event), markup=False, highlight=False)
+    if final is None:
+        err.print(f"stopped watching after {timeout} s; sweep {sweep_id} is still running", markup=False)
+        raise typer.Exit(codes.FAILED)
+    if json_:
+        out.print(json.dumps({"event": "end", **final.to_dict()}, default=str), markup=False, highlight=False)
+    else:
+        render_status(final, out)
+    raise typer.Exit(codes.for_sweep(final.status) if final.where == "local" else _cloud_code(final.status))
+
+
+def _cloud_code(status: str) -> int:
+    # the summary keeps Azure's status lower-cased; codes decides on Azure's own word
+    return codes.for_cloud_sweep(status.capitalize())
+
+
+def cancel(
+    sweep_id: str = ID,
+    wait: bool = typer.Option(False, "--wait", help="Cloud: wait until Azure has canceled it."),
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    json_: bool = JSON,
+) -> None:
+    """Cancel a running sweep; a local one stops as Ctrl-C stops it, and `submit --local --resume` continues it."""
+    from ..monitor.find import locate
+
+    with reported():
+        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        summary = source.request_cancel(sweep_id, **({"wait": wait} if source.where == "cloud" else {}))
+        if json_:
+            _json({"canceling": sweep_id, "where": summary.where, "status": summary.status})
+        elif summary.where == "local":
+            out.print(
+                f"cancel requested for {sweep_id}: the running sweep stops its trials at its next poll; "
+                f"resume it later with `sweep submit SPEC --local --resume {sweep_id}`",
+                markup=False,
+                highlight=False,
+            )
+        else:
+            out.print(f"cancel sent for {sweep_id}: Azure reports {summary.status}", markup=False, highlight=False)
+
+
+def best(
+    sweep_id: str = ID,
+    download: Path | None = typer.Option(None, "--download", help="Copy the best trial's artifacts and outputs here."),
+    register_as: str | None = typer.Option(None, "--register", help="Register the best trial's model as NAME."),
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    json_: bool = JSON,
+) -> None:
+    """The best trial: its id, parameters and metrics; --download its files, --register its model."""
+    from ..monitor.find import locate
+    from ..monitor.model import require_best
+    from .monitor_render import render_best
+
+    with reported():
+        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        summary = source.status(sweep_id)
+        top = require_best(summary)
+        data = {"sweep": summary.name, "where": summary.where, "trial": top.to_dict(), "value": top.best}
+        if (download or register_as) and source.where == "cloud":
+            raise MonitorInputError(
+                "--download and --register of a cloud sweep are not built yet; "
+                f"`az ml job download --name {top.name} --all` downloads the best trial"
+            )
+        if download:
+            from ..monitor.best import download_best
+
+            data["downloaded"] = download_best(source, summary, top, download).to_dict()
+        if register_as:
+            from ..monitor.best import register_best
+
+            data["registered"] = register_best(source, summary, top, register_as).to_dict()
+        if json_:
+            _json(data)
+        else:
+            render_best(summary, top, data, out)
+
+
+def report(
+    sweep_ids: list[str] = typer.Argument(..., metavar="ID...", help="One or more sweeps; several are compared."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="The HTML file to write."),
+    tracking_uri: str | None = TRACKING,
+    subscription: str | None = SUBSCRIPTION,
+    resource_group: str | None = GROUP,
+    workspace: str | None = WORKSPACE,
+    local: bool = LOCAL,
+    cloud: bool = CLOUD,
+    json_: bool = JSON,
+) -> None:
+    """One self-contained HTML report (opens offline): leaderboard, parallel coordinates, curves, importance."""
+    from ..monitor.find import locate
+    from ..monitor.model import require_trials
+    from ..report import check_report_path, write_report
+
+    with reported():
+        check_report_path(output)  # before any sweep is read
+        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
+        summaries = [require_trials(locate(i, where).status(i)) for i in sweep_ids]
+        written = write_report(summaries, output)
+        if json_:
+            _json(written.to_dict())
+        else:
+            out.print(
+                f"wrote {written.path} ({written.bytes / 1e6:.1f} MB, {', '.join(written.sweeps)}); "
+                "it opens offline in any browser",
+                markup=False,
+                highlight=False,
+            )
+
+
+COMMANDS = {"list": list_, "status": status, "watch": watch, "cancel": cancel, "best": best, "report": report}

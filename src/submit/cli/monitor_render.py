@@ -1,0 +1,132 @@
+"""Rich rendering of the monitor's data for `sweep list | status | watch | best`."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from ..monitor.model import SweepListing, SweepSummary, TrialRecord
+
+COLOUR = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow", "running": "cyan"}
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _when(epoch: float | None) -> str:
+    return "—" if epoch is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def listing_table(rows: list[SweepListing]) -> Table:
+    table = Table(title="sweeps", title_justify="left")
+    for header in ("name", "where", "status", "trials", "best", "started", "duration"):
+        table.add_column(header, no_wrap=header == "name")
+    for r in rows:
+        done = "—" if r.done is None else str(r.done)
+        trials = done + (f"/{r.total}" if r.total else "")
+        best = _fmt(r.best)
+        colour = COLOUR.get(r.status, "white")
+        table.add_row(
+            r.name, r.where, f"[{colour}]{r.status}[/]", trials, best, _when(r.started), _duration(r.duration)
+        )
+    if not rows:
+        table.caption = "no sweeps found"
+    return table
+
+
+def render_status(s: SweepSummary, out: Console) -> None:
+    colour = COLOUR.get(s.status, "white")
+    counts = ", ".join(f"{n} {status}" for status, n in s.counts.items() if n) or "no trials yet"
+    total = f" of max_total_trials {s.total_trials}" if s.total_trials else ""
+    out.print(f"[bold {colour}]{s.status}[/] sweep [bold]{s.name}[/] ({s.where}): {counts}{total}", highlight=False)
+    out.print(f"objective: {s.goal} {s.primary_metric}; policy: {s.policy or 'none'}", markup=False, highlight=False)
+    if s.cancel_requested:
+        out.print(f"cancel requested at {s.cancel_requested}", markup=False, highlight=False)
+    best = s.best
+    if best is not None:
+        params = ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items())
+        out.print(
+            f"best trial: {best.name} ({best.status}) {s.primary_metric} = {_fmt(best.best)}  [{params}]",
+            markup=False,
+            highlight=False,
+        )
+    elif s.trials:
+        out.print(f"best trial: none yet (no trial logged a usable {s.primary_metric})", markup=False)
+    if s.leaderboard():
+        out.print(leaderboard(s))
+    stopped = [t for t in s.by_index() if t.status == "canceled" and t.cancel_reason]
+    for t in stopped:
+        out.print(f"canceled {t.name}: {t.cancel_reason}", markup=False, highlight=False)
+    for t in (t for t in s.by_index() if t.status == "failed"):
+        out.print(f"failed {t.name}: exit code {_fmt(t.exit_code)}; log: {t.log or '—'}", markup=False, highlight=False)
+    for t in (t for t in s.by_index() if t.note):
+        out.print(f"note {t.name}: {t.note}", markup=False, highlight=False)
+    if s.savings is not None:
+        out.print(s.savings.describe(), markup=False, highlight=False)
+    for w in s.warnings:
+        out.print(f"warning: {w}", markup=False, highlight=False)
+    if s.url:
+        out.print(f"studio: {s.url}", markup=False, highlight=False)
+    elif s.ui_command:
+        out.print(f"open the MLflow UI: {s.ui_command}", markup=False, highlight=False)
+
+
+def leaderboard(s: SweepSummary, top: int = 10) -> Table:
+    """The best trials, best first, by index (the title names their runs), so values fit 80 columns."""
+    rows = s.leaderboard(top)
+    names = s.parameter_names
+    table = Table(title=f"best trials by {s.primary_metric} ({s.goal}); trial i is {s.name}_i", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("trial", justify="right")
+    table.add_column(s.primary_metric, justify="right", no_wrap=True)
+    table.add_column("status")
+    for n in names:
+        table.add_column(n, no_wrap=True)
+    for rank, t in enumerate(rows, 1):
+        index = str(t.index) if t.index is not None else t.name
+        table.add_row(str(rank), index, _fmt(t.best), t.status, *(_fmt(t.params.get(n)) for n in names))
+    return table
+
+
+def event_line(event) -> str:
+    t = event.trial
+    if event.kind == "started":
+        return f"started {t.name} {t.params}"
+    if event.kind == "best":
+        return f"best so far: {t.name} {event.summary.primary_metric} = {_fmt(t.best)}"
+    why = f" ({t.cancel_reason})" if t.cancel_reason else f" (exit code {t.exit_code})" if t.exit_code else ""
+    value = "" if t.final is None else f" {event.summary.primary_metric}={_fmt(t.final)}"
+    return f"{t.status} {t.name}{value}{why}"
+
+
+def render_best(s: SweepSummary, t: TrialRecord, data: dict, out: Console) -> None:
+    out.print(f"best trial of {s.name}: {t.name}  run id: {t.run_id}", markup=False, highlight=False)
+    out.print(f"{s.primary_metric} = {_fmt(t.best)} ({s.goal}; status {t.status})", markup=False, highlight=False)
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    for k, v in t.params.items():
+        table.add_row(k, _fmt(v))
+    out.print(table)
+    others = {k: v for k, v in t.metrics.items() if k != s.primary_metric}
+    if others:
+        out.print("metrics: " + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(others.items())), markup=False)
+    if "downloaded" in data:
+        d = data["downloaded"]
+        out.print(f"downloaded {len(d['files'])} file(s) to {d['folder']}", markup=False, highlight=False)
+    if "registered" in data:
+        r = data["registered"]
+        out.print(f"registered model {r['name']} version {r['version']} from {r['source']}", markup=False)

@@ -1,0 +1,36 @@
+"""A sweep, local or cloud, read as data: list, status, histories, best, cancel (issue 11).
+
+``LocalSweeps(uri)`` reads a local store (the emulator's layout); ``CloudSweeps(ml_client, ...)`` reads an Azure ML
+workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI. Both return the same
+``SweepSummary``/``TrialRecord`` data, which the CLI renders and the HTML report draws. Nothing here prints.
+"""
+
+from ..objective import best_of, better
+from .local import TAG_CANCEL_REQUESTED, LocalSweeps, cancel_requested, open_store
+from .model import (
+    MetricPoint,
+    MonitorInputError,
+    SweepListing,
+    SweepSummary,
+    TrialRecord,
+    require_best,
+    require_trials,
+    usable,
+)
+
+__all__ = [
+    "TAG_CANCEL_REQUESTED",
+    "LocalSweeps",
+    "MetricPoint",
+    "MonitorInputError",
+    "require_best",
+    "require_trials",
+    "SweepListing",
+    "SweepSummary",
+    "TrialRecord",
+    "best_of",
+    "better",
+    "cancel_requested",
+    "open_store",
+    "usable",
+]

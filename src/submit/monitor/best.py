@@ -1,0 +1,100 @@
+"""`sweep best --download DIR --register NAME` for a local sweep: the best trial's files, and its model registered.
+
+Download mirrors `az ml job download --all` of a sweep (which goes to its best child): the best run's MLflow
+artifacts into ``DIR/artifacts/`` and the trial's outputs folder (the emulator's ``outputs``) into
+``DIR/named-outputs/``. Register puts the best trial's MLflow model into the local store's model registry, with
+the lineage as tags (sweep, trial, run, parameters, primary metric and value): a model the trial logged
+(``mlflow.<flavor>.log_model``, MLflow 3's logged models), or an ``MLmodel`` folder among its artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..emulator.tracking import store_folder
+from .local import LocalSweeps
+from .model import MonitorInputError, SweepSummary, TrialRecord
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    folder: Path
+    files: list[str]  # relative to folder
+
+    def to_dict(self) -> dict:
+        return {"folder": str(self.folder), "files": self.files}
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    version: str
+    source: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "source": self.source}
+
+
+def download_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord, folder: str | Path) -> Downloaded:
+    target = Path(folder).expanduser()
+    if target.exists() and not target.is_dir():
+        raise MonitorInputError(f"--download {folder}: is a file; give a folder")
+    if not target.parent.is_dir():
+        raise MonitorInputError(f"--download {folder}: the folder {target.parent} does not exist")
+    (target / "artifacts").mkdir(parents=True, exist_ok=True)
+    sweeps.client.download_artifacts(best.run_id, "", str(target / "artifacts"))
+    outputs = store_folder(sweeps.uri) / ".sweep" / summary.name / best.name / "outputs"
+    if outputs.is_dir():
+        shutil.copytree(outputs, target / "named-outputs", dirs_exist_ok=True)
+    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    return Downloaded(target, files)
+
+
+def register_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord, name: str) -> Registered:
+    source = _model_source(sweeps, best)
+    if source is None:
+        raise MonitorInputError(
+            f"--register {name}: the best trial {best.name} logged no MLflow model (no logged model and no MLmodel "
+            "among its artifacts)\n  hint: log one in the training script, e.g. mlflow.sklearn.log_model(model, name='model')"
+        )
+    client = sweeps.client
+    try:
+        client.create_registered_model(name)
+    except Exception as e:  # noqa: BLE001 - MLflow raises RESOURCE_ALREADY_EXISTS; a new version is what we want
+        if "already exists" not in str(e).lower() and "RESOURCE_ALREADY_EXISTS" not in str(e):
+            raise
+    tags = {
+        "sweep.name": summary.name,
+        "sweep.trial": best.name,
+        "sweep.run_id": best.run_id,
+        "sweep.primary_metric": summary.primary_metric,
+        "sweep.value": repr(best.best),
+        "sweep.params": json.dumps(best.params, sort_keys=True, default=str)[:5000],
+    }
+    version = client.create_model_version(name, source, run_id=best.run_id, tags=tags)
+    return Registered(name, str(version.version), source)
+
+
+def _model_source(sweeps: LocalSweeps, best: TrialRecord) -> str | None:
+    client = sweeps.client
+    try:
+        logged = client.search_logged_models(
+            experiment_ids=[client.get_run(best.run_id).info.experiment_id],
+            filter_string=f"source_run_id = '{best.run_id}'",
+        )
+        if logged:
+            return f"models:/{logged[0].model_id}"
+    except AttributeError:  # an MLflow without logged models: look for an MLmodel folder instead
+        pass
+    pending = [""]
+    while pending:
+        path = pending.pop()
+        for item in client.list_artifacts(best.run_id, path):
+            if item.is_dir:
+                pending.append(item.path)
+            elif Path(item.path).name == "MLmodel":
+                return f"runs:/{best.run_id}/{Path(item.path).parent.as_posix()}".rstrip("/.")
+    return None

@@ -1,0 +1,314 @@
+"""An Azure ML sweep read as data: ``ml_client.jobs`` for the sweep and its trials, MLflow for their histories.
+
+- The sweep: ``jobs.get(name)`` (a ``SweepJob``: objective, limits, sampling, policy, search space, status, studio
+  URL; ``properties.best_child_run_id`` once the service has picked a best trial).
+- Its trials: ``jobs.list(parent_job_name=name)``, which reads RunHistory's children listing page by page
+  (``nextLink``); a child the SDK cannot parse arrives as ``None`` and is counted, not dropped silently.
+- A trial's parameters: HyperDrive keeps them on the sweep's own tags, ``<sweep>_<i>: {"lr": 0.01, ...}`` (the v1
+  SDK's ``HyperDriveRun.get_hyperparameters`` reads them there); [INFER] v2 sweeps keep the layout, as the service
+  is the same. A trial whose tag is missing falls back to its MLflow run's params.
+- Histories and times: MLflow on the workspace's tracking URI (``azureml://...``, through azureml-mlflow), the runs
+  whose ``mlflow.parentRunId`` is the sweep; a run is matched to its trial by run id (Azure: the job name) or by run
+  name. ``get_metric_history`` per trial, which is complete where ``search_runs``' metrics can lag (azure-sdk #39198).
+- Cancel reasons: Azure records none. [INFER] Only the policy cancels trials of a sweep that went on to complete, so
+  there the canceled trials are the policy's; in a sweep that was canceled or timed out, they are not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..emulator.tracking import trial_values
+from .local import POLICY_NAMES, stored_value
+from .model import (
+    MetricPoint,
+    MonitorInputError,
+    SweepListing,
+    SweepSummary,
+    TrialRecord,
+    parse_param,
+)
+
+# Azure's job statuses in the monitor's words (the sweep's own status is kept, lower-cased)
+_TRIAL_STATUS = {
+    "NotStarted": "queued",
+    "Queued": "queued",
+    "Preparing": "queued",
+    "Provisioning": "queued",
+    "Starting": "queued",
+    "Running": "running",
+    "Finalizing": "running",
+    "CancelRequested": "canceled",
+    "Canceled": "canceled",
+    "Completed": "completed",
+    "Failed": "failed",
+    "NotResponding": "failed",
+}
+
+
+class CloudSweeps:
+    """The sweeps of one Azure ML workspace."""
+
+    where = "cloud"
+
+    def __init__(self, ml_client, *, tracking_uri: str | None = None, mlflow_client=None, label: str | None = None):
+        self.ml_client = ml_client
+        self._tracking_uri = tracking_uri
+        self._mlflow = mlflow_client
+        self.label = label or (
+            f"the workspace {ml_client.workspace_name} (resource group {ml_client.resource_group_name}, "
+            f"subscription {ml_client.subscription_id})"
+        )
+
+    def describe(self) -> str:
+        return self.label
+
+    # connections -----------------------------------------------------------------------------------------
+
+    def tracking_uri(self) -> str:
+        """The workspace's MLflow tracking URI, as the workspace itself gives it (GET workspace)."""
+        if self._tracking_uri is None:
+            ws = self._call(self.ml_client.workspaces.get, self.ml_client.workspace_name)
+            self._tracking_uri = ws.mlflow_tracking_uri
+        return self._tracking_uri
+
+    def mlflow(self):
+        if self._mlflow is None:
+            from mlflow.tracking import MlflowClient
+
+            self._mlflow = MlflowClient(tracking_uri=self.tracking_uri())
+        return self._mlflow
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MonitorInputError:
+            raise
+        except Exception as e:  # every SDK/azure-core/MLflow failure becomes one line, exit 3
+            raise _unreachable(e) from e
+
+    # reading ---------------------------------------------------------------------------------------------
+
+    def job(self, name: str):
+        from azure.core.exceptions import ResourceNotFoundError
+
+        from .local import unknown_sweep
+
+        try:
+            job = self.ml_client.jobs.get(name)
+        except ResourceNotFoundError as e:
+            raise MonitorInputError(unknown_sweep(name, [self.describe()], [])) from e
+        except Exception as e:
+            raise _unreachable(e) from e
+        if getattr(job, "type", None) != "sweep":
+            raise MonitorInputError(f"job {name} in {self.describe()} is a {job.type} job, not a sweep")
+        return job
+
+    def status(self, name: str, *, histories: bool = True) -> SweepSummary:
+        job = self.job(name)
+        summary = _summary(job, self.describe())
+        children = self._call(children_of, self.ml_client, name)
+        summary.unparsed_children = [f"child #{i}" for i, c in enumerate(children) if c is None]
+        runs = self._runs(job)
+        for child in children:
+            if child is None:
+                continue
+            run = runs.get(child.name)
+            trial = _trial(child, job, run)
+            if run is not None and histories:
+                trial.history = self._history(trial.run_id, summary.primary_metric)
+            elif run is not None and summary.primary_metric in trial.metrics:
+                # the latest value only (one search for every trial, as `watch` looks every few seconds)
+                stamp = trial.ended or trial.started or 0.0
+                trial.history = [MetricPoint(0, trial.metrics[summary.primary_metric], stamp)]
+            summary.add(trial)
+        if summary.unparsed_children:
+            summary.warnings.append(
+                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml"
+            )
+        _policy_cancels(summary)
+        if histories:
+            from .local import savings_of
+
+            summary.savings = savings_of(summary)
+        return summary
+
+    def _runs(self, job) -> dict:
+        """The sweep's MLflow child runs by trial name (Azure: run id = job name; a stand-in server: run name)."""
+        client = self.mlflow()
+
+        def search():
+            experiments = [e.experiment_id for e in client.search_experiments()]
+            exp = client.get_experiment_by_name(job.experiment_name) if job.experiment_name else None
+            ids = [exp.experiment_id] if exp else experiments
+            found, token = [], None
+            while True:
+                page = client.search_runs(
+                    ids, f"tags.`mlflow.parentRunId` = '{job.name}'", max_results=1000, page_token=token
+                )
+                found += list(page)
+                token = page.token
+                if not token:
+                    return found
+
+        runs = self._call(search)
+        by_name = {}
+        for run in runs:
+            by_name[run.info.run_name] = run
+            by_name[run.info.run_id] = run
+        return by_name
+
+    def _history(self, run_id: str, metric: str) -> list[MetricPoint]:
+        points = self._call(self.mlflow().get_metric_history, run_id, metric)
+        return [
+            MetricPoint(int(m.step), stored_value(m.value), m.timestamp / 1000)
+            for m in sorted(points, key=lambda m: (m.timestamp, m.step))
+        ]
+
+    def list(self, limit: int | None = 50) -> list[SweepListing]:
+        """The workspace's sweep jobs, as `az ml job list` finds them (every page, until ``limit`` sweeps)."""
+        rows: list[SweepListing] = []
+
+        def collect():
+            for job in self.ml_client.jobs.list():
+                if job is None or getattr(job, "type", None) != "sweep":
+                    continue
+                summary = _summary(job, self.describe())
+                # a cloud listing reads no trials: the count done and the best value stay unknown
+                rows.append(SweepListing.of(summary, done=None, best=None, ended=None))
+                if limit and len(rows) >= limit:
+                    return
+
+        self._call(collect)
+        return rows
+
+    # cancel ----------------------------------------------------------------------------------------------
+
+    def request_cancel(self, name: str, wait: bool = False) -> SweepSummary:
+        """``jobs.begin_cancel``: Azure cancels the sweep and its running trials; ``wait`` follows the poller."""
+        job = self.job(name)
+        status = str(getattr(job.status, "value", job.status))
+        if status in ("Completed", "Failed", "Canceled"):
+            raise MonitorInputError(f"sweep {name} is not running (it is {status.lower()}); nothing to cancel")
+        poller = self._call(self.ml_client.jobs.begin_cancel, name)
+        if wait:
+            self._call(poller.result)
+        return self.status(name, histories=False)
+
+
+def children_of(ml_client, name: str) -> list:
+    """Every child job of the sweep, as ``jobs.list(parent_job_name=name)`` gives them, from every page.
+
+    azure-ai-ml 1.35's regenerated RunHistory client never follows a page: its ``get_child`` returns ``None`` as the
+    next link (``extract_data``), so ``jobs.list(parent_job_name=...)`` stops after the first page of a long sweep.
+    We ask for each page by its ``continuationToken`` (read from the raw response with azure-core's per-request
+    ``raw_response_hook``), with the SDK's own authenticated client and its own ``Run`` -> job translation, which
+    gives ``None`` for a child it cannot parse, as ``jobs.list`` does.
+    """
+    runs = ml_client.jobs._runs_operations  # noqa: SLF001 - the only way past the SDK's paging bug
+    children: list = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        answer: dict = {}
+
+        def hook(response, answer=answer):
+            answer.update(response.http_response.json() or {})
+
+        page = runs._operation.get_child(
+            ml_client.subscription_id,
+            ml_client.resource_group_name,
+            ml_client.workspace_name,
+            name,
+            continuationtoken=token,
+            raw_response_hook=hook,
+        )
+        children += [runs._translate_from_rest_object(run) for run in page]
+        token = answer.get("continuationToken")
+        if not token or token in seen:  # a service that repeats a token would loop forever
+            return children
+        seen.add(token)
+
+
+def _unreachable(e: BaseException):
+    """One line for a failure of Azure or of the workspace's tracking server (an ``AzureError``: its exit code)."""
+    from ..cloud import azure_error
+    from ..errors import AzureUnreachable
+
+    if type(e).__module__.startswith(("mlflow", "requests", "urllib3")):
+        return AzureUnreachable(
+            f"the workspace's MLflow tracking server failed or is unreachable: {' '.join(str(e).split())[:300]}"
+        )
+    error = azure_error(e)
+    # its catch-all says "submission failed"; here nothing was submitted
+    return type(error)(str(error).replace("submission failed", "the request failed"))
+
+
+def _summary(job, where: str) -> SweepSummary:
+    objective = job.objective
+    limits = job.limits
+    policy = job.early_termination
+    sampling = job.sampling_algorithm
+    created = getattr(job.creation_context, "created_at", None) if job.creation_context else None
+    properties = dict(job.properties or {})
+    return SweepSummary(
+        name=job.name,
+        where="cloud",
+        location=where,
+        status=str(getattr(job.status, "value", job.status) or "unknown").lower(),
+        primary_metric=objective.primary_metric if objective else "",
+        goal=str(objective.goal).lower() if objective else "maximize",
+        run_id=job.name,
+        experiment=job.experiment_name,
+        started=created.timestamp() if created is not None else None,
+        sampling=str(getattr(sampling, "type", sampling)).lower() if sampling else None,
+        policy=_policy_name(policy),
+        limits={
+            "max_total_trials": getattr(limits, "max_total_trials", None),
+            "max_concurrent_trials": getattr(limits, "max_concurrent_trials", None),
+            "timeout": getattr(limits, "timeout", None),
+            "trial_timeout": getattr(limits, "trial_timeout", None),
+        },
+        search_space={k: {"type": getattr(v, "type", None)} for k, v in (job.search_space or {}).items()},
+        best_run_id=properties.get("best_child_run_id"),
+        url=job.studio_url,
+    )
+
+
+def _policy_name(policy) -> str | None:
+    if policy is None:
+        return None
+    kind = str(getattr(policy, "type", "")).lower()
+    return next((v for k, v in POLICY_NAMES.items() if v == kind or k.replace(" ", "") in kind), kind or None)
+
+
+def _trial(child, job, run) -> TrialRecord:
+    name = child.name
+    match = re.search(r"_(\d+)$", name)
+    status = str(getattr(child.status, "value", child.status))
+    params = trial_values(job.tags or {}, name)  # the one reader of the sweep's `<sweep>_<i>` tags
+    if params is None:
+        params = {k: parse_param(v) for k, v in (run.data.params.items() if run else [])}
+    record = TrialRecord(
+        name=name,
+        run_id=run.info.run_id if run else name,
+        index=int(match.group(1)) if match else None,
+        status=_TRIAL_STATUS.get(status, status.lower()),
+        params=params,
+        metrics={k: stored_value(v) for k, v in run.data.metrics.items()} if run else {},
+        started=run.info.start_time / 1000 if run and run.info.start_time else None,
+        ended=run.info.end_time / 1000 if run and run.info.end_time else None,
+        log=f"{child.studio_url}" if getattr(child, "studio_url", None) else None,
+    )
+    if record.status == "canceled" and status == "CancelRequested":
+        record.note = "cancel requested; Azure has not confirmed it yet"
+    return record
+
+
+def _policy_cancels(summary: SweepSummary) -> None:
+    if summary.policy is None or summary.status != "completed":
+        return
+    for trial in summary.trials:
+        if trial.status == "canceled":
+            trial.canceled_by_policy = True
+            trial.cancel_reason = trial.cancel_reason or f"{summary.policy} (Azure records no values for its cancels)"

@@ -1,0 +1,95 @@
+"""Where an ID lives: the local store first, then the Azure ML workspace (or only one of them, when told).
+
+A local sweep's ID is its name as `sweep submit --local` printed it, looked up in the store given by
+``--tracking-uri`` (default as for submit: ./mlflow.db); a cloud sweep's ID is its Azure job name, looked up in the
+workspace resolved as for submit (options, environment, config.json). Local first because it costs nothing and
+needs no credentials; the workspace is only resolved, and contacted, when the store does not hold the ID. An ID
+found in neither says which store and which workspace were searched, and why one could not be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..emulator.tracking import resolve_uri
+from ..errors import UserError
+from .cloud import CloudSweeps
+from .local import LocalSweeps, unknown_sweep
+from .model import MonitorInputError
+
+Only = Literal["auto", "local", "cloud"]
+
+
+@dataclass
+class Places:
+    """The places to look: a local store, and a workspace built only when needed (``cloud()`` may raise)."""
+
+    tracking_uri: str | None = None
+    cloud: Callable[[], CloudSweeps] | None = None
+    only: Only = "auto"
+    skipped: list[str] = field(default_factory=list)  # places that could not be searched, and why
+
+    def local_sweeps(self) -> LocalSweeps | None:
+        if self.only == "cloud":
+            return None
+        try:
+            return LocalSweeps(self.tracking_uri)
+        except MonitorInputError as e:
+            if self.tracking_uri is not None or self.only == "local":
+                raise  # a store the user named must be a store
+            self.skipped.append(f"no local store at {resolve_uri(None)} ({str(e).splitlines()[0]})")
+            return None
+
+    def cloud_sweeps(self) -> CloudSweeps | None:
+        if self.only == "local" or self.cloud is None:
+            return None
+        try:
+            return self.cloud()
+        except UserError as e:
+            if self.only == "cloud":
+                raise
+            first = str(e).split(":", 1)[0] if "no Azure ML workspace given" in str(e) else str(e).splitlines()[0]
+            self.skipped.append(
+                f"no workspace searched: {first} (--workspace, --resource-group, --subscription; or "
+                "AZUREML_WORKSPACE_NAME, AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION_ID; or a config.json)"
+            )
+            return None
+
+
+def locate(name: str, places: Places) -> LocalSweeps | CloudSweeps:
+    """The place that holds sweep ``name``; ``MonitorInputError`` naming every place searched when none does."""
+    searched: list[str] = []
+    local = places.local_sweeps()
+    known: list[str] = []
+    if local is not None:
+        if local.parent(name) is not None:
+            return local
+        searched.append(local.describe())
+        known = local.names()
+    cloud = places.cloud_sweeps()
+    if cloud is not None:
+        try:
+            cloud.job(name)
+            return cloud
+        except MonitorInputError as e:
+            if "no sweep named" not in str(e):
+                raise  # a job that is not a sweep
+        searched.append(cloud.describe())
+    message = unknown_sweep(name, searched or ["no store or workspace"], known)
+    if places.skipped:
+        message += "\n  " + "\n  ".join(places.skipped)
+    raise MonitorInputError(message)
+
+
+def every_place(places: Places) -> list[LocalSweeps | CloudSweeps]:
+    """What `sweep list` reads: the local store and the workspace, each when it can be opened."""
+    found: list[LocalSweeps | CloudSweeps] = []
+    local = places.local_sweeps()
+    if local is not None:
+        found.append(local)
+    cloud = places.cloud_sweeps()
+    if cloud is not None:
+        found.append(cloud)
+    return found

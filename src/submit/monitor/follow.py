@@ -1,0 +1,68 @@
+"""`sweep watch`, as data: the changes between successive looks at a sweep, until it ends.
+
+``follow`` reads the sweep every ``interval`` seconds (without histories: one search per look, not one query per
+trial) and yields an ``Event`` for each trial that started, ended or was canceled, and for each new best; when the
+sweep has ended it reads it once more in full and yields ``end`` with that summary. ``sleep`` is passed in, so a
+caller (or a test) decides how time passes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..objective import better
+from .model import SweepSummary, TrialRecord
+
+ENDED = {"completed", "failed", "canceled", "interrupted"}
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # started | ended | best | end
+    summary: SweepSummary
+    trial: TrialRecord | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "event": self.kind,
+            "sweep": self.summary.name,
+            "status": self.summary.status,
+            "counts": self.summary.counts,
+            "trial": None if self.trial is None else self.trial.to_dict(),
+        }
+
+
+def follow(
+    source,
+    name: str,
+    *,
+    interval: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    timeout: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Event]:
+    seen: dict[str, str] = {}
+    best: float | None = None
+    deadline = None if timeout is None else clock() + timeout
+    while True:
+        summary = source.status(name, histories=False)
+        for trial in summary.by_index():
+            before = seen.get(trial.name)
+            if before != trial.status:
+                seen[trial.name] = trial.status
+                if trial.status in ("running", "queued") and before is None:
+                    yield Event("started", summary, trial)
+                elif trial.status in ("completed", "failed", "canceled"):
+                    yield Event("ended", summary, trial)
+        leader = summary.best
+        if leader is not None and better(leader.best, best, summary.goal):
+            best = leader.best
+            yield Event("best", summary, leader)
+        if summary.status in ENDED:
+            yield Event("end", source.status(name))
+            return
+        if deadline is not None and clock() >= deadline:
+            return
+        sleep(interval)

@@ -1,0 +1,327 @@
+"""A local sweep read from its MLflow store through ``MlflowClient``: the layout ``emulator/tracking.py`` writes.
+
+The sweep is the parent run tagged ``sweep.kind = parent`` and ``sweep.name``; its trials are the child runs
+(``mlflow.parentRunId``), one per ``sweep.trial_index``; a trial re-run on ``--resume`` supersedes its interrupted run
+(``sweep.superseded_by``), so only the newest run of each index is the trial. Nothing here writes to the store except
+``request_cancel`` (one tag on the parent run), and opening a store never creates one: a missing file or a SQLite
+file of another program is refused before MLflow can migrate it into an MLflow store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..emulator import tracking as t
+from ..emulator.savings import estimate_savings
+from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_param
+
+# `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
+# and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
+TAG_CANCEL_REQUESTED, TAG_POLICY, TAG_LIMITS = t.TAG_CANCEL_REQUESTED, t.TAG_POLICY, t.TAG_LIMITS
+
+# a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
+stored_value = t.as_logged
+PAGE = 1000  # search_runs' default page; every page is read, so a 5,000-trial store is not cut at 1,000
+_MLFLOW = {
+    "RUNNING": "running",
+    "SCHEDULED": "queued",
+    "FINISHED": "completed",
+    "FAILED": "failed",
+    "KILLED": "canceled",
+}
+# a policy's cancel reason starts with its name in words (policies.py): "bandit: 0.71 < best ..."
+POLICY_NAMES = {
+    "bandit": "bandit",
+    "median stopping": "median_stopping",
+    "truncation selection": "truncation_selection",
+}
+
+
+def open_store(uri: str | None):
+    """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else."""
+    from mlflow.tracking import MlflowClient
+
+    uri = t.resolve_uri(uri)
+    _check_is_store(uri)
+    client = MlflowClient(tracking_uri=uri)
+    try:
+        client.search_experiments(max_results=1)
+    except Exception as e:  # noqa: BLE001 - MLflow raises many kinds; each means "not a store we can read"
+        raise _not_a_store(uri, " ".join(str(e).split())[:200]) from e
+    return uri, client
+
+
+def _not_a_store(uri: str, why: str) -> MonitorInputError:
+    return MonitorInputError(
+        f"{uri} is not an MLflow tracking store ({why})\n  hint: --tracking-uri names the store that "
+        "`sweep submit --local` wrote, e.g. sqlite:///mlflow.db"
+    )
+
+
+def _check_is_store(uri: str) -> None:
+    db = t.sqlite_path(uri)
+    if db is not None:
+        if not db.is_file():
+            raise _not_a_store(uri, f"no such file: {db}")
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=20) as conn:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as e:
+            raise _not_a_store(uri, f"not a SQLite database: {e}") from e
+        if not {"runs", "experiments", "alembic_version"} <= tables:
+            raise _not_a_store(uri, "a SQLite database without MLflow's tables")
+        return
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        folder = Path(unquote(parsed.path))
+        if not folder.is_dir():
+            raise _not_a_store(uri, f"no such folder: {folder}")
+        if not any(p.name == "meta.yaml" for p in folder.glob("*/meta.yaml")) and not (folder / ".trash").exists():
+            raise _not_a_store(uri, "a folder without MLflow experiments (no */meta.yaml)")
+
+
+class LocalSweeps:
+    """The sweeps of one local store."""
+
+    where = "local"
+
+    def __init__(self, uri: str | None = None, client=None, page: int = PAGE):
+        self.page = page
+        if client is None:
+            self.uri, self.client = open_store(uri)
+        else:
+            self.uri, self.client = t.resolve_uri(uri), client
+
+    def describe(self) -> str:
+        return f"the local store {self.uri}"
+
+    # reading ----------------------------------------------------------------------------------------------
+
+    def _experiments(self) -> list[str]:
+        return [e.experiment_id for e in self.client.search_experiments()]
+
+    def _search(self, experiments: list[str], filter_string: str, order_by=None) -> list:
+        runs, token = [], None
+        while True:
+            page = self.client.search_runs(
+                experiments, filter_string, max_results=self.page, order_by=order_by, page_token=token
+            )
+            runs += list(page)
+            token = page.token
+            if not token:
+                return runs
+
+    def parent(self, name: str):
+        """The sweep's parent run, or None."""
+        experiments = self._experiments()
+        if not experiments:
+            return None
+        found = self.client.search_runs(
+            experiments,
+            f"tags.`{t.TAG_SWEEP}` = '{_quote(name)}' and tags.`{t.TAG_KIND}` = 'parent'",
+            max_results=1,
+        )
+        return found[0] if found else None
+
+    def names(self) -> list[str]:
+        experiments = self._experiments()
+        if not experiments:
+            return []
+        return [r.data.tags[t.TAG_SWEEP] for r in self._search(experiments, f"tags.`{t.TAG_KIND}` = 'parent'")]
+
+    def require(self, name: str):
+        run = self.parent(name)
+        if run is None:
+            raise MonitorInputError(unknown_sweep(name, [self.describe()], self.names()))
+        return run
+
+    def status(self, name: str, *, histories: bool = True) -> SweepSummary:
+        """The sweep as data: its state, every trial with its primary-metric history, the best, compute used/saved."""
+        parent = self.require(name)
+        summary = _summary(parent, self.uri)
+        runs = self._search([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+        work = t.store_folder(self.uri) / ".sweep" / summary.name
+        for run in _current_trials(runs):
+            trial = _trial(run, parent.data.tags)
+            log = work / trial.name / "user_logs" / "std_log.txt"  # the emulator keeps it here, and as an artifact
+            if log.is_file():
+                trial.log = str(log)
+            if histories:
+                trial.history = self.history(trial.run_id, summary.primary_metric)
+            else:  # the latest value only: what `list` needs, without one query per trial
+                value = run.data.metrics.get(summary.primary_metric)
+                if value is not None:
+                    trial.history = [MetricPoint(0, value, (run.info.end_time or run.info.start_time or 0) / 1000)]
+            summary.add(trial)
+        if summary.policy is None:
+            summary.policy = _policy_from_reasons(summary.trials)
+        if histories:
+            summary.savings = savings_of(summary)
+        return summary
+
+    def history(self, run_id: str, metric: str) -> list[MetricPoint]:
+        points = self.client.get_metric_history(run_id, metric)
+        return [
+            MetricPoint(int(m.step), stored_value(m.value), m.timestamp / 1000)
+            for m in sorted(points, key=lambda m: (m.timestamp, m.step))
+        ]
+
+    def list(self, limit: int | None = 50) -> list[SweepListing]:
+        """The store's sweeps, newest first: counts and best from two searches, not from every trial's history."""
+        experiments = self._experiments()
+        if not experiments:
+            return []
+        parents = self._search(experiments, f"tags.`{t.TAG_KIND}` = 'parent'", order_by=["attributes.start_time DESC"])
+        parents = parents[:limit] if limit else parents
+        wanted = {p.info.run_id for p in parents}
+        done: dict[str, dict[int, str]] = {}
+        for run in self._search(experiments, f"tags.`{t.TAG_KIND}` = 'trial'"):
+            parent_id = run.data.tags.get("mlflow.parentRunId")
+            if parent_id in wanted and t.TAG_SUPERSEDED not in run.data.tags:
+                done.setdefault(parent_id, {})[int(run.data.tags.get(t.TAG_INDEX, -1))] = run.info.status
+        rows = []
+        for p in parents:
+            summary = _summary(p, self.uri)
+            statuses = done.get(p.info.run_id, {}).values()
+            done_count = sum(s in ("FINISHED", "FAILED", "KILLED") for s in statuses)
+            rows.append(SweepListing.of(summary, done=done_count, best=p.data.metrics.get(t.BEST_METRIC)))
+        return rows
+
+    # cancel -----------------------------------------------------------------------------------------------
+
+    def request_cancel(self, name: str, now: Callable[[], float] = time.time) -> SweepSummary:
+        """Ask the emulator running ``name`` (in another process) to stop, as Ctrl-C stops it: resumable.
+
+        The request is a tag on the parent run; the running scheduler reads its parent's tags at every poll and,
+        seeing it, cancels its trials, closes their runs and ends the sweep `interrupted`. A sweep that already
+        ended has nothing to cancel and is refused.
+        """
+        parent = self.require(name)
+        state = parent.data.tags.get(t.TAG_STATE)
+        if state != "running" or parent.info.status != "RUNNING":
+            raise MonitorInputError(
+                f"sweep {name} is not running (it is {state or parent.info.status.lower()}); nothing to cancel"
+            )
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now()))
+        self.client.set_tag(parent.info.run_id, TAG_CANCEL_REQUESTED, stamp)
+        return self.status(name, histories=False)
+
+
+def cancel_requested(client, parent_run_id: str) -> str | None:
+    """When `sweep cancel` asked this sweep to stop (its tag's value), or None: what the scheduler polls."""
+    return client.get_run(parent_run_id).data.tags.get(TAG_CANCEL_REQUESTED)
+
+
+def unknown_sweep(name: str, searched: list[str], known: list[str]) -> str:
+    from ..names import did_you_mean
+
+    hint = did_you_mean(name, known) if known else ""
+    lines = [f"no sweep named {name!r} in " + " nor in ".join(searched)]
+    if hint:
+        lines.append(f"  hint: {hint}")
+    elif known:
+        lines.append("  hint: `sweep list` shows the sweeps there (" + ", ".join(known[:5]) + ")")
+    return "\n".join(lines)
+
+
+def savings_of(summary: SweepSummary):
+    """Compute used and saved, by the emulator's own estimate (emulator/savings.py) on the stored histories."""
+    by_name = {tr.name: tr for tr in summary.trials}
+
+    def timestamps(trial) -> tuple[list[float], float | None]:
+        record = by_name[trial.name]
+        return [p.timestamp for p in record.history], record.ended
+
+    policy_cancels = {tr.name for tr in summary.trials if tr.canceled_by_policy}
+    return estimate_savings(summary.trials, policy_cancels, timestamps, summary.policy)
+
+
+# the store's layout -> the model ----------------------------------------------------------------------------
+
+
+def _summary(parent, uri: str) -> SweepSummary:
+    import json
+
+    tags = parent.data.tags
+    state = tags.get(t.TAG_STATE) or _MLFLOW.get(parent.info.status, parent.info.status.lower())
+    try:
+        limits = json.loads(tags.get(TAG_LIMITS, "{}"))
+    except ValueError:
+        limits = {}
+    try:
+        space = json.loads(tags[t.TAG_SPACE]) if t.TAG_SPACE in tags else None
+    except ValueError:  # cut at 5,000 characters for a very large space
+        space = None
+    return SweepSummary(
+        name=tags.get(t.TAG_SWEEP, parent.info.run_name),
+        where="local",
+        location=uri,
+        status=state,
+        primary_metric=tags.get(t.TAG_PRIMARY, ""),
+        goal=tags.get(t.TAG_GOAL, "maximize"),
+        run_id=parent.info.run_id,
+        experiment=parent.info.experiment_id,
+        started=_seconds(parent.info.start_time),
+        ended=_seconds(parent.info.end_time),
+        sampling=tags.get("sweep.sampling"),
+        policy=tags.get(TAG_POLICY) or None,
+        limits=limits if isinstance(limits, dict) else {},
+        search_space=space if isinstance(space, dict) else None,
+        best_run_id=tags.get(t.BEST_RUN_TAG),
+        ui_command=t.ui_command(uri),
+        cancel_requested=tags.get(TAG_CANCEL_REQUESTED),
+    )
+
+
+def _current_trials(runs) -> list:
+    """The newest run of each trial index: a resumed sweep re-runs its interrupted trials under the same name."""
+    by_index: dict[str, object] = {}
+    for run in sorted(runs, key=lambda r: r.info.start_time or 0):
+        if t.TAG_SUPERSEDED in run.data.tags:
+            continue
+        by_index[run.data.tags.get(t.TAG_INDEX, run.info.run_id)] = run
+    return list(by_index.values())
+
+
+def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
+    tags = run.data.tags
+    values = t.trial_values(parent_tags, run.info.run_name)  # where the sweep service keeps them; else params
+    index = tags.get(t.TAG_INDEX, "")
+    exit_code = tags.get(t.TAG_EXIT, "")
+    return TrialRecord(
+        name=run.info.run_name,
+        run_id=run.info.run_id,
+        index=int(index) if index.isdigit() else None,
+        status=_MLFLOW.get(run.info.status, "failed"),
+        params=values if values is not None else {k: parse_param(v) for k, v in run.data.params.items()},
+        metrics={k: stored_value(v) for k, v in run.data.metrics.items()},
+        started=_seconds(run.info.start_time),
+        ended=_seconds(run.info.end_time),
+        cancel_reason=tags.get(t.TAG_CANCEL),
+        canceled_by_policy=t.TAG_CANCEL_POOL in tags,
+        exit_code=int(exit_code) if exit_code.lstrip("-").isdigit() else None,
+        note=tags.get("sweep.note"),
+        log=(run.info.artifact_uri.rstrip("/") + "/user_logs/std_log.txt") if run.info.artifact_uri else None,
+    )
+
+
+def _policy_from_reasons(trials: list[TrialRecord]) -> str | None:
+    # sweeps written before the scheduler tagged its policy: a policy's cancel reason starts with its name
+    for trial in trials:
+        if trial.canceled_by_policy and trial.cancel_reason:
+            head = trial.cancel_reason.split(":", 1)[0].strip()
+            if head in POLICY_NAMES:
+                return POLICY_NAMES[head]
+    return None
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else ms / 1000
+
+
+def _quote(s: str) -> str:
+    return s.replace("'", "\\'")

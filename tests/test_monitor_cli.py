@@ -1,0 +1,218 @@
+"""`sweep list | status | watch | cancel | best | report` on local sweeps: text and --json checked against the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
+
+from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from submit import load_spec
+from submit.cli import app
+from submit.emulator import run_local
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
+
+
+def sweep(*args: str):
+    return CliRunner().invoke(app, list(args), env=NO_WORKSPACE)
+
+
+@pytest.fixture
+def store(failing_sweep):
+    return failing_sweep[0]
+
+
+def test_status_text_names_the_state_the_best_trial_and_the_failures(store):
+    run = sweep("status", "fails", "--tracking-uri", store)
+    assert run.exit_code == 0, run.output
+    stored = stored_sweep(store, "fails")
+    best_run = stored.parent.data.tags["best_child_run_id"]
+    best_name = next(r.info.run_name for r in stored.runs if r.info.run_id == best_run)
+    assert "completed sweep fails (local): 2 completed, 2 failed of max_total_trials 4" in run.output
+    assert f"best trial: {best_name} (completed) accuracy = 1  [x=0.3, k=b]" in run.output
+    assert run.output.count("failed fails_") == 2 and "exit code 1; log: " in run.output
+    assert f"open the MLflow UI: mlflow ui --backend-store-uri {store}" in run.output
+
+
+def test_status_json_is_the_store_read_back(store):
+    run = sweep("status", "fails", "--tracking-uri", store, "--json", "--histories")
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    stored = stored_sweep(store, "fails")
+    assert data["best"]["run_id"] == stored.parent.data.tags["best_child_run_id"]
+    words = {"FINISHED": "completed", "FAILED": "failed"}
+    assert {t["name"]: t["status"] for t in data["trials"]} == {n: words[s] for n, s in stored.statuses().items()}
+    assert data["counts"]["failed"] == 2 and data["compute"]["trial_seconds"] > 0
+    client = MlflowClient(tracking_uri=store)
+    for t in data["trials"]:
+        assert [p["value"] for p in t["history"]] == [
+            m.value for m in client.get_metric_history(t["run_id"], "accuracy")
+        ]
+
+
+def test_list_json(store):
+    run = sweep("list", "--tracking-uri", store, "--json")
+    assert run.exit_code == 0, run.output
+    rows = {r["name"]: r for r in json.loads(run.stdout)["sweeps"]}
+    assert rows["fails"]["trials_done"] == 4 and rows["fails"]["status"] == "completed"
+    assert rows["empty"]["trials_done"] == 0 and rows["empty"]["status"] == "running"
+
+
+def test_an_unknown_id_says_where_it_looked(store):
+    run = sweep("status", "fail", "--tracking-uri", store)
+    assert run.exit_code == 2
+    assert f"no sweep named 'fail' in the local store {store}\n  hint: did you mean `fails`?" in run.output
+    assert "no workspace searched: no Azure ML workspace given" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_store_that_is_not_an_mlflow_store(tmp_path):
+    (tmp_path / "x.db").write_text("not a database")
+    run = sweep("status", "fails", "--tracking-uri", f"sqlite:///{tmp_path}/x.db")
+    assert run.exit_code == 2 and "is not an MLflow tracking store (not a SQLite database" in run.output
+
+
+def test_best_json_and_the_errors_of_a_sweep_without_one(store):
+    run = sweep("best", "fails", "--tracking-uri", store, "--json")
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    assert data["trial"]["params"] == {"x": 0.3, "k": "b"} and data["value"] == pytest.approx(1.0)
+    empty = sweep("best", "empty", "--tracking-uri", store)
+    assert empty.exit_code == 2 and "sweep empty has no trials yet (it is running" in empty.output
+
+
+def test_best_download_copies_the_best_trials_log_and_artifacts(store, tmp_path):
+    run = sweep("best", "fails", "--tracking-uri", store, "--download", str(tmp_path / "best"), "--json")
+    assert run.exit_code == 0, run.output
+    files = json.loads(run.stdout)["downloaded"]["files"]
+    assert "artifacts/user_logs/std_log.txt" in files
+    assert (
+        tmp_path / "best" / "artifacts" / "user_logs" / "std_log.txt"
+    ).read_text() == ""  # quadratic.py prints nothing
+
+
+def test_best_register_without_a_model_says_so(store):
+    run = sweep("best", "fails", "--tracking-uri", store, "--register", "quad")
+    assert run.exit_code == 2 and "the best trial fails_" in run.output and "logged no MLflow model" in run.output
+
+
+def test_report_writes_one_file_and_refuses_a_missing_folder_or_an_empty_sweep(store, tmp_path):
+    run = sweep("report", "fails", "--tracking-uri", store, "-o", str(tmp_path / "r.html"), "--json")
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["sweeps"] == ["fails"] and (tmp_path / "r.html").stat().st_size > 1_000_000
+    missing = sweep("report", "fails", "--tracking-uri", store, "-o", str(tmp_path / "no" / "r.html"))
+    assert missing.exit_code == 2 and f"the folder {tmp_path / 'no'} does not exist" in missing.output
+    empty = sweep("report", "empty", "--tracking-uri", store, "-o", str(tmp_path / "e.html"))
+    assert empty.exit_code == 2 and "sweep empty has no trials yet" in empty.output
+
+
+def test_cancel_of_an_ended_sweep_is_refused_and_of_a_running_one_is_requested(store):
+    ended = sweep("cancel", "fails", "--tracking-uri", store)
+    assert ended.exit_code == 2 and "sweep fails is not running (it is completed); nothing to cancel" in ended.output
+    running = sweep("cancel", "empty", "--tracking-uri", store, "--json")
+    assert running.exit_code == 0 and json.loads(running.stdout) == {
+        "canceling": "empty",
+        "where": "local",
+        "status": "running",
+    }
+    assert "sweep.cancel_requested" in stored_sweep(store, "empty").parent.data.tags
+
+
+def test_local_and_cloud_exclude_each_other(store):
+    run = sweep("status", "fails", "--tracking-uri", store, "--local", "--cloud")
+    assert run.exit_code == 2 and "--local and --cloud exclude each other" in run.output
+
+
+def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            "sleep 1; echo ${{search_space.x}}",
+            space="x: {type: choice, values: [1, 2, 3]}",
+            limits="{max_total_trials: 3, max_concurrent_trials: 1}",
+            sampling="grid",
+        ),
+    )
+    uri = sqlite_uri(tmp_path)
+    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "w"]
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        client, deadline = MlflowClient(tracking_uri=uri), time.monotonic() + 120
+        while not client.search_runs([e.experiment_id for e in client.search_experiments()], "tags.`sweep.name` = 'w'"):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        run = sweep("watch", "w", "--tracking-uri", uri, "--interval", "0.3", "--timeout", "120")
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert run.exit_code == 0, run.output
+    assert proc.returncode == 0
+    lines = run.output.splitlines()
+    assert [ln.split()[1] for ln in lines if ln.startswith("completed w_")] == ["w_0", "w_1", "w_2"]
+    assert "completed sweep w (local): 3 completed" in run.output  # the final status, once it ended
+
+
+def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finishes_it(tmp_path):
+    go = tmp_path / "go"  # trials wait for it: the sweep is surely running when the cancel arrives, however slow
+    spec = write_spec(
+        tmp_path,
+        shell_spec(
+            f"while [ ! -f {go} ]; do sleep 0.1; done; echo ${{{{search_space.x}}}}",
+            space="x: {type: choice, values: [1, 2, 3, 4]}",
+            limits="{max_total_trials: 4, max_concurrent_trials: 2}",
+            sampling="grid",
+        ),
+    )
+    uri = sqlite_uri(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "c"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        client, deadline = MlflowClient(tracking_uri=uri), time.monotonic() + 120
+        while not [
+            r
+            for r in client.search_runs(
+                [e.experiment_id for e in client.search_experiments()], "tags.`sweep.kind` = 'trial'"
+            )
+            if r.info.status == "RUNNING"
+        ]:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        canceling = subprocess.run(
+            [sys.executable, "-m", "submit", "cancel", "c", "--tracking-uri", uri, "--local"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert canceling.returncode == 0, canceling.stderr
+    assert "cancel requested for c" in canceling.stdout
+    assert proc.returncode == 130, stderr  # as Ctrl-C ends it
+    assert "canceled by `sweep cancel`: resume with --resume c" in stderr
+    stopped = stored_sweep(uri, "c")
+    assert "RUNNING" not in [r.info.status for r in stopped.runs] and stopped.parent.info.status == "KILLED"
+    assert stopped.parent.data.tags["sweep.state"] == "interrupted"
+    assert "FINISHED" not in stopped.statuses().values()
+
+    go.touch()
+    resumed = run_local(load_spec(spec), tracking_uri=uri, resume="c")
+    assert resumed.status == "completed" and resumed.count("completed") == 4
+    after = stored_sweep(uri, "c")
+    assert "sweep.cancel_requested" not in after.parent.data.tags  # the request ended the previous run only
+    assert sorted(after.children) == [f"c_{i}" for i in range(4)]
