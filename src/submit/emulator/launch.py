@@ -72,17 +72,22 @@ class Launcher:
         code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
         artifacts = self._output_folders(folder, code)
         outputs = {name[len("named-outputs/") :]: str(p) for name, p in artifacts.items() if name != "outputs"}
+        tracking_uri = self.trial_uri()
         env = trial_env(
             params=params,
             inputs=self.input_values,
             outputs=outputs,
             spec_env=self.spec.trial.environment_variables,
-            tracking_uri=self.trial_uri(),
+            tracking_uri=tracking_uri,
             experiment_id=result.experiment_id,
             run_id=run_id,
             threads=self.threads,
             extra=self.extra_env,
         )
+        if tracking_uri != self.store.uri:
+            # the sweep's own server: MLflow's "View run at http://127.0.0.1:PORT" lines would name a server that is
+            # gone once the sweep ends (a MLFLOW_* setting of the user's, passed on, still decides)
+            env.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
         log_file = folder / "user_logs" / LOG_NAME
         command = render_command(self.spec.trial.command, values)
@@ -145,7 +150,7 @@ class Launcher:
         logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
         if logged and not self.keep_work and running.folder is not None:
             # the log and ./outputs are the run's artifacts now; the snapshot was only the trial's working copy
-            self.area.clear_trial(running.folder)
+            self.area.clear_trial(running.folder, proc.log_file)
             trial.log_file = logged
 
     def _no_metric_note(self, trial: TrialResult) -> str:

@@ -79,18 +79,24 @@ class WorkArea:
         (folder / MARKER).write_text(run_id + "\n")
         return folder
 
-    def clear_trial(self, folder: Path) -> None:
-        """Remove a finished trial's code snapshot and log (the log is its run's artifact), and the folder when
-        nothing else is left in it; declared outputs stay. Only in a trial folder this emulator made."""
+    def clear_trial(self, folder: Path, log: Path) -> None:
+        """Remove a finished trial's code snapshot and ``log`` (both are its run's artifacts now), and the folder when
+        nothing else is left in it. Declared outputs stay, and so does a superseded run's log (``std_log.<run
+        id>.txt``: its run was never closed, so it is nowhere else). Only in a trial folder this emulator made."""
         folder = self.inside(folder)
         if not (folder / MARKER).is_file():
             return
-        for part in ("code", "user_logs"):
-            path = folder / part
-            if path.is_symlink():
-                path.unlink()
-            elif path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
+        code = folder / "code"
+        if code.is_symlink():
+            code.unlink()
+        elif code.is_dir():
+            shutil.rmtree(code, ignore_errors=True)
+        log = self.inside(log)
+        log.unlink(missing_ok=True)
+        try:
+            log.parent.rmdir()  # user_logs/, when it held only this log
+        except OSError:
+            pass
         if [p.name for p in folder.iterdir()] == [MARKER]:
             shutil.rmtree(folder, ignore_errors=True)
 
