@@ -88,6 +88,14 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def serves_mlflow(pid: int) -> bool:
+    """Whether ``pid`` is an MLflow tracking server (the sweep's own: its command line runs ``mlflow.server``)."""
+    try:
+        return b"mlflow.server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def trial_pids(sweep_folder: Path, trials: int) -> dict[str, list[int]] | None:
     """{"leader": [...], "child": [...]}: the pids ``trials`` FIRST_RUN_HANGS trials wrote, once all are written."""
     found = {}

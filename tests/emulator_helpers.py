@@ -12,6 +12,7 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from mlflow.tracking import MlflowClient
 
@@ -67,6 +68,11 @@ class Stored:
 
     def statuses(self) -> dict[str, str]:
         return {name: run.info.status for name, run in self.children.items()}
+
+    def log(self, trial: str) -> str:
+        """The current run's log of ``trial``, kept as its artifact ``user_logs/std_log.txt``."""
+        root = self.children[trial].info.artifact_uri
+        return (Path(unquote(urlparse(root).path)) / "user_logs" / "std_log.txt").read_text()
 
     def values(self, trial: str) -> dict:
         """The values sampled for ``trial``, where the sweep service keeps them: the parent's tag ``<trial>``."""

@@ -54,6 +54,7 @@ def test_workspace_options_typed_with_local_clash_and_each_is_named():
         (["--tracking-uri", "sqlite:///x.db"], "--tracking-uri"),
         (["--name", "mine"], "--name"),
         (["--resume", "hello_1"], "--resume"),
+        (["--keep-work"], "--keep-work"),
     ],
 )
 def test_local_only_options_without_local_are_refused(args, flag):

@@ -19,6 +19,7 @@ from cli_process import (
     finish,
     kill,
     no_traceback,
+    serves_mlflow,
     trial_pids,
     wait_for,
 )
@@ -72,10 +73,13 @@ def test_a_second_emulator_is_refused_and_a_sigkilled_one_takes_its_trials_and_l
     assert after.statuses() == {"k_0": "FINISHED", "k_1": "FINISHED"}
     assert "RUNNING" not in [r.info.status for r in after.runs]
     assert sorted((r.info.run_name, r.info.status) for r in superseded(after)) == [("k_0", "KILLED"), ("k_1", "KILLED")]
-    for old in superseded(after):  # the superseded run's log is kept beside the re-run's, not truncated
+    for old in superseded(after):
+        # the superseded run's log is kept in the trial's folder (its run was never closed, so it is nowhere else);
+        # the re-run's went to its artifacts and was removed from the folder with the code copy
         trial = folder / old.info.run_name / "user_logs"
         assert (trial / f"std_log.{old.info.run_id}.txt").read_text().strip() == "first run"
-        assert (trial / "std_log.txt").read_text().strip() == "second run"
+        assert not (trial / "std_log.txt").exists() and not (trial.parent / "code").exists()
+        assert after.log(old.info.run_name).strip() == "second run"
     assert not list(folder.glob("*/.sweep-pid"))  # settled trials leave no pid record
 
 
@@ -85,7 +89,7 @@ def test_resume_kills_a_trial_process_that_outlived_the_emulator_and_its_watchdo
     first = local(spec, uri, "--name", "w")
     pids = wait_for(lambda: trial_pids(folder, 1), "the trial running", proc=first)
     [leader], [child] = pids["leader"], pids["child"]
-    [watchdog] = [c for c in children_of(first.pid) if c != leader]
+    [watchdog] = [c for c in children_of(first.pid) if c != leader and not serves_mlflow(c)]
     for pid in (watchdog, first.pid):  # the watchdog first, then the emulator
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda pid=pid: not alive(pid), f"{pid} dead")

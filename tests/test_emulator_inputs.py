@@ -21,7 +21,19 @@ def test_a_remote_input_runs_on_its_local_stand_in(tmp_path):
     data.write_text("sepal_length,species\n5.1,setosa\n4.9,setosa\n")
     uri = sqlite_uri(tmp_path)
     res = CliRunner().invoke(
-        cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "in", "--input", f"iris_csv={data}"]
+        cli.app,
+        [
+            "submit",
+            str(spec),
+            "--local",
+            "--tracking-uri",
+            uri,
+            "--name",
+            "in",
+            "--input",
+            f"iris_csv={data}",
+            "--keep-work",
+        ],
     )
 
     assert res.exit_code == 0, res.stdout + res.stderr

@@ -35,6 +35,7 @@ def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_l
     assert result.tracking_uri == f"sqlite:///{tmp_path}/mlflow.db"
     assert result.ui_command == "mlflow ui"  # the store `mlflow ui` opens in this folder with no arguments
     assert result.concurrency == 4 and result.status == "completed"
+    assert result.tracking_server.startswith("http://127.0.0.1:")  # the 4 x 300 values went through the server
     client = MlflowClient(tracking_uri=result.tracking_uri)
     stored = stored_sweep(result.tracking_uri, "many")
     for name, run in stored.children.items():

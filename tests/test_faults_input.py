@@ -17,7 +17,7 @@ from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from submit import SpecError, parse_spec
 from submit.cli import app
 from submit.command import parse_command
-from submit.emulator import run_local
+from submit.emulator import LocalOptions, run_local
 
 SPEC = """\
 type: sweep
@@ -71,7 +71,8 @@ def test_item2_a_sweep_passes_quoted_hostile_choices_through_literally(tmp_path)
             sampling="grid",
         ),
     )
-    result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="quotes")
+    # --keep-work: what each trial wrote into its working folder stays there
+    result = run_local(spec, LocalOptions(keep_work=True), tracking_uri=sqlite_uri(tmp_path), name="quotes")
 
     assert sorted(t.status for t in result.trials) == ["completed"] * 4
     seen = {(tmp_path / ".sweep" / "quotes" / t.name / "code" / "args.txt").read_text() for t in result.trials}

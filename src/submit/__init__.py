@@ -11,11 +11,16 @@ Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``).
 """
 
 from .errors import AzureError, AzureUnreachable, OptionError, SpecError, UserError
-from .load import load_spec, parse_spec
-from .model import SweepSpec
 
-# importing `submit` must not pull in azure-ai-ml or MLflow: these are imported on first use
-_LAZY = {"to_azure_job": "azure", "job_yaml": "azure"}
+# importing `submit` must not pull in azure-ai-ml or MLflow, nor the spec machinery `sweep --help` never uses (YAML,
+# the model, the checks): these are imported on first use
+_LAZY = {
+    "to_azure_job": "azure",
+    "job_yaml": "azure",
+    "load_spec": "load",
+    "parse_spec": "load",
+    "SweepSpec": "model",
+}
 
 
 def run_local(spec, options=None, **kwargs):

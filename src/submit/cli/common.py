@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import SpecError, UserError
-from ..load import load_spec
 from . import codes
 
 out = Console(highlight=False, soft_wrap=True)
@@ -33,6 +32,8 @@ def reported() -> Iterator[None]:
 
 def load_specs(paths: list[Path], overrides: list[str]) -> list:
     """Every spec, loaded and validated; the problems of all of them in one SpecError."""
+    from ..load import load_spec  # lazy: `sweep --help` loads no spec
+
     specs, problems = [], []
     for path in paths:
         try:

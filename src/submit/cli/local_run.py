@@ -31,12 +31,14 @@ def run_here(
     resume=None,
     env=(),
     lock=None,
+    keep_work=False,
     as_json=False,
     out: Console,
     err: Console,
 ) -> int:
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
     from .. import run_local  # lazy: MLflow is imported only when a sweep runs
+    from ..emulator import LocalOptions
 
     # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
     # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error
@@ -56,8 +58,7 @@ def run_here(
             sampler = read_lock(lock, spec).sampler(spec)
         progress = Progress(show)
         try:
-            result = run_local(
-                spec,
+            options = LocalOptions(
                 inputs=inputs,
                 max_concurrent=max_concurrent,
                 tracking_uri=tracking_uri,
@@ -65,8 +66,9 @@ def run_here(
                 resume=resume,
                 on_event=progress.event,
                 env=trial_env,
-                sampler=sampler,
+                keep_work=keep_work,
             )
+            result = run_local(spec, options, sampler=sampler)
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
             return codes.INTERRUPTED

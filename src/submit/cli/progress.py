@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -24,12 +25,15 @@ class Progress:
         self.console = console
         self.result: SweepResult | None = None
         self.live = None
-        self._seen: set[tuple[str, str]] = set()
+        self._listed = 0  # result.trials[:_listed] have had their lines
+        self._watched: list = []  # trials listed as started, whose end is still to print
 
     def event(self, kind: str, result: SweepResult) -> None:
         self.result = result
         if kind == "start":
             self._start(result)
+        elif kind == "warning":
+            self.console.print(f"[yellow]warning[/] {escape(result.warnings[-1])}", highlight=False)
         elif self.live is None:
             self._lines(kind, result)
 
@@ -39,10 +43,12 @@ class Progress:
             f"{verb} sweep [bold]{result.name}[/] locally, {result.concurrency} trial(s) at a time; store {result.tracking_uri}",
             highlight=False,
         )
+        if result.tracking_server:
+            self.console.print(f"trials log to the sweep's MLflow server {result.tracking_server}", highlight=False)
         if result.cap_note:
             self.console.print(f"[yellow]note[/] {result.cap_note}", highlight=False)
         for w in result.warnings:
-            self.console.print(f"[yellow]warning[/] {w}", highlight=False)
+            self.console.print(f"[yellow]warning[/] {escape(w)}", highlight=False)
         if self.console.is_terminal:
             from rich.live import Live
 
@@ -50,22 +56,31 @@ class Progress:
             self.live.start()
 
     def _lines(self, kind: str, result: SweepResult) -> None:
-        """Without a terminal, one line per trial start and end (a log that reads well in CI)."""
-        for t in result.trials:
-            key = (t.name, t.status)
-            if key in self._seen:
-                continue
-            self._seen.add(key)
+        """Without a terminal, one line per trial start and end (a log that reads well in CI).
+
+        Only trials new since the last event and those still running are looked at: a sweep of 10,000 trials must not
+        rescan them all at every event.
+        """
+        for t in result.trials[self._listed :]:
+            self._line(t, result)
             if t.status == "running":
-                self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
+                self._watched.append(t)
+        self._listed = len(result.trials)
+        still = []
+        for t in self._watched:
+            if t.status == "running":
+                still.append(t)
             else:
-                value = "" if t.best is None else f" {result.primary_metric}={t.best:.6g}"
-                why = (
-                    f" ({t.cancel_reason})"
-                    if t.cancel_reason
-                    else (f" (exit code {t.exit_code})" if t.exit_code else "")
-                )
-                self.console.print(f"{t.status} {t.name}{value}{why}", markup=False, highlight=False)
+                self._line(t, result)
+        self._watched = still
+
+    def _line(self, t, result: SweepResult) -> None:
+        if t.status == "running":
+            self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
+            return
+        value = "" if t.best is None else f" {result.primary_metric}={t.best:.6g}"
+        why = f" ({t.cancel_reason})" if t.cancel_reason else (f" (exit code {t.exit_code})" if t.exit_code else "")
+        self.console.print(f"{t.status} {t.name}{value}{why}", markup=False, highlight=False)
 
     def render(self):
         r = self.result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from ..model import SweepSpec
@@ -71,9 +72,11 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
     out.print(
         f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s"
     )
-    for trial in sorted(result.trials, key=lambda t: t.index):
-        if trial.note:
-            err.print(f"[yellow]note[/] {trial.name}: {trial.note}", markup=True, highlight=False)
+    noted = sorted((t for t in result.trials if t.note), key=lambda t: t.index)
+    for trial in noted[:5]:
+        err.print(f"[yellow]note[/] {trial.name}: {escape(trial.note)}", markup=True, highlight=False)
+    if len(noted) > 5:
+        err.print(f"... and {len(noted) - 5} more trials with a note (sweep.note on their runs)")
     failed = [t for t in result.trials if t.status == "failed"]
     for trial in failed[:3]:
         err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log_file}")

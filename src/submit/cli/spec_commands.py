@@ -8,11 +8,9 @@ from pathlib import Path
 import typer
 
 from ..errors import OptionError
-from ..validate import check_azure
-from . import codes, shapes
+from . import codes
 from .common import err, load_specs, out, reported
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
-from .render import render_validation
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -32,6 +30,9 @@ def validate(
 ) -> None:
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
     from ..preflight import split_values
+    from ..validate import check_azure  # lazy, as every import a command alone needs: `sweep --help` stays light
+    from . import shapes
+    from .render import render_validation
 
     with reported():
         if input_ and not preflight:

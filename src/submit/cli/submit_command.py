@@ -12,9 +12,7 @@ import typer
 
 from ..errors import OptionError
 from . import codes
-from .cloud_submit import submit_cli
 from .common import err, load_specs, out, reported, show_warnings
-from .local_run import run_here
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
@@ -41,6 +39,11 @@ _ENV = typer.Option(
 _LOCK = typer.Option(None, "--lock", help="Local: run exactly the trials of a lock file (`sweep plan --lock FILE`).")
 _PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP + " Submits nothing if it finds a problem.")
 _PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
+_KEEP_WORK = typer.Option(
+    False,
+    "--keep-work",
+    help="Local: keep each finished trial's code copy and log in .sweep/ (the log is an artifact).",
+)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
 
 # parameter name -> the flag as the user writes it
@@ -58,6 +61,7 @@ LOCAL_ONLY = {
     "resume": "--resume",
     "env": "--env",
     "lock": "--lock",
+    "keep_work": "--keep-work",
 }
 
 
@@ -80,6 +84,7 @@ def submit(
     lock: Path | None = _LOCK,
     preflight: bool = _PREFLIGHT,
     preflight_seconds: float = _PREFLIGHT_SECONDS,
+    keep_work: bool = _KEEP_WORK,
     json_: bool = _JSON,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
@@ -98,11 +103,20 @@ def submit(
                 err.print("preflight found a problem: nothing submitted or run", markup=False, highlight=False)
                 raise typer.Exit(codes.PREFLIGHT)
         if local:
+            from .local_run import run_here  # lazy: `sweep --help` needs neither path
+
             local_options = dict(
-                max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, lock=lock
+                max_concurrent=max_concurrent,
+                tracking_uri=tracking_uri,
+                name=name,
+                resume=resume,
+                lock=lock,
+                keep_work=keep_work,
             )
             code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
+            from .cloud_submit import submit_cli
+
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
             code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
     raise typer.Exit(code)

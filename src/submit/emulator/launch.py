@@ -49,19 +49,19 @@ class Launcher:
         clock: Callable[[], float],
         on_exit: Callable[[TrialProcess], None],
         extra_env: Mapping[str, str] | None = None,
+        trial_uri: Callable[[], str] | None = None,
+        keep_work: bool = False,
     ):
         self.spec, self.store, self.sampler, self.area = spec, store, sampler, area
         self.input_values, self.threads, self.grace, self.clock = input_values, threads, grace, clock
-        self.on_exit, self.extra_env = on_exit, dict(extra_env or {})
+        self.on_exit, self.extra_env, self.keep_work = on_exit, dict(extra_env or {}), keep_work
+        self.trial_uri = trial_uri or (lambda: store.uri)  # the sweep's tracking server while it serves, or the store
         self.watchdog: processes.Watchdog | None = None  # set by the scheduler while the sweep runs
         self.metric = spec.objective.primary_metric
 
     def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
         """Start trial ``index`` (re-running the run ``superseded``, if given); None when the sampler is exhausted."""
-        observations = [
-            Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)
-        ]
-        params = self.sampler.suggest(index, observations)
+        params = self.sampler.suggest(index, self._observations(result) if self.sampler.uses_observations else ())
         if params is None:
             return None
         name = f"{result.name}_{index}"
@@ -72,17 +72,22 @@ class Launcher:
         code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
         artifacts = self._output_folders(folder, code)
         outputs = {name[len("named-outputs/") :]: str(p) for name, p in artifacts.items() if name != "outputs"}
+        tracking_uri = self.trial_uri()
         env = trial_env(
             params=params,
             inputs=self.input_values,
             outputs=outputs,
             spec_env=self.spec.trial.environment_variables,
-            tracking_uri=self.store.uri,
+            tracking_uri=tracking_uri,
             experiment_id=result.experiment_id,
             run_id=run_id,
             threads=self.threads,
             extra=self.extra_env,
         )
+        if tracking_uri != self.store.uri:
+            # the sweep's own server: MLflow's "View run at http://127.0.0.1:PORT" lines would name a server that is
+            # gone once the sweep ends (a MLFLOW_* setting of the user's, passed on, still decides)
+            env.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         values = {"search_space": params, "inputs": self.input_values, "outputs": outputs}
         log_file = folder / "user_logs" / LOG_NAME
         command = render_command(self.spec.trial.command, values)
@@ -109,6 +114,10 @@ class Launcher:
         for path in folders.values():
             path.mkdir(parents=True, exist_ok=True)
         return folders
+
+    def _observations(self, result: SweepResult) -> list[Observation]:
+        # Bayesian proposals need every trial's latest value and status: rebuilt here, once per proposal
+        return [Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)]
 
     def _watch(self, proc: TrialProcess) -> None:
         proc.proc.wait()
@@ -138,7 +147,11 @@ class Launcher:
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
             tags["sweep.note"] = trial.note
-        self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
+        logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
+        if logged and not self.keep_work and running.folder is not None:
+            # the log and ./outputs are the run's artifacts now; the snapshot was only the trial's working copy
+            self.area.clear_trial(running.folder, proc.log_file)
+            trial.log_file = logged
 
     def _no_metric_note(self, trial: TrialResult) -> str:
         names = self.store.metric_names(trial.run_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .results import SweepResult
 
 # called with the event's kind ("start", "trial_started", "progress", "best", "trial_canceling", "trial_ended",
-# "end") and the sweep's result so far
+# "warning" (a new line in result.warnings), "end") and the sweep's result so far
 Event = Callable[[str, SweepResult], None]
 
 
@@ -26,6 +26,11 @@ class LocalOptions:
     poll_seconds: float = 0.5  # how often running trials' metric histories are read from the store
     cancel_grace: float = 5.0  # seconds between SIGTERM and SIGKILL of a canceled trial
     env: Mapping[str, str] | None = None  # added to each trial's environment, on purpose (`--env NAME[=VALUE]`)
+    # trials log over HTTP to an MLflow server the sweep starts over a database store (server.py); False: to the store
+    tracking_server: bool = True
+    # the server's command line, to which server.py appends its arguments; None: MLflow's app under uvicorn
+    server_command: Sequence[str] | None = None
+    keep_work: bool = False  # keep each finished trial's code snapshot and log in .sweep/ (the log is an artifact too)
 
 
 def concurrency_of(limit: int, trials: int, max_concurrent: int | None) -> tuple[int, str | None]:

@@ -69,6 +69,7 @@ class SweepResult:
     started: float = field(default_factory=time.monotonic)
     elapsed: float = 0.0
     resumed: bool = False
+    tracking_server: str | None = None  # the MLflow server trials logged to (server.py); None: the store directly
     ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
     savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run and avoided by the policy
     stopped_by: int | None = None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
@@ -90,6 +91,7 @@ class SweepResult:
             "status": self.status,
             "message": self.message,
             "tracking_uri": self.tracking_uri,
+            "tracking_server": self.tracking_server,
             "experiment_id": self.experiment_id,
             "parent_run_id": self.parent_run_id,
             "objective": {"goal": self.goal, "primary_metric": self.primary_metric},

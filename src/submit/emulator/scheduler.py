@@ -32,7 +32,8 @@ from .results import INTERRUPTED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
-from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_folder, ui_command
+from .server import TrackingServer, sweep_server
+from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_exists, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -78,27 +79,42 @@ def run_local(
     )
     options = dataclasses.replace(options or LocalOptions(), **{k: v for k, v in given.items() if v is not None})
     sweep = sweep_name(spec, name=options.name, resume=options.resume)
-    area = WorkArea(store_folder(resolve_uri(options.tracking_uri)), sweep)
+    uri = resolve_uri(options.tracking_uri)
+    area = WorkArea(store_folder(uri), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
-    if sampler is None:
-        sampler = make_sampler(spec)
-    if policy is None:
-        policy = make_policy(spec.policy)
-    store = Store(options.tracking_uri)  # first: a store that cannot be opened is refused before any folder is made
-    with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
-        scheduler = _Scheduler(
-            spec,
-            options,
-            sweep,
-            store=store,
-            area=area,
-            sampler=sampler,
-            input_values=input_values,
-            policy=policy,
-            clock=clock,
-        )
-        return scheduler.run()
+    server = sweep_server(uri, options)
+    # the server boots (importing MLflow, opening the store) while this process does the same; a store not created
+    # yet is created here first, since two processes running MLflow's migrations at once would collide
+    early = server is not None and store_exists(uri)
+    if early:
+        server.start()
+    try:
+        if sampler is None:
+            sampler = make_sampler(spec)
+        if policy is None:
+            policy = make_policy(spec.policy)
+        store = Store(uri)  # first: a store that cannot be opened is refused before any folder is made
+        with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
+            if server is not None and not early:
+                server.start()
+            scheduler = _Scheduler(
+                spec,
+                options,
+                sweep,
+                store=store,
+                area=area,
+                sampler=sampler,
+                input_values=input_values,
+                policy=policy,
+                clock=clock,
+                server=server,
+            )
+            return scheduler.run()
+    finally:
+        if server is not None:
+            server.stop()  # after every trial ended: they log through it to the last value
+            server.keep_log(area.folder)  # a failed server's log next to the trials' (the warning quotes its end)
 
 
 class _Scheduler:
@@ -116,8 +132,10 @@ class _Scheduler:
         input_values: Mapping[str, Any],
         policy: EarlyTerminationPolicy | None,
         clock: Callable[[], float],
+        server: TrackingServer | None = None,
     ):
         self.spec, self.options, self.name, self.store, self.clock = spec, options, name, store, clock
+        self.server, self.server_reported = server, False
         self.metric, self.goal = spec.objective.primary_metric, spec.objective.goal
         self.emit: Event = options.on_event or (lambda kind, result: None)
         self.order = list(sampler.indices(spec.trial_count()))  # the trial indices to run, in the order to start them
@@ -146,6 +164,8 @@ class _Scheduler:
             clock=clock,
             on_exit=self.exits.put,
             extra_env=options.env,
+            trial_uri=lambda: (server.uri if server else None) or store.uri,
+            keep_work=options.keep_work,
         )
 
     def run(self) -> SweepResult:
@@ -189,6 +209,7 @@ class _Scheduler:
             resumed=resuming,
             ui_command=ui_command(self.store.uri),
             started=self.clock(),
+            tracking_server=self.server.uri if self.server else None,
         )
         if resuming:
             self._take_over(result, load_previous(self.store, experiment_id, parent_id, self.metric, self.goal))
@@ -206,7 +227,11 @@ class _Scheduler:
     # the loop ------------------------------------------------------------------------------------------
 
     def _loop(self, result: SweepResult) -> None:
-        first_batch = set(self.order[: min(self.concurrency, self.total)])
+        # the first batch's trials and how they ended, kept as they end: no rescan of every trial at each exit
+        first_batch = {i: None for i in self.order[: min(self.concurrency, self.total)]}
+        for trial in result.trials:
+            if trial.index in first_batch and trial.status != "running":
+                first_batch[trial.index] = trial.status
         timeout, trial_timeout = self.spec.limits.timeout, self.spec.limits.trial_timeout
         deadline = self.clock() + timeout if timeout else None
         poll = self.options.poll_seconds
@@ -216,6 +241,7 @@ class _Scheduler:
                 self._stop(INTERRUPTED, INTERRUPTED)
             if deadline is not None and self.clock() >= deadline and self.stopping is None:
                 self._stop("timeout", f"sweep timeout ({timeout} s)")
+            self._check_server(result)
             self._fill(result)
             if not self.running:
                 return
@@ -232,8 +258,10 @@ class _Scheduler:
             for run in list(self.running.values()):
                 if run.proc.returncode is not None:
                     self._reap(result, run)
-                    if self.stopping is None and _first_batch_failed(result, first_batch):
-                        self._stop("failed", "the sweep failed: initial child jobs failed")
+                    if run.trial.index in first_batch:
+                        first_batch[run.trial.index] = run.trial.status
+                        if self.stopping is None and _first_batch_failed(first_batch):
+                            self._stop("failed", "the sweep failed: initial child jobs failed")
 
     def _fill(self, result: SweepResult) -> None:
         """Start trials while a slot is free: interrupted trials of a resumed sweep first, then new ones in order."""
@@ -297,6 +325,21 @@ class _Scheduler:
         if self.best.consider(result, trial):
             self.emit("best", result)
 
+    def _check_server(self, result: SweepResult) -> None:
+        """Once the sweep's tracking server failed: say so, cancel the trials logging through it; later trials log to
+        the store directly."""
+        failure = self.server.failure if self.server else None
+        if failure is None or self.server_reported:
+            return
+        self.server_reported = True
+        result.tracking_server = None
+        result.warnings.append(f"{failure}; trials log to the store directly")
+        served = f"http://127.0.0.1:{self.server.port}"
+        for run in self.running.values():
+            if run.proc.env.get("MLFLOW_TRACKING_URI") == served:
+                run.proc.cancel("the sweep's MLflow tracking server it logged to stopped")
+        self.emit("warning", result)
+
     # stopping ------------------------------------------------------------------------------------------
 
     def _stop(self, why: str, reason: str) -> None:
@@ -349,10 +392,9 @@ class _Scheduler:
         self.exits.put(None)
 
 
-def _first_batch_failed(result: SweepResult, first_batch: set[int]) -> bool:
+def _first_batch_failed(first_batch: Mapping[int, str | None]) -> bool:
     """Azure fails the sweep when every trial of its first batch failed (a user error, most likely)."""
-    ended = {t.index: t.status for t in result.trials if t.index in first_batch and t.status != "running"}
-    return bool(first_batch) and len(ended) == len(first_batch) and all(s == "failed" for s in ended.values())
+    return bool(first_batch) and all(status == "failed" for status in first_batch.values())
 
 
 @contextmanager

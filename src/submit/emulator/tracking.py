@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..errors import InputError, StoreUnusable
+from .artifacts import artifact_location, upload
 from .locks import store_creation_lock
 
 PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
@@ -59,8 +60,11 @@ def default_tracking_uri() -> str:
     """The store `mlflow ui` opens when run here with no arguments: ./mlflow.db, or ./mlruns if that holds a file store.
 
     MLflow 3.x's `mlflow ui`/`mlflow server` take `_get_default_tracking_uri()` when no --backend-store-uri is given
-    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases.
+    (mlflow/cli/__init__.py); asking the same function keeps the two in step across MLflow releases. Its answer differs
+    from `sqlite:///mlflow.db` only when ./mlruns exists, so without one MLflow is not imported (a second of start-up).
     """
+    if not Path("mlruns").exists():
+        return DEFAULT_TRACKING_URI
     try:
         from mlflow.tracking._tracking_service.utils import _get_default_tracking_uri
 
@@ -93,6 +97,12 @@ def ui_command(uri: str) -> str:
 
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
+
+
+def store_exists(uri: str) -> bool:
+    """False for a SQLite store not created yet (its first open runs MLflow's migrations); True for any other URI."""
+    db = sqlite_path(uri)
+    return db is None or (db.is_file() and db.stat().st_size > 0)
 
 
 def store_folder(uri: str) -> Path:
@@ -137,6 +147,7 @@ class Store:
         db = sqlite_path(self.uri)
         if urlparse(self.uri).scheme in ("http", "https"):
             _probe(self.uri)
+        self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
         # one process at a time creates a new SQLite store (locks.store_creation_lock says why)
         creating = store_creation_lock(store_folder(self.uri) / ".sweep", db) if db is not None else nullcontext()
         try:
@@ -238,6 +249,7 @@ class Store:
             run_name=name,
             tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
         )
+        self.artifact_uris[run.info.run_id] = run.info.artifact_uri
         return run.info.run_id
 
     def hyperparameters(self, parent_run_id: str, trials: list[str]) -> dict[str, dict[str, Any]]:
@@ -261,23 +273,38 @@ class Store:
         tags: dict[str, str],
         log_file: Path | None,
         folders: dict[str, Path] | None = None,
-    ) -> None:
+    ) -> str | None:
         """Tag and end a trial's run, its log kept as ``user_logs/`` and each of ``folders`` (artifact path ->
-        folder) as artifacts, whatever the status: Azure uploads a trial's outputs when it fails or is canceled too."""
-        for key, value in tags.items():
-            _retry(self.client.set_tag, run_id, key, value)
+        folder) as artifacts, whatever the status: Azure uploads a trial's outputs when it fails or is canceled too.
+
+        Returns the log's place among the run's artifacts (a path when they are local files) once the log and every
+        folder were logged, or None when something could not be (the trial's local copies are then all there is).
+        """
+        from mlflow.entities import RunTag
+
+        if tags:
+            _retry(self.client.log_batch, run_id, tags=[RunTag(k, v) for k, v in tags.items()])
         uploads = [(log_file, "user_logs")] if log_file is not None and log_file.exists() else []
         uploads += [(p, a) for a, p in (folders or {}).items() if p.is_dir() and any(p.iterdir())]
+        # the repository for the root known from the trial's start: MlflowClient.log_artifact would read the run back
+        # to find it, and keep a repository (a thread pool, a queue) for each of the last 1024 runs
+        artifact_uri = self.artifact_uris.pop(run_id, None)
+        logged = True
         for path, artifact_path in uploads:
             try:
-                if path.is_dir():
+                if artifact_uri:
+                    upload(artifact_uri, path, artifact_path)
+                elif path.is_dir():
                     self.client.log_artifacts(run_id, str(path), artifact_path=artifact_path)
                 else:
                     self.client.log_artifact(run_id, str(path), artifact_path=artifact_path)
             except Exception:  # noqa: BLE001 - a store that cannot take artifacts must not lose the run's status
-                pass
+                logged = False
         # the script's own MLflow may have ended the run already (FINISHED at exit, even on failure): ours is final
         _retry(self.client.set_terminated, run_id, status)
+        if not (logged and log_file is not None and log_file.exists()):
+            return None
+        return artifact_location(artifact_uri, f"user_logs/{log_file.name}")
 
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         _retry(self.client.set_tag, run_id, key, value)

@@ -79,6 +79,27 @@ class WorkArea:
         (folder / MARKER).write_text(run_id + "\n")
         return folder
 
+    def clear_trial(self, folder: Path, log: Path) -> None:
+        """Remove a finished trial's code snapshot and ``log`` (both are its run's artifacts now), and the folder when
+        nothing else is left in it. Declared outputs stay, and so does a superseded run's log (``std_log.<run
+        id>.txt``: its run was never closed, so it is nowhere else). Only in a trial folder this emulator made."""
+        folder = self.inside(folder)
+        if not (folder / MARKER).is_file():
+            return
+        code = folder / "code"
+        if code.is_symlink():
+            code.unlink()
+        elif code.is_dir():
+            shutil.rmtree(code, ignore_errors=True)
+        log = self.inside(log)
+        log.unlink(missing_ok=True)
+        try:
+            log.parent.rmdir()  # user_logs/, when it held only this log
+        except OSError:
+            pass
+        if [p.name for p in folder.iterdir()] == [MARKER]:
+            shutil.rmtree(folder, ignore_errors=True)
+
 
 def _keep_log(folder: Path, old_run_id: str) -> None:
     log = folder / "user_logs" / "std_log.txt"

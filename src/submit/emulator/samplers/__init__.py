@@ -5,25 +5,37 @@ Every sampler answers ``suggest(index, observations)``; ``make_sampler(spec)`` p
 
 from __future__ import annotations
 
-from .base import Observation, Sampler
-from .bayesian import BayesianSampler
-from .grid import GridSampler
-from .lock import LockSampler
-from .random import RandomSampler
-from .sobol import SobolSampler
+from importlib import import_module
 
-SAMPLERS: dict[str, type[Sampler]] = {
-    "grid": GridSampler,
-    "random": RandomSampler,
-    "sobol": SobolSampler,
-    "bayesian": BayesianSampler,
+from .base import Observation, Sampler
+from .lock import LockSampler  # light: replays a lock file's values
+
+# label -> (module, class), imported when a sweep asks for it: the Bayesian sampler pulls in scikit-learn and scipy
+SAMPLERS: dict[str, tuple[str, str]] = {
+    "grid": ("grid", "GridSampler"),
+    "random": ("random", "RandomSampler"),
+    "sobol": ("sobol", "SobolSampler"),
+    "bayesian": ("bayesian", "BayesianSampler"),
 }
+
+
+def sampler_class(label: str) -> type[Sampler]:
+    """The sampler class for ``label`` (grid, random, sobol or bayesian; random for any other)."""
+    module, name = SAMPLERS.get(label, SAMPLERS["random"])
+    return getattr(import_module(f".{module}", __name__), name)
 
 
 def make_sampler(spec) -> Sampler:
     """The sampler a validated ``SweepSpec`` asks for (``spec.sampling.label``: grid, random, sobol or bayesian)."""
-    cls = SAMPLERS.get(spec.sampling.label, RandomSampler)
+    cls = sampler_class(spec.sampling.label)
     return cls(spec.search_space, goal=spec.objective.goal, seed=spec.sampling.seed, logbase=spec.sampling.base)
+
+
+def __getattr__(name: str):
+    for label, (_, cls) in SAMPLERS.items():
+        if cls == name:
+            return sampler_class(label)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -25,6 +25,9 @@ class Observation:
 
 
 class Sampler(ABC):
+    # whether suggest reads its observations; those that do not are handed none (building them is O(trials) a trial)
+    uses_observations = True
+
     def __init__(self, space: SearchSpace, *, goal: str = "maximize", seed: int | None = None, logbase: float = math.e):
         self.space, self.goal, self.seed, self.logbase = space, goal, seed, logbase
 

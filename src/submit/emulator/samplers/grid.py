@@ -9,6 +9,8 @@ from .base import Sampler
 class GridSampler(Sampler):
     """The cartesian product of the choices, in the spec's key order (first key outermost)."""
 
+    uses_observations = False  # a pure function of the index (and the seed)
+
     def __init__(self, space: SearchSpace, **kwargs):
         super().__init__(space, **kwargs)
         self._grid = space.grid() or []

@@ -21,6 +21,8 @@ from .base import Sampler
 class LockSampler(Sampler):
     """The parameters of a fixed list of ``(index, params)``; the spec's trial count is ignored."""
 
+    uses_observations = False  # the lock's values, whatever earlier trials scored
+
     def __init__(self, space: SearchSpace, trials: Sequence[tuple[int, Mapping[str, Any]]], **kwargs):
         super().__init__(space, **kwargs)
         self._order = [index for index, _ in trials]

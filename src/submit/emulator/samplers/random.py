@@ -17,6 +17,8 @@ from .base import Sampler
 class RandomSampler(Sampler):
     """numpy ``Generator(seed)``: trial i gets the i-th point of one stream, whatever order trials are asked for in."""
 
+    uses_observations = False  # a pure function of the index (and the seed)
+
     def __init__(self, space: SearchSpace, **kwargs):
         super().__init__(space, **kwargs)
         self._rng = np.random.default_rng(self.seed)

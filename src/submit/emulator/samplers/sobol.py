@@ -13,6 +13,8 @@ from .base import Sampler
 class SobolSampler(Sampler):
     """``scipy.stats.qmc.Sobol(d, scramble=True, seed=seed)``; uniforms go through each distribution's inverse CDF."""
 
+    uses_observations = False  # a pure function of the index (and the seed)
+
     def __init__(self, space: SearchSpace, **kwargs):
         super().__init__(space, **kwargs)
         self._points: np.ndarray | None = None

@@ -1,0 +1,175 @@
+"""The sweep's own MLflow tracking server: trials log through it, and it never outlives the sweep.
+
+Every sweep here is real: the emulator, MLflow's server as its child process, trial subprocesses. "Gone" is checked
+from the outside: no process serves the test's store, and the port refuses connections.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mlflow.tracking import MlflowClient
+from rich.console import Console
+
+from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
+from submit.cli.progress import Progress
+from submit.emulator import LocalOptions, run_local
+from submit.emulator.server import TrackingServer
+
+LOGS_URI = """\
+type: sweep
+trial:
+  code: src
+  command: python logs_uri.py ${{search_space.x}}
+  environment: azureml:AzureML-sklearn-1.0@latest
+sampling_algorithm: grid
+search_space:
+  x: {type: choice, values: [0.1, 0.2]}
+objective: {goal: maximize, primary_metric: accuracy}
+limits: {max_total_trials: 2, max_concurrent_trials: 2}
+"""
+
+
+def servers_of(uri: str) -> list[int]:
+    """Pids of live MLflow servers over the store ``uri`` (the server's command line names its store)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and uri.encode() in argv and any(b"mlflow.server" in a for a in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def refused(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def logged_uri(log_file: str) -> str:
+    return re.search(r"MLFLOW_TRACKING_URI=(\S+)", Path(log_file).read_text()).group(1)
+
+
+def until(condition, timeout: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` passes: waiting for an event, not a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_trials_log_through_the_sweeps_server_which_is_gone_when_the_sweep_ends(tmp_path):
+    spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
+    uri = sqlite_uri(tmp_path)
+    result = run_local(spec, tracking_uri=uri, name="served")
+
+    assert result.status == "completed", result.message
+    server = result.tracking_server
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server)
+    client = MlflowClient(tracking_uri=uri)
+    for trial in result.trials:
+        assert logged_uri(trial.log_file) == server  # the log, kept as the run's artifact, shows what the trial got
+        values = [m.value for m in client.get_metric_history(trial.run_id, "accuracy")]
+        assert values == [trial.params["x"] + step / 10 for step in range(3)]
+    assert servers_of(uri) == [] and refused(int(server.rsplit(":", 1)[1]))
+    # finished trials' work folders are gone (their logs are artifacts), the server left no log: only the sweep's lock
+    assert [p.name for p in (tmp_path / ".sweep" / "served").iterdir()] == [".lock"]
+
+
+def test_a_server_that_cannot_start_is_one_warning_and_trials_log_to_the_store(tmp_path):
+    spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
+    uri = sqlite_uri(tmp_path)
+    shown = io.StringIO()
+    progress = Progress(Console(file=shown, soft_wrap=True))
+    options = LocalOptions(server_command=[str(tmp_path / "no-such-server")], on_event=progress.event)
+    result = run_local(spec, options, tracking_uri=uri, name="fallback")
+
+    assert result.status == "completed" and result.tracking_server is None
+    warned = [line for line in shown.getvalue().splitlines() if "tracking server" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning ") and "trials log to the store directly" in warned[0]
+    for trial in result.trials:
+        assert logged_uri(trial.log_file) == uri
+    assert sorted(t.best for t in result.trials) == [0.1 + 0.2, 0.2 + 0.2]
+
+
+def test_a_users_http_tracking_uri_is_used_as_is(tmp_path, monkeypatch):
+    store = sqlite_uri(tmp_path)
+    theirs = TrackingServer(store, (tmp_path / "mlartifacts").as_uri(), log_file=tmp_path / "theirs.log")
+    theirs.start()
+    try:
+        assert theirs.wait_ready(120), theirs.failure
+        spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
+        monkeypatch.chdir(tmp_path)
+        result = run_local(spec, tracking_uri=theirs.uri, name="theirs")
+        assert result.status == "completed" and result.tracking_server is None
+        assert [logged_uri(t.log_file) for t in result.trials] == [theirs.uri, theirs.uri]
+        assert servers_of(store) == [theirs.pid]  # no server of the sweep's own, over theirs or anything else
+    finally:
+        theirs.stop()
+    assert servers_of(store) == []
+
+
+def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
+    """`sweep submit --local` in a subprocess, with one trial that records its pid and sleeps; returns once it runs."""
+    started = tmp_path / f"{name}.pid"
+    command = f"echo $$ > {started}; sleep 60"
+    spec = write_spec(
+        tmp_path, shell_spec(command, space="x: {type: choice, values: [1]}", limits="{max_total_trials: 1}")
+    )
+    uri = sqlite_uri(tmp_path)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert until(lambda: started.exists() and started.read_text().strip()), "the trial never started"
+    assert until(lambda: servers_of(uri)), "no server started"
+    return cli, uri, started
+
+
+def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
+    cli, uri, _ = _start_cli(tmp_path, "interrupted")
+    assert len(servers_of(uri)) == 1
+    cli.send_signal(signal.SIGINT)
+    out, _ = cli.communicate(timeout=120)
+
+    assert cli.returncode == 130, out
+    port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
+    assert servers_of(uri) == [] and refused(port)
+    assert stored_sweep(uri, "interrupted").statuses() == {"interrupted_0": "KILLED"}
+
+
+def test_a_killed_sweep_takes_its_server_along_and_the_next_sweep_starts_fine(tmp_path):
+    cli, uri, started = _start_cli(tmp_path, "killed")
+    assert len(servers_of(uri)) == 1
+    trial = int(started.read_text())
+    try:
+        cli.kill()
+        out, _ = cli.communicate(timeout=60)
+        assert until(lambda: servers_of(uri) == [], timeout=30), "the server outlived the sweep killed with SIGKILL"
+    finally:
+        os.killpg(trial, signal.SIGKILL)  # an orphaned trial is another matter (it has its own process group)
+    port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
+    assert refused(port)
+
+    spec = spec_from(tmp_path / "next", LOGS_URI, scripts=("logs_uri.py",))
+    result = run_local(spec, tracking_uri=uri, name="next")
+    assert result.status == "completed" and result.tracking_server is not None
+    assert [logged_uri(t.log_file) for t in result.trials] == [result.tracking_server] * 2
+    assert servers_of(uri) == []
