@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..emulator.tracking import trial_values
 from .local import POLICY_NAMES, stored_value
@@ -29,6 +30,7 @@ from .model import (
     parse_param,
 )
 
+MLFLOW_PAGE = 1000  # runs per MLflow search page: Azure's MLflow answers at most 1000 rows (azure-sdk #39198)
 # Azure's job statuses in the monitor's words (the sweep's own status is kept, lower-cased)
 _TRIAL_STATUS = {
     "NotStarted": "queued",
@@ -107,12 +109,13 @@ class CloudSweeps:
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
         job = self.job(name)
         summary = _summary(job, self.describe())
-        children = self._call(children_of, self.ml_client, name)
-        summary.unparsed_children = [f"child #{i}" for i, c in enumerate(children) if c is None]
-        runs = self._runs(job)
+        listing = self._call(children_of, self.ml_client, name)
+        summary.cut_short += _cut_children(job, listing)  # first: it takes out the mark of a repeated token
+        children = [c for c in listing if not isinstance(c, Unparsed)]
+        summary.unparsed_children = [c.name for c in listing if isinstance(c, Unparsed)]
+        runs = self._runs(job, summary)
+        summary.histories_read = histories
         for child in children:
-            if child is None:
-                continue
             run = runs.get(child.name)
             trial = _trial(child, job, run)
             if run is not None and histories:
@@ -124,7 +127,8 @@ class CloudSweeps:
             summary.add(trial)
         if summary.unparsed_children:
             summary.warnings.append(
-                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml"
+                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml: "
+                + ", ".join(summary.unparsed_children)
             )
         _policy_cancels(summary)
         if histories:
@@ -133,8 +137,12 @@ class CloudSweeps:
             summary.savings = savings_of(summary)
         return summary
 
-    def _runs(self, job) -> dict:
-        """The sweep's MLflow child runs by trial name (Azure: run id = job name; a stand-in server: run name)."""
+    def _runs(self, job, summary: SweepSummary | None = None) -> dict:
+        """The sweep's MLflow child runs by trial name (Azure: run id = job name; a stand-in server: run name).
+
+        A full page without a next page token is a search the server cut at its max_results (azure-sdk #39198:
+        Azure's MLflow returns 1000 rows): it is noted on the summary, which the health flags show.
+        """
         client = self.mlflow()
 
         def search():
@@ -144,11 +152,16 @@ class CloudSweeps:
             found, token = [], None
             while True:
                 page = client.search_runs(
-                    ids, f"tags.`mlflow.parentRunId` = '{job.name}'", max_results=1000, page_token=token
+                    ids, f"tags.`mlflow.parentRunId` = '{job.name}'", max_results=MLFLOW_PAGE, page_token=token
                 )
                 found += list(page)
                 token = page.token
                 if not token:
+                    if len(page) == MLFLOW_PAGE and summary is not None:
+                        summary.cut_short.append(
+                            f"MLflow search_runs returned a full page of {MLFLOW_PAGE} runs (its max_results) and "
+                            "no next page: trials past it have no history here"
+                        )
                     return found
 
         runs = self._call(search)
@@ -157,6 +170,9 @@ class CloudSweeps:
             by_name[run.info.run_name] = run
             by_name[run.info.run_id] = run
         return by_name
+
+    def history(self, run_id: str, metric: str) -> list[MetricPoint]:
+        return self._history(run_id, metric)
 
     def _history(self, run_id: str, metric: str) -> list[MetricPoint]:
         points = self._call(self.mlflow().get_metric_history, run_id, metric)
@@ -196,6 +212,13 @@ class CloudSweeps:
         return self.status(name, histories=False)
 
 
+@dataclass(frozen=True)
+class Unparsed:
+    """A child the service listed that azure-ai-ml could not turn into a job (``JobParsingError``): kept by name."""
+
+    name: str
+
+
 def children_of(ml_client, name: str) -> list:
     """Every child job of the sweep, as ``jobs.list(parent_job_name=name)`` gives them, from every page.
 
@@ -223,11 +246,42 @@ def children_of(ml_client, name: str) -> list:
             continuationtoken=token,
             raw_response_hook=hook,
         )
-        children += [runs._translate_from_rest_object(run) for run in page]
+        for run in page:
+            job = runs._translate_from_rest_object(run)
+            children.append(job if job is not None else Unparsed(getattr(run, "run_id", None) or f"#{len(children)}"))
         token = answer.get("continuationToken")
-        if not token or token in seen:  # a service that repeats a token would loop forever
+        if token in seen:  # a service that repeats a token would loop forever
+            children.append(REPEATED)
+            return children
+        if not token:
             return children
         seen.add(token)
+
+
+# the end of a listing whose service sent a continuation token it had sent before
+REPEATED = Unparsed("")
+
+
+def _cut_children(job, listing: list) -> list[str]:
+    """Why the children listing is short, if it is: a repeated continuation token, or fewer children than the
+    trials the sweep's own tags name (HyperDrive tags the parent `<sweep>_<i>` for every trial it generates)."""
+    cut = []
+    if REPEATED in listing:
+        listing.remove(REPEATED)
+        cut.append("Azure's children listing (RunHistory) repeated a continuation token; reading stopped there")
+    listed = {c.name for c in listing}
+    named = {
+        k.removeprefix("_aml_system_")
+        for k in (job.tags or {})
+        if re.fullmatch(rf"(_aml_system_)?{re.escape(job.name)}_\d+", k)
+    }
+    missing = sorted(named - listed, key=lambda n: int(n.rsplit("_", 1)[1]))
+    if missing:
+        cut.append(
+            f"Azure's children listing (RunHistory) gave {len(listed)} trials but the sweep's tags name {len(named | listed)}; "
+            f"not listed: {', '.join(missing[:5])}" + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        )
+    return cut
 
 
 def _unreachable(e: BaseException):
@@ -263,16 +317,34 @@ def _summary(job, where: str) -> SweepSummary:
         started=created.timestamp() if created is not None else None,
         sampling=str(getattr(sampling, "type", sampling)).lower() if sampling else None,
         policy=_policy_name(policy),
+        policy_settings={
+            k: getattr(policy, k)
+            for k in ("evaluation_interval", "delay_evaluation")
+            if getattr(policy, k, None) is not None
+        },
+        system_tags={
+            k: v for k, v in (job.tags or {}).items() if k.startswith("_aml_system_") and not _TRIAL_TAG.search(k)
+        },
         limits={
             "max_total_trials": getattr(limits, "max_total_trials", None),
             "max_concurrent_trials": getattr(limits, "max_concurrent_trials", None),
             "timeout": getattr(limits, "timeout", None),
             "trial_timeout": getattr(limits, "trial_timeout", None),
         },
-        search_space={k: {"type": getattr(v, "type", None)} for k, v in (job.search_space or {}).items()},
+        search_space={k: _declared(v) for k, v in (job.search_space or {}).items()},
         best_run_id=properties.get("best_child_run_id"),
         url=job.studio_url,
     )
+
+
+_TRIAL_TAG = re.compile(r"_\d+$")  # `_aml_system_<sweep>_<i>`: a trial's values, not a setting of the sweep
+
+
+def _declared(value) -> dict:
+    declared = {"type": getattr(value, "type", None)}
+    if isinstance(getattr(value, "values", None), list):  # a choice: its values make a grid's size
+        declared["values"] = list(value.values)
+    return declared
 
 
 def _policy_name(policy) -> str | None:
