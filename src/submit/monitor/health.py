@@ -94,10 +94,6 @@ def _names(trials) -> list[str]:
     return [t.name for t in trials]
 
 
-def _some(names: list[str], most: int = 5) -> str:
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
 def metric_missing(s: SweepSummary, now: float) -> Flag | None:
     """Completed trials that never logged the primary metric, with what they logged instead and a did-you-mean
     (failed and canceled ones may have stopped before their first value: the failure rate speaks of those)."""
@@ -123,7 +119,7 @@ def non_finite(s: SweepSummary, now: float) -> Flag | None:
     counts = {t.name: sum(not math.isfinite(v) for v in t.values) for t in bad}
     return Flag(
         "non_finite",
-        f"{len(bad)} trial(s) logged NaN or infinity as {s.primary_metric}: {_some(_names(bad))}",
+        f"{len(bad)} trial(s) logged NaN or infinity as {s.primary_metric}",
         _names(bad),
         {"values": counts, "from_latest_values_only": not s.histories_read},
     )
@@ -206,7 +202,7 @@ def policy_idle(s: SweepSummary, now: float) -> Flag | None:
     most = max((len(t.history) for t in ended), default=0)
     return Flag(
         "policy_idle",
-        f"the {s.policy} policy never could act: it first judges at the {first}th value "
+        f"the {s.policy} policy never could act: it first judges a trial at its value {first} "
         f"(delay_evaluation {delay}, evaluation_interval {interval}) and no trial logged more than {most}",
         _names(short),
         {"first_interval": first, "delay_evaluation": delay, "evaluation_interval": interval, "most_values": most},
@@ -218,8 +214,7 @@ def unreadable_trials(s: SweepSummary, now: float) -> Flag | None:
         return None
     return Flag(
         "unreadable_trials",
-        f"{len(s.unparsed_children)} trial(s) listed by Azure could not be read by azure-ai-ml (not counted above): "
-        + _some(s.unparsed_children),
+        f"{len(s.unparsed_children)} trial(s) listed by Azure could not be read by azure-ai-ml (not in the counts)",
         list(s.unparsed_children),
     )
 
