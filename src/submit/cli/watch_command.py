@@ -38,11 +38,10 @@ def watch(
     """Follow a sweep until it ends (new trials, cancels, best so far, progress), then the board; exit by its state."""
     from ..monitor.find import locate
     from ..monitor.follow import follow
-    from ..monitor.health import status_dict
     from ..monitor.progress import progress_of
     from ..monitor.until import Until
     from .monitor_health import watch_progress
-    from .monitor_render import event_line, render_status
+    from .monitor_render import event_line
 
     with reported():
         condition = Until.parse(until)
@@ -67,6 +66,15 @@ def watch(
     if final is None:
         err.print(f"stopped watching after {timeout} s; sweep {sweep_id} is still running", markup=False)
         raise typer.Exit(codes.FAILED)
+    _finish(final, condition, notify, json_)
+
+
+def _finish(final, condition, notify: str | None, json_: bool) -> None:
+    """The last word: the sweep's status (and the board), the one notice, and the exit code by the sweep's state."""
+    from ..monitor.health import status_dict
+    from ..monitor.until import notify as post
+    from .monitor_render import render_status
+
     summary = final.summary
     body = status_dict(summary)
     if json_:
@@ -76,8 +84,6 @@ def watch(
             out.print(f"{condition.describe()}: stopped watching; the sweep is {summary.status}", markup=False)
         render_status(summary, out)
     if notify:
-        from ..monitor.until import notify as post
-
         failure = post(notify, body)
         if failure:
             err.print(f"notify failed: {failure}", markup=False, highlight=False)
