@@ -56,12 +56,12 @@ def test_every_page_is_read_and_the_child_that_fails_to_parse_is_counted_and_nam
     pages = rest.requests_to("GET", rf"/runs/{name}/children$")
     assert [p.query.get("$continuationtoken") for p in pages] == [None, "2", "4"]
     assert sorted(t.name for t in summary.trials) == [f"{name}_{i}" for i in range(4)]
-    assert summary.unparsed_children == [f"{name}_4"]
+    assert summary.unparsed_children == [f"{name}_4 (Completed)"]  # by the page's own runId and status
     assert any(f"{name}_4" in w for w in summary.warnings)
     [unreadable] = [f for f in flags(summary) if f.kind == "unreadable_trials"]
-    assert unreadable.trials == [f"{name}_4"]
+    assert unreadable.trials == [f"{name}_4 (Completed)"]
     body = status_dict(summary)
-    assert body["unparsed_children"] == [f"{name}_4"]
+    assert body["unparsed_children"] == [f"{name}_4 (Completed)"]
     assert "unreadable_trials" in {f["kind"] for f in body["flags"]}
     assert "listing_cut" not in {f["kind"] for f in body["flags"]}  # the bad child was listed: nothing is missing
 
@@ -81,7 +81,10 @@ def test_the_system_tags_drive_the_progress(rest, tmp_path, tracking_server):
     text = out.file.getvalue()
     assert "progress: 3 of 6 (_aml_system_max_total_jobs) trials done; 1 running of 3 at a time" in text
     assert "of timeout 30.0 min" in text and "estimate: about " in text
-    assert "flag unreadable_trials (U): 1 trial(s) listed by Azure could not be read" in text and f"[{name}_4]" in text
+    assert (
+        "flag unreadable_trials (U): 1 trial(s) listed by Azure could not be read" in text
+        and f"[{name}_4 (Completed)]" in text
+    )
 
 
 def test_a_children_listing_shorter_than_the_sweeps_tags_is_flagged_as_cut(rest, tmp_path, tracking_server):
