@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report_charts as charts
-from .monitor.health import flags as health_flags
 from .monitor.importance import parameter_importance
 from .monitor.model import MonitorInputError, SweepSummary, usable
 
@@ -153,6 +152,8 @@ def _facts(s: SweepSummary) -> str:
     elif s.ui_command:
         rows.append(("MLflow UI", f"<code>{_e(s.ui_command)}</code>"))
     rows += [("warning", w) for w in s.warnings]
+    from .monitor.health import flags as health_flags
+
     found = health_flags(s)  # the health flags of `sweep status`, each with the trials it concerns
     rows += [(f"flag {f.kind}", f.message + (f" [{', '.join(f.trials)}]" if f.trials else "")) for f in found]
     rows += [] if found else [("health", "no flags")]

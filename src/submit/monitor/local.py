@@ -17,9 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
 from ..emulator.savings import estimate_savings
-from .health import flags
 from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_param
-from .progress import progress_of
 
 # `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
 # and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
@@ -184,6 +182,9 @@ class LocalSweeps:
             parent_id = run.data.tags.get("mlflow.parentRunId")
             if parent_id in wanted:
                 runs.setdefault(parent_id, []).append(run)
+        from .health import flags
+        from .progress import progress_of
+
         rows = []
         for p in parents:
             summary = _summary(p, self.uri)
