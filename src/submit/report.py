@@ -152,6 +152,11 @@ def _facts(s: SweepSummary) -> str:
     elif s.ui_command:
         rows.append(("MLflow UI", f"<code>{_e(s.ui_command)}</code>"))
     rows += [("warning", w) for w in s.warnings]
+    from .monitor.health import flags as health_flags
+
+    found = health_flags(s)  # the health flags of `sweep status`, each with the trials it concerns
+    rows += [(f"flag {f.kind}", f.message + (f" [{', '.join(f.trials)}]" if f.trials else "")) for f in found]
+    rows += [] if found else [("health", "no flags")]
     cells = "".join(
         f"<tr><th>{_e(k)}</th><td>{v if k == 'studio' or k == 'MLflow UI' else _e(v)}</td></tr>" for k, v in rows
     )

@@ -12,10 +12,12 @@ import gc
 import typer
 
 from .codes import TABLE
+from .export_command import export
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
 from .spec_commands import validate
 from .submit_command import submit
+from .watch_command import watch
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +31,8 @@ app.command()(submit)
 app.command()(plan)
 for _name, _command in MONITOR_COMMANDS.items():
     app.command(_name)(_command)
+app.command("watch")(watch)
+app.command("export")(export)
 
 
 def main() -> None:

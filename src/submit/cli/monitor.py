@@ -1,4 +1,4 @@
-"""`sweep list | status | watch | cancel | best | report`: thin commands over ``submit.monitor`` and the report.
+"""`sweep list | status | cancel | best | report`: thin commands over ``submit.monitor`` and the report.
 
 Each parses its options, asks the library, and renders the data with rich (``monitor_render``); ``--json`` prints
 the library's ``to_dict()`` instead. Exit codes come from ``codes``: an error by its kind, `watch` by the state the
@@ -13,7 +13,6 @@ from pathlib import Path
 import typer
 
 from ..monitor.model import MonitorInputError
-from . import codes
 from .common import err, out, reported
 
 TRACKING = typer.Option(None, "--tracking-uri", help="Local store (default: ./mlflow.db, as for submit --local).")
@@ -68,6 +67,8 @@ def list_(
             _json({"sweeps": [r.to_dict() for r in rows], "skipped": where.skipped})
             return
         out.print(listing_table(rows))
+        if len(rows) >= limit:
+            err.print(f"note: the newest {limit} sweeps of a place are shown (--limit {limit}); there may be more")
         for note in where.skipped:
             err.print(f"note: {note}", markup=False, highlight=False)
 
@@ -91,51 +92,11 @@ def status(
         source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
         summary = source.status(sweep_id)
         if json_:
-            _json(summary.to_dict(histories=histories))
+            from ..monitor.health import status_dict
+
+            _json(status_dict(summary, histories=histories))
         else:
             render_status(summary, out)
-
-
-def watch(
-    sweep_id: str = ID,
-    interval: float = typer.Option(2.0, "--interval", min=0.1, help="Seconds between looks."),
-    timeout: float | None = typer.Option(None, "--timeout", min=0.1, help="Stop watching after this long."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
-    json_: bool = JSON,
-) -> None:
-    """Follow a sweep until it ends (new trials, cancels, best so far), then the leaderboard; exit by its state."""
-    from ..monitor.find import locate
-    from ..monitor.follow import follow
-    from .monitor_render import event_line, render_status
-
-    with reported():
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
-        final = None
-        for event in follow(source, sweep_id, interval=interval, timeout=timeout):
-            if event.kind == "end":
-                final = event.summary
-            elif json_:
-                out.print(json.dumps(event.to_dict(), default=str), markup=False, highlight=False)
-            else:
-                out.print(event_line(event), markup=False, highlight=False)
-    if final is None:
-        err.print(f"stopped watching after {timeout} s; sweep {sweep_id} is still running", markup=False)
-        raise typer.Exit(codes.FAILED)
-    if json_:
-        out.print(json.dumps({"event": "end", **final.to_dict()}, default=str), markup=False, highlight=False)
-    else:
-        render_status(final, out)
-    raise typer.Exit(codes.for_sweep(final.status) if final.where == "local" else _cloud_code(final.status))
-
-
-def _cloud_code(status: str) -> int:
-    # the summary keeps Azure's status lower-cased; codes decides on Azure's own word
-    return codes.for_cloud_sweep(status.capitalize())
 
 
 def cancel(
@@ -241,4 +202,5 @@ def report(
             )
 
 
-COMMANDS = {"list": list_, "status": status, "watch": watch, "cancel": cancel, "best": best, "report": report}
+# `watch` lives in watch_command.py (--until, --notify), registered beside these in cli/__init__.py
+COMMANDS = {"list": list_, "status": status, "cancel": cancel, "best": best, "report": report}

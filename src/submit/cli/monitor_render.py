@@ -7,7 +7,10 @@ import time
 from rich.console import Console, Group
 from rich.table import Table
 
+from ..monitor.health import MARKS, flags
 from ..monitor.model import SweepListing, SweepSummary, TrialRecord
+from ..monitor.progress import progress_of
+from .monitor_health import marks, render_flags, render_progress
 from .tables import fitted_table
 
 COLOUR = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow", "running": "cyan"}
@@ -35,18 +38,35 @@ def _duration(seconds: float | None) -> str:
 
 def listing_table(rows: list[SweepListing]) -> Table:
     table = Table(title="sweeps", title_justify="left")
-    for header in ("name", "where", "status", "trials", "best", "started", "duration"):
-        table.add_column(header, no_wrap=header == "name")
+    longest = max((len(r.name) for r in rows), default=4)
+    # the name says which row is which: never squeezed (wider than 80 columns, the other columns wrap first)
+    table.add_column("name", no_wrap=True, min_width=min(longest, 40))
+    for header in ("where", "status", "trials", "best", "started", "duration"):
+        table.add_column(header, no_wrap=header in ("status", "trials"))
+    table.add_column("!", no_wrap=True)  # the health flags, one letter each
     for r in rows:
         done = "—" if r.done is None else str(r.done)
-        trials = done + (f"/{r.total}" if r.total else "")
-        best = _fmt(r.best)
+        total = r.progress.planned if r.progress is not None and r.progress.planned else r.total
+        trials = done + (f"/{total}" if total else "")
+        if r.progress is not None and r.progress.running:
+            trials += f" +{r.progress.running}"
         colour = COLOUR.get(r.status, "white")
         table.add_row(
-            r.name, r.where, f"[{colour}]{r.status}[/]", trials, best, _when(r.started), _duration(r.duration)
+            r.name,
+            r.where,
+            f"[{colour}]{r.status}[/]",
+            trials,
+            _fmt(r.best),
+            _when(r.started),
+            _duration(r.duration),
+            marks(r.flags),
         )
     if not rows:
         table.caption = "no sweeps found"
+    elif any(r.flags for r in rows):
+        seen = dict.fromkeys(f.kind for r in rows for f in r.flags)
+        table.caption = "trials: done/planned +running; !: " + ", ".join(f"{MARKS[k]} {k}" for k in seen)
+        table.caption_justify = "left"
     return table
 
 
@@ -56,6 +76,7 @@ def render_status(s: SweepSummary, out: Console) -> None:
     total = f" of max_total_trials {s.total_trials}" if s.total_trials else ""
     out.print(f"[bold {colour}]{s.status}[/] sweep [bold]{s.name}[/] ({s.where}): {counts}{total}", highlight=False)
     out.print(f"objective: {s.goal} {s.primary_metric}; policy: {s.policy or 'none'}", markup=False, highlight=False)
+    render_progress(progress_of(s), out)
     if s.cancel_requested:
         out.print(f"cancel requested at {s.cancel_requested}", markup=False, highlight=False)
     best = s.best
@@ -81,6 +102,7 @@ def render_status(s: SweepSummary, out: Console) -> None:
         out.print(s.savings.describe(), markup=False, highlight=False)
     for w in s.warnings:
         out.print(f"warning: {w}", markup=False, highlight=False)
+    render_flags(flags(s), out)
     if s.url:
         out.print(f"studio: {s.url}", markup=False, highlight=False)
     elif s.ui_command:

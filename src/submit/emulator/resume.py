@@ -23,6 +23,7 @@ from .tracking import (
     TAG_INDEX,
     TAG_LIMITS,
     TAG_POLICY,
+    TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
     TAG_SPACE,
     TAG_STATE,
@@ -68,6 +69,7 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
     )
     if spec.policy is not None:
         tags[TAG_POLICY] = spec.policy.type
+        tags[TAG_POLICY_SETTINGS] = json.dumps(spec.policy.settings())  # the monitor's health flags read it
     if spec.path:
         tags["sweep.spec"] = str(spec.path)
     if spec.display_name:

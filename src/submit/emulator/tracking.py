@@ -48,6 +48,7 @@ TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume:
 TAG_PRIMARY = "sweep.primary_metric"
 TAG_GOAL = "sweep.goal"
 TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
+TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings the spec gives it (delay_evaluation, ...)
 TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
 # parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
 TAG_CANCEL_REQUESTED = "sweep.cancel_requested"

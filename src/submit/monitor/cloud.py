@@ -29,6 +29,7 @@ from .model import (
     parse_param,
 )
 
+MLFLOW_PAGE = 1000  # runs per MLflow search page: Azure's MLflow answers at most 1000 rows (azure-sdk #39198)
 # Azure's job statuses in the monitor's words (the sweep's own status is kept, lower-cased)
 _TRIAL_STATUS = {
     "NotStarted": "queued",
@@ -107,8 +108,9 @@ class CloudSweeps:
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
         job = self.job(name)
         summary = _summary(job, self.describe())
-        children = self._call(children_of, self.ml_client, name)
-        summary.unparsed_children = [f"child #{i}" for i, c in enumerate(children) if c is None]
+        unparsed: list[str] = []
+        children = self._call(children_of, self.ml_client, name, unparsed)
+        summary.unparsed_children = unparsed
         runs = self._runs(job)
         for child in children:
             if child is None:
@@ -124,18 +126,27 @@ class CloudSweeps:
             summary.add(trial)
         if summary.unparsed_children:
             summary.warnings.append(
-                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml"
+                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml "
+                f"and are left out: {', '.join(summary.unparsed_children)}"
             )
         _policy_cancels(summary)
         if histories:
             from .local import savings_of
 
             summary.savings = savings_of(summary)
+        # what the health flags read: which listing stopped early, and whether each history was read whole
+        summary.cut_short += _cut_children(job, summary) + self._mlflow_cut
+        summary.histories_read = histories
         return summary
 
     def _runs(self, job) -> dict:
-        """The sweep's MLflow child runs by trial name (Azure: run id = job name; a stand-in server: run name)."""
+        """The sweep's MLflow child runs by trial name (Azure: run id = job name; a stand-in server: run name).
+
+        A full page without a next page token is a search the server cut at its max_results (azure-sdk #39198:
+        Azure's MLflow returns 1000 rows): it is kept in ``_mlflow_cut``, which the health flags show.
+        """
         client = self.mlflow()
+        self._mlflow_cut: list[str] = []
 
         def search():
             experiments = [e.experiment_id for e in client.search_experiments()]
@@ -144,11 +155,16 @@ class CloudSweeps:
             found, token = [], None
             while True:
                 page = client.search_runs(
-                    ids, f"tags.`mlflow.parentRunId` = '{job.name}'", max_results=1000, page_token=token
+                    ids, f"tags.`mlflow.parentRunId` = '{job.name}'", max_results=MLFLOW_PAGE, page_token=token
                 )
                 found += list(page)
                 token = page.token
                 if not token:
+                    if len(page) == MLFLOW_PAGE:
+                        self._mlflow_cut.append(
+                            f"MLflow search_runs returned a full page of {MLFLOW_PAGE} runs (its max_results) and "
+                            "no next page: trials past it have no history here"
+                        )
                     return found
 
         runs = self._call(search)
@@ -157,6 +173,10 @@ class CloudSweeps:
             by_name[run.info.run_name] = run
             by_name[run.info.run_id] = run
         return by_name
+
+    def history(self, run_id: str, metric: str) -> list[MetricPoint]:
+        """One metric's whole history (what `sweep export --histories` reads for each metric)."""
+        return self._history(run_id, metric)
 
     def _history(self, run_id: str, metric: str) -> list[MetricPoint]:
         points = self._call(self.mlflow().get_metric_history, run_id, metric)
@@ -196,8 +216,11 @@ class CloudSweeps:
         return self.status(name, histories=False)
 
 
-def children_of(ml_client, name: str) -> list:
+def children_of(ml_client, name: str, unparsed: list[str] | None = None) -> list:
     """Every child job of the sweep, as ``jobs.list(parent_job_name=name)`` gives them, from every page.
+
+    ``unparsed``, when given, receives each child the SDK could not read (a ``None``), named by the page's own
+    ``runId`` and ``status`` so that it can be told apart and looked up.
 
     azure-ai-ml 1.35's regenerated RunHistory client never follows a page: its ``get_child`` returns ``None`` as the
     next link (``extract_data``), so ``jobs.list(parent_job_name=...)`` stops after the first page of a long sweep.
@@ -223,7 +246,13 @@ def children_of(ml_client, name: str) -> list:
             continuationtoken=token,
             raw_response_hook=hook,
         )
-        children += [runs._translate_from_rest_object(run) for run in page]
+        read = [runs._translate_from_rest_object(run) for run in page]
+        raw = answer.get("value") or []
+        for i, job in enumerate(read):
+            if job is None and unparsed is not None:
+                item = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
+                unparsed.append(f"{item.get('runId', f'child #{len(children) + i}')} ({item.get('status', '?')})")
+        children += read
         token = answer.get("continuationToken")
         if not token or token in seen:  # a service that repeats a token would loop forever
             return children
@@ -263,16 +292,30 @@ def _summary(job, where: str) -> SweepSummary:
         started=created.timestamp() if created is not None else None,
         sampling=str(getattr(sampling, "type", sampling)).lower() if sampling else None,
         policy=_policy_name(policy),
+        policy_settings={
+            k: getattr(policy, k)
+            for k in ("evaluation_interval", "delay_evaluation")
+            if getattr(policy, k, None) is not None
+        },
+        system_tags={
+            k: v for k, v in (job.tags or {}).items() if k.startswith("_aml_system_") and not _TRIAL_TAG.search(k)
+        },
         limits={
             "max_total_trials": getattr(limits, "max_total_trials", None),
             "max_concurrent_trials": getattr(limits, "max_concurrent_trials", None),
             "timeout": getattr(limits, "timeout", None),
             "trial_timeout": getattr(limits, "trial_timeout", None),
         },
-        search_space={k: {"type": getattr(v, "type", None)} for k, v in (job.search_space or {}).items()},
+        search_space={k: _distribution(v) for k, v in (job.search_space or {}).items()},
         best_run_id=properties.get("best_child_run_id"),
         url=job.studio_url,
     )
+
+
+def _distribution(dist) -> dict:
+    """An SDK distribution as the spec's YAML gives it: its type and the parameters it has."""
+    params = ("values", "min_value", "max_value", "q", "mu", "sigma", "upper")
+    return {"type": getattr(dist, "type", None), **{p: getattr(dist, p) for p in params if hasattr(dist, p)}}
 
 
 def _policy_name(policy) -> str | None:
@@ -312,3 +355,22 @@ def _policy_cancels(summary: SweepSummary) -> None:
         if trial.status == "canceled":
             trial.canceled_by_policy = True
             trial.cancel_reason = trial.cancel_reason or f"{summary.policy} (Azure records no values for its cancels)"
+
+
+_TRIAL_TAG = re.compile(r"_\d+$")  # `_aml_system_<sweep>_<i>`: a trial's values, not a setting of the sweep
+
+
+def _cut_children(job, summary: SweepSummary) -> list[str]:
+    """Why the children listing is short, if it is: fewer children than the trials the sweep's own tags name
+    (HyperDrive tags the parent `<sweep>_<i>` for every trial it generates)."""
+    listed = {t.name for t in summary.trials} | {u.split(" ", 1)[0] for u in summary.unparsed_children}
+    pattern = re.compile(rf"(?:_aml_system_)?({re.escape(job.name)}_\d+)")
+    named = {m.group(1) for k in (job.tags or {}) if (m := pattern.fullmatch(k))}
+    missing = sorted(named - listed, key=lambda n: int(n.rsplit("_", 1)[1]))
+    if not missing:
+        return []
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return [
+        f"Azure's children listing (RunHistory) gave {len(listed)} trials but the sweep's tags name "
+        f"{len(named | listed)}; not listed: {', '.join(missing[:5])}{more}"
+    ]

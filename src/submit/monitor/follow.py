@@ -1,8 +1,9 @@
 """`sweep watch`, as data: the changes between successive looks at a sweep, until it ends.
 
 ``follow`` reads the sweep every ``interval`` seconds (without histories: one search per look, not one query per
-trial) and yields an ``Event`` for each trial that started, ended or was canceled, and for each new best; when the
-sweep has ended it reads it once more in full and yields ``end`` with that summary. ``sleep`` is passed in, so a
+trial) and yields an ``Event`` for each trial that started, ended or was canceled, for each new best, and ``look``
+after each look; when the sweep has ended it reads it once more in full and yields ``end`` with that summary (or
+``until`` when the condition the caller waits for is met first). ``sleep`` is passed in, so a
 caller (or a test) decides how time passes.
 """
 
@@ -20,7 +21,7 @@ ENDED = {"completed", "failed", "canceled", "interrupted"}
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # started | ended | best | end
+    kind: str  # started | ended | best | look | until | end
     summary: SweepSummary
     trial: TrialRecord | None = None
 
@@ -42,7 +43,10 @@ def follow(
     sleep: Callable[[float], None] = time.sleep,
     timeout: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    until=None,
 ) -> Iterator[Event]:
+    """Events until the sweep ends (``end``), or until ``until`` (a ``monitor.until.Until``) is met (``until``, with
+    the sweep read in full); after each look, ``look`` with what it saw (progress is drawn from it)."""
     seen: dict[str, str] = {}
     best: float | None = None
     deadline = None if timeout is None else clock() + timeout
@@ -62,6 +66,10 @@ def follow(
             yield Event("best", summary, leader)
         if summary.status in ENDED:
             yield Event("end", source.status(name))
+            return
+        yield Event("look", summary)
+        if until is not None and until.met(summary):
+            yield Event("until", source.status(name))
             return
         if deadline is not None and clock() >= deadline:
             return

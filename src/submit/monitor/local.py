@@ -153,12 +153,11 @@ class LocalSweeps:
             if histories:
                 trial.history = self.history(trial.run_id, summary.primary_metric)
             else:  # the latest value only: what `list` needs, without one query per trial
-                value = run.data.metrics.get(summary.primary_metric)
-                if value is not None:
-                    trial.history = [MetricPoint(0, value, (run.info.end_time or run.info.start_time or 0) / 1000)]
+                _latest_only(trial, run, summary.primary_metric)
             summary.add(trial)
         if summary.policy is None:
             summary.policy = _policy_from_reasons(summary.trials)
+        summary.histories_read = histories
         if histories:
             summary.savings = savings_of(summary)
         return summary
@@ -178,17 +177,23 @@ class LocalSweeps:
         parents = self._search(experiments, f"tags.`{t.TAG_KIND}` = 'parent'", order_by=["attributes.start_time DESC"])
         parents = parents[:limit] if limit else parents
         wanted = {p.info.run_id for p in parents}
-        done: dict[str, dict[int, str]] = {}
+        runs: dict[str, list] = {}
         for run in self._search(experiments, f"tags.`{t.TAG_KIND}` = 'trial'"):
             parent_id = run.data.tags.get("mlflow.parentRunId")
-            if parent_id in wanted and t.TAG_SUPERSEDED not in run.data.tags:
-                done.setdefault(parent_id, {})[int(run.data.tags.get(t.TAG_INDEX, -1))] = run.info.status
+            if parent_id in wanted:
+                runs.setdefault(parent_id, []).append(run)
+        from .health import flags
+        from .progress import progress_of
+
         rows = []
         for p in parents:
             summary = _summary(p, self.uri)
-            statuses = done.get(p.info.run_id, {}).values()
-            done_count = sum(s in ("FINISHED", "FAILED", "KILLED") for s in statuses)
-            rows.append(SweepListing.of(summary, done=done_count, best=p.data.metrics.get(t.BEST_METRIC)))
+            for run in _current_trials(runs.get(p.info.run_id, [])):
+                summary.add(_latest_only(_trial(run, p.data.tags), run, summary.primary_metric))
+            summary.histories_read = False
+            row = SweepListing.of(summary, done=len(summary.ended_trials), best=p.data.metrics.get(t.BEST_METRIC))
+            row.progress, row.flags = progress_of(summary), flags(summary)
+            rows.append(row)
         return rows
 
     # cancel -----------------------------------------------------------------------------------------------
@@ -256,6 +261,10 @@ def _summary(parent, uri: str) -> SweepSummary:
         space = json.loads(tags[t.TAG_SPACE]) if t.TAG_SPACE in tags else None
     except ValueError:  # cut at 5,000 characters for a very large space
         space = None
+    try:
+        settings = json.loads(tags.get(t.TAG_POLICY_SETTINGS, "{}"))
+    except ValueError:
+        settings = {}
     return SweepSummary(
         name=tags.get(t.TAG_SWEEP, parent.info.run_name),
         where="local",
@@ -269,6 +278,7 @@ def _summary(parent, uri: str) -> SweepSummary:
         ended=_seconds(parent.info.end_time),
         sampling=tags.get("sweep.sampling"),
         policy=tags.get(TAG_POLICY) or None,
+        policy_settings=settings if isinstance(settings, dict) else {},
         limits=limits if isinstance(limits, dict) else {},
         search_space=space if isinstance(space, dict) else None,
         best_run_id=tags.get(t.BEST_RUN_TAG),
@@ -307,6 +317,13 @@ def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
         note=tags.get("sweep.note"),
         log=(run.info.artifact_uri.rstrip("/") + "/user_logs/std_log.txt") if run.info.artifact_uri else None,
     )
+
+
+def _latest_only(trial: TrialRecord, run, metric: str) -> TrialRecord:
+    value = run.data.metrics.get(metric)
+    if value is not None:
+        trial.history = [MetricPoint(0, stored_value(value), (run.info.end_time or run.info.start_time or 0) / 1000)]
+    return trial
 
 
 def _policy_from_reasons(trials: list[TrialRecord]) -> str | None:

@@ -124,6 +124,7 @@ class SweepSummary:
     ended: float | None = None
     sampling: str | None = None
     policy: str | None = None  # the early-termination policy's name, None without one
+    policy_settings: dict[str, Any] = field(default_factory=dict)  # evaluation_interval, delay_evaluation, ...
     limits: dict[str, Any] = field(default_factory=dict)  # max_total_trials, max_concurrent_trials, timeout, ...
     search_space: dict[str, Any] | None = None  # the declared space, as the spec gives it
     best_run_id: str | None = None  # what the sweep itself names best (best_child_run_id)
@@ -133,6 +134,11 @@ class SweepSummary:
     savings: Any = None  # emulator.savings.Savings: trial-seconds run and (estimated) avoided by the policy
     unparsed_children: list[str] = field(default_factory=list)  # children the service listed but the SDK could not read
     warnings: list[str] = field(default_factory=list)
+    system_tags: dict[str, str] = field(
+        default_factory=dict
+    )  # cloud: the parent's `_aml_system_*` tags, as Azure set them
+    cut_short: list[str] = field(default_factory=list)  # listings that stopped before their end: which, and why
+    histories_read: bool = True  # False: each trial's history holds its latest value only (list, watch)
 
     def __post_init__(self) -> None:
         for t in self.trials:
@@ -194,6 +200,7 @@ class SweepSummary:
             "ended": self.ended,
             "sampling": self.sampling,
             "policy": self.policy,
+            "policy_settings": self.policy_settings,
             "limits": self.limits,
             "counts": self.counts,
             "best": None
@@ -205,6 +212,7 @@ class SweepSummary:
             "ui_command": self.ui_command,
             "cancel_requested": self.cancel_requested,
             "unparsed_children": self.unparsed_children,
+            "cut_short": self.cut_short,
             "warnings": self.warnings,
         }
 
@@ -224,6 +232,8 @@ class SweepListing:
     primary_metric: str | None
     goal: str | None
     experiment: str | None
+    progress: Any = None  # monitor.progress.Progress, where the trials were read
+    flags: list = field(default_factory=list)  # monitor.health.Flag, from each trial's latest value
 
     @classmethod
     def of(cls, summary: SweepSummary, *, done: int | None, best: float | None, **overrides) -> SweepListing:
@@ -262,6 +272,8 @@ class SweepListing:
             "started": self.started,
             "ended": self.ended,
             "duration_s": None if self.duration is None else round(self.duration, 3),
+            "progress": None if self.progress is None else self.progress.to_dict(),
+            "flags": [f.to_dict() for f in self.flags],
         }
 
 
