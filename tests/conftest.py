@@ -3,6 +3,14 @@ tests, run once (its trials import MLflow)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
 import pytest
 
 from _azure_util import AzureMLRest, BlobStore
@@ -34,3 +42,42 @@ def blob_store():
 @pytest.fixture
 def rest(blob_store):
     return AzureMLRest(blob_store)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tracking_server(tmp_path_factory):
+    """`mlflow server` on a free loopback port for the session, standing in for the workspace's tracking server.
+
+    It lives here, once: a test module importing it from another would start a second server in the same session.
+    """
+    folder = tmp_path_factory.mktemp("tracking-server")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    cmd += ["--backend-store-uri", f"sqlite:///{folder / 'ws.db'}", "--default-artifact-root", str(folder / "art")]
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300  # a loaded CI machine boots MLflow slowly; this is a ceiling, not a wait
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
+        time.sleep(0.3)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and the workers it started
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()

@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,42 +43,6 @@ objective: {goal: maximize, primary_metric: accuracy}
 early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 1}
 limits: {max_total_trials: 4, max_concurrent_trials: 2}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def tracking_server(tmp_path_factory):
-    """`mlflow server` on a free loopback port for the session, standing in for the workspace's tracking server."""
-    folder = tmp_path_factory.mktemp("tracking-server")
-    port = _free_port()
-    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    cmd += ["--backend-store-uri", f"sqlite:///{folder / 'ws.db'}", "--default-artifact-root", str(folder / "art")]
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
-        time.sleep(0.3)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and the workers it started
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
 
 
 def client(rest) -> MLClient:

@@ -19,7 +19,7 @@ from submit.monitor.progress import progress_of
 
 # the stand-in tracking server is test_monitor_cloud's fixture: imported, pytest finds it here, and the tests' own
 # parameter of that name is what ruff would call a redefinition (F811)
-from test_monitor_cloud import a_sweep, client, tracking_server  # noqa: F401
+from test_monitor_cloud import a_sweep, client
 
 STARTED = datetime.now(timezone.utc) - timedelta(minutes=5)
 
