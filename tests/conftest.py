@@ -1,7 +1,15 @@
-"""Fixtures shared across test files: the recording Azure ML REST API, and one real local sweep for the monitor
-tests, run once (its trials import MLflow)."""
+"""Fixtures shared across test files: the recording Azure ML REST API, a real `mlflow server` standing in for the
+workspace's tracking server, and one real local sweep for the monitor tests, run once (its trials import MLflow)."""
 
 from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -25,12 +33,60 @@ def failing_sweep(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def blob_store():
-    """The blob storage the recording REST API hands out for code uploads."""
+    """The blob storage the recording REST API hands out for code uploads (and, with ``https_blobs``, downloads)."""
     store = BlobStore()
     yield store
     store.close()
 
 
 @pytest.fixture
+def https_blobs(blob_store, tmp_path, monkeypatch):
+    """The SDK's storage client reaches ``blob_store`` for ``https://sweepsa.blob.core.windows.net``, as through a
+    proxy (tests/_blob_https.py): the proxy and the CA to trust come from the environment, as on a machine behind one."""
+    ca = blob_store.serve_https(tmp_path)
+    monkeypatch.setenv("HTTPS_PROXY", blob_store.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    return blob_store
+
+
+@pytest.fixture
 def rest(blob_store):
     return AzureMLRest(blob_store)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tracking_server(tmp_path_factory):
+    """`mlflow server` on a free loopback port for the session, standing in for the workspace's tracking server."""
+    folder = tmp_path_factory.mktemp("tracking-server")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    cmd += ["--backend-store-uri", f"sqlite:///{folder / 'ws.db'}", "--default-artifact-root", str(folder / "art")]
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
+        time.sleep(0.3)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and the workers it started
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()

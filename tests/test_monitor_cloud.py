@@ -10,13 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -51,42 +45,6 @@ limits: {max_total_trials: 4, max_concurrent_trials: 2}
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def tracking_server(tmp_path_factory):
-    """`mlflow server` on a free loopback port for the session, standing in for the workspace's tracking server."""
-    folder = tmp_path_factory.mktemp("tracking-server")
-    port = _free_port()
-    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    cmd += ["--backend-store-uri", f"sqlite:///{folder / 'ws.db'}", "--default-artifact-root", str(folder / "art")]
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, (folder / "server.log").read_text()[-3000:]
-        time.sleep(0.3)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and the workers it started
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
-
-
 def client(rest) -> MLClient:
     return MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
 
@@ -99,11 +57,11 @@ TRIALS = [  # (status, params, accuracy per step)
 ]
 
 
-def a_sweep(rest, tmp_path: Path, tracking: str, status: str = "Running") -> str:
+def a_sweep(rest, tmp_path: Path, tracking: str, status: str = "Running", spec: str = SPEC) -> str:
     """Submit the spec, then give the job the trials of TRIALS: children in RunHistory, runs in the MLflow server."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("print('train')\n")
-    job = submit_job(client(rest), load_spec(write_spec(tmp_path, SPEC)))
+    job = submit_job(client(rest), load_spec(write_spec(tmp_path, spec)))
     name = job.name
     resource = rest.jobs[name]
     resource["properties"]["status"] = status
@@ -244,3 +202,18 @@ def test_watch_follows_a_cloud_sweep_until_azure_says_it_ended(rest, tmp_path, t
     assert kinds[-1] == ("end", None) and events[-1].summary.status == "completed" and looks == [7, 7]
     assert ("ended", f"{name}_3") in kinds and ("started", f"{name}_3") in kinds  # seen running, then ended
     assert ("best", f"{name}_3") in kinds
+
+
+def test_a_child_the_sdk_cannot_read_is_counted_and_named_not_dropped(rest, tmp_path, tracking_server):
+    name = a_sweep(rest, tmp_path, tracking_server)
+    rest.children[name][2]["compute"] = "cpu-cluster"  # a string where RunHistory's schema has an object
+    rest.page_size = 2  # the unreadable child on the second page: its name is read from that page
+    summary = CloudSweeps(client(rest), tracking_uri=tracking_server).status(name)
+
+    assert summary.unparsed_children == [f"{name}_2 (Failed)"]
+    assert summary.warnings == [
+        f"1 child job(s) listed by Azure could not be read by azure-ai-ml and are left out: {name}_2 (Failed)"
+    ]
+    assert sorted(t.name for t in summary.trials) == [f"{name}_0", f"{name}_1", f"{name}_3"]
+    assert summary.to_dict()["unparsed_children"] == [f"{name}_2 (Failed)"]
+    assert len(rest.requests_to("GET", rf"/runs/{name}/children$")) == 2

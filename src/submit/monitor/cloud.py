@@ -107,8 +107,9 @@ class CloudSweeps:
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
         job = self.job(name)
         summary = _summary(job, self.describe())
-        children = self._call(children_of, self.ml_client, name)
-        summary.unparsed_children = [f"child #{i}" for i, c in enumerate(children) if c is None]
+        unparsed: list[str] = []
+        children = self._call(children_of, self.ml_client, name, unparsed)
+        summary.unparsed_children = unparsed
         runs = self._runs(job)
         for child in children:
             if child is None:
@@ -124,7 +125,8 @@ class CloudSweeps:
             summary.add(trial)
         if summary.unparsed_children:
             summary.warnings.append(
-                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml"
+                f"{len(summary.unparsed_children)} child job(s) listed by Azure could not be read by azure-ai-ml "
+                f"and are left out: {', '.join(summary.unparsed_children)}"
             )
         _policy_cancels(summary)
         if histories:
@@ -196,8 +198,11 @@ class CloudSweeps:
         return self.status(name, histories=False)
 
 
-def children_of(ml_client, name: str) -> list:
+def children_of(ml_client, name: str, unparsed: list[str] | None = None) -> list:
     """Every child job of the sweep, as ``jobs.list(parent_job_name=name)`` gives them, from every page.
+
+    ``unparsed``, when given, receives each child the SDK could not read (a ``None``), named by the page's own
+    ``runId`` and ``status`` so that it can be told apart and looked up.
 
     azure-ai-ml 1.35's regenerated RunHistory client never follows a page: its ``get_child`` returns ``None`` as the
     next link (``extract_data``), so ``jobs.list(parent_job_name=...)`` stops after the first page of a long sweep.
@@ -223,7 +228,13 @@ def children_of(ml_client, name: str) -> list:
             continuationtoken=token,
             raw_response_hook=hook,
         )
-        children += [runs._translate_from_rest_object(run) for run in page]
+        read = [runs._translate_from_rest_object(run) for run in page]
+        raw = answer.get("value") or []
+        for i, job in enumerate(read):
+            if job is None and unparsed is not None:
+                item = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
+                unparsed.append(f"{item.get('runId', f'child #{len(children) + i}')} ({item.get('status', '?')})")
+        children += read
         token = answer.get("continuationToken")
         if not token or token in seen:  # a service that repeats a token would loop forever
             return children
