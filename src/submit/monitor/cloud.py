@@ -280,10 +280,16 @@ def _summary(job, where: str) -> SweepSummary:
             "timeout": getattr(limits, "timeout", None),
             "trial_timeout": getattr(limits, "trial_timeout", None),
         },
-        search_space={k: {"type": getattr(v, "type", None)} for k, v in (job.search_space or {}).items()},
+        search_space={k: _distribution(v) for k, v in (job.search_space or {}).items()},
         best_run_id=properties.get("best_child_run_id"),
         url=job.studio_url,
     )
+
+
+def _distribution(dist) -> dict:
+    """An SDK distribution as the spec's YAML gives it: its type and the parameters it has."""
+    params = ("values", "min_value", "max_value", "q", "mu", "sigma", "upper")
+    return {"type": getattr(dist, "type", None), **{p: getattr(dist, p) for p in params if hasattr(dist, p)}}
 
 
 def _policy_name(policy) -> str | None:
