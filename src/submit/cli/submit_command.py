@@ -139,6 +139,8 @@ def option_clash(typed: set[str]) -> str | None:
         return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
     if {"continue_", "resume"} <= typed:
         return "--continue and --resume clash: --resume finishes an interrupted local sweep in place, --continue submits a new one; give one"
+    if {"continue_", "lock"} <= typed:
+        return "--continue and --lock clash: a lock file holds the trials of the whole spec, --continue only those left; give one"
     if "local" in typed:
         cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
         if cloud:
