@@ -105,8 +105,10 @@ def submit(
             from .monitor import places
 
             where = places(tracking_uri, subscription, resource_group, workspace, False, False)
-            loaded = continued(loaded, continue_, where=where, out=out, err=err)
-            if not loaded:
+            loaded = continued(loaded, continue_, where=where, out=err if json_ else out, err=err)
+            if not loaded:  # nothing left: the line said so; --json gets an empty list of jobs
+                if json_:
+                    out.print("[]", markup=False)
                 raise typer.Exit(codes.SUCCESS)
         if preflight:
             reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
