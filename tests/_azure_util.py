@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 from azure.core.credentials import AccessToken
 from azure.core.pipeline._tools import is_rest
 from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
 from requests.structures import CaseInsensitiveDict
+
+from _blob_https import list_blobs_xml, make_ca_and_cert, server_context
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFICIAL = ROOT / "tests" / "fixtures" / "official"
@@ -157,6 +159,8 @@ WS_PATH = (
 
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+# the workspace's datastores -> their blob containers (a workspace has both; the artifact store holds runs' files)
+DATASTORES = {"workspaceartifactstore": "azureml", "workspaceblobstore": "azureml-blobstore-5e0c1f5a"}
 
 
 class StaticToken:
@@ -230,6 +234,7 @@ class BlobStore:
     def __init__(self):
         self.blobs: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []
+        self.tls = None  # an ssl.SSLContext once ``serve_https`` was called
         store = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -270,12 +275,59 @@ class BlobStore:
 
             def do_GET(self):
                 store.requests.append(("GET", self.path))
-                self._reply(404, b"", {"x-ms-error-code": "BlobNotFound"})
+                parts = urlsplit(self.path)
+                path, query = unquote(parts.path), {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if query.get("comp") == "list":  # List Blobs: the container's blobs under the prefix
+                    prefix = query.get("prefix", "")
+                    container = path.strip("/")
+                    under = {
+                        name[len(container) + 2 :]: data
+                        for name, data in store.blobs.items()
+                        if name.startswith(f"/{container}/{prefix}")
+                    }
+                    body = list_blobs_xml("sweepsa", container, prefix, under)
+                    return self._reply(200, body, {"Content-Type": "application/xml"})
+                if path not in store.blobs:
+                    return self._reply(404, b"", {"x-ms-error-code": "BlobNotFound"})
+                data = store.blobs[path]
+                headers = {
+                    "Content-Type": "application/octet-stream",
+                    "ETag": '"0x1"',
+                    "Last-Modified": "Mon, 23 Nov 2026 10:00:00 GMT",
+                    "x-ms-blob-type": "BlockBlob",
+                }
+                span = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("x-ms-range") or self.headers.get("Range") or "")
+                if span:  # Get Blob with a range, as the storage client asks: 206 and the part asked for
+                    start = int(span.group(1))
+                    end = min(int(span.group(2)) if span.group(2) else len(data) - 1, len(data) - 1)
+                    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+                    return self._reply(206, data[start : end + 1], headers)
+                self._reply(200, data, headers)
+
+            def do_CONNECT(self):
+                # HTTPS_PROXY points here: the tunnel's TLS ends here, with the test CA's certificate for
+                # *.blob.core.windows.net, and the requests inside it are served by this same handler
+                store.requests.append(("CONNECT", self.path))
+                if not self.path.endswith(".blob.core.windows.net:443"):  # e.g. MLflow's telemetry: not through here
+                    return self._reply(502)
+                self.send_response(200, "Connection Established")
+                self.end_headers()
+                self.wfile.flush()
+                self.connection = store.tls.wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb", self.rbufsize)
+                self.wfile = self.connection.makefile("wb", 0)
+                self.close_connection = False
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def serve_https(self, folder: Path) -> Path:
+        """Answer CONNECT as an HTTPS proxy for the storage account's host; returns the CA file to trust."""
+        ca, cert, key = make_ca_and_cert(folder)
+        self.tls = server_context(cert, key)
+        return ca
 
     def close(self):
         self.server.shutdown()
@@ -333,6 +385,9 @@ class AzureMLRest(HttpTransport):
         self.logs: dict[str, str] = {}  # job name -> its hyperdrive.txt, served once the run reports it
         self.children: dict[str, list[dict]] = {}  # sweep job name -> its trials as RunHistory `Run` objects
         self.page_size = 100  # items per page of a listing; every further page is reached by its `nextLink`
+        self.run_outputs: dict[str, dict] = {}  # job name -> RunHistory's outputs: {name: {assetId, type}}
+        self.data_uris: dict[str, dict] = {}  # data asset id -> {uri, type}, as batchGetResolvedUris resolves it
+        self.models: dict[str, dict[str, dict]] = {}  # model name -> version -> the registered model version
 
     def __enter__(self):
         return self
@@ -441,6 +496,9 @@ class AzureMLRest(HttpTransport):
                 return 201, self.environments[key]
             if rec.method == "GET" and key in self.environments:
                 return 200, self.environments[key]
+        found = self._answer_assets(rec, ws_id, rest)
+        if found is not None:
+            return found
         if rest == "/jobs" and rec.method == "GET":
             # the ARM jobs listing: one page of `page_size`, and a nextLink carrying the skip token for the next
             return 200, self._page(list(self.jobs.values()), rec, f"{ARM}{ws_id}/jobs", "$skipToken")
@@ -475,6 +533,65 @@ class AzureMLRest(HttpTransport):
             if rec.method == "GET" and name in self.jobs:
                 return 200, self.jobs[name]
         return 404, {"error": {"code": "NotFound", "message": f"no route for {rec.method} {rest} in the test API"}}
+
+    def _answer_assets(self, rec: Recorded, ws_id: str, rest: str) -> tuple[int, Any] | None:
+        """Datastores (what a download reads its storage account and key from) and the model registry."""
+        if rest == "/datastores" and rec.method == "GET":  # the listing, `isDefault=true` asks for the default
+            names = [n for n in DATASTORES if rec.query.get("isDefault") != "true" or n == "workspaceblobstore"]
+            return 200, {"value": [self._datastore(ws_id, n) for n in names]}
+        store = re.match(r"^/datastores/([^/]+)(/listSecrets)?$", rest)
+        if store and store.group(1) in DATASTORES:
+            name = store.group(1)
+            if store.group(2) and rec.method == "POST":
+                # an account-key datastore's secret; the storage client signs with it (nothing here checks it)
+                return 200, {"secretsType": "AccountKey", "key": "c3dlZXAtdGVzdC1hY2NvdW50LWtleQ=="}
+            if rec.method == "GET":
+                return 200, self._datastore(ws_id, name)
+        model = re.match(r"^/models/([^/]+)(/versions)?(?:/([^/]+))?$", rest)
+        if model:
+            name, versions, version = model.groups()
+            known = self.models.get(name, {})
+            if rec.method == "PUT" and version:
+                resource = json.loads(json.dumps(rec.body))
+                # the service answers with the version as stored: flavors (read from an MLmodel; none here), state
+                resource["properties"] = {"flavors": {}, "provisioningState": "Succeeded", **resource["properties"]}
+                resource.update(
+                    id=f"{ws_id}/models/{name}/versions/{version}",
+                    name=version,
+                    type="Microsoft.MachineLearningServices/workspaces/models/versions",
+                )
+                self.models.setdefault(name, {})[version] = resource
+                return 201, resource
+            if rec.method == "GET" and versions and version is None:  # the latest version first, as asked
+                return 200, {"value": [known[v] for v in sorted(known, key=int, reverse=True)][:1]}
+            if rec.method == "GET" and version in known:
+                return 200, known[version]
+            if rec.method == "GET" and not versions and known:
+                return 200, {
+                    "id": f"{ws_id}/models/{name}",
+                    "name": name,
+                    "properties": {"latestVersion": max(known, key=int), "nextVersion": str(len(known) + 1)},
+                }
+            return 404, {"error": {"code": "UserError", "message": f"Model container {name} not found"}}
+        return None
+
+    @staticmethod
+    def _datastore(ws_id: str, name: str) -> dict:
+        return {
+            "id": f"{ws_id}/datastores/{name}",
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/datastores",
+            "properties": {
+                "datastoreType": "AzureBlob",
+                "accountName": "sweepsa",
+                "containerName": DATASTORES[name],
+                "endpoint": "core.windows.net",
+                "protocol": "https",
+                "credentials": {"credentialsType": "AccountKey"},
+                "isDefault": name == "workspaceblobstore",
+                "serviceDataAccessAuthIdentity": "None",
+            },
+        }
 
     def _answer_region(self, rec: Recorded) -> tuple[int, Any]:
         """The workspace's regional endpoints: discovery, and run history (what ``jobs.stream`` polls)."""
@@ -512,6 +629,15 @@ class AzureMLRest(HttpTransport):
         if children and rec.method == "GET":
             runs = self.children.get(children.group(1), [])
             return 200, self._page(runs, rec, f"{api}{rec.path}", "$continuationtoken", continuation=True)
+        workspace_api = r"^/[a-z]+/v1\.0/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+"
+        if rec.method == "POST" and re.match(workspace_api + r"/rundata$", rec.path):
+            run_id = rec.body["runId"]
+            if run_id not in self.jobs:
+                return 404, {"error": {"code": "UserError", "message": f"Run {run_id} was not found"}}
+            outputs = self.run_outputs.get(run_id, {})
+            return 200, {"runMetadata": {"runId": run_id, "status": "Completed", "outputs": outputs}}
+        if rec.method == "POST" and re.match(workspace_api + r"/dataversion/batchGetResolvedUris$", rec.path):
+            return 200, {"values": {i: self.data_uris[i] for i in rec.body["values"] if i in self.data_uris}}
         log = re.match(r"^/logs/([^/]+)/hyperdrive\.txt$", rec.path)
         if log and log.group(1) in self.logs:
             return 200, self.logs[log.group(1)]

@@ -1,5 +1,5 @@
-"""Fixtures shared across test files: the recording Azure ML REST API, and one real local sweep for the monitor
-tests, run once (its trials import MLflow)."""
+"""Fixtures shared across test files: the recording Azure ML REST API, a real `mlflow server` standing in for the
+workspace's tracking server, and one real local sweep for the monitor tests, run once (its trials import MLflow)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,22 @@ def failing_sweep(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def blob_store():
-    """The blob storage the recording REST API hands out for code uploads."""
+    """The blob storage the recording REST API hands out for code uploads (and, with ``https_blobs``, downloads)."""
     store = BlobStore()
     yield store
     store.close()
+
+
+@pytest.fixture
+def https_blobs(blob_store, tmp_path, monkeypatch):
+    """The SDK's storage client reaches ``blob_store`` for ``https://sweepsa.blob.core.windows.net``, as through a
+    proxy (tests/_blob_https.py): the proxy and the CA to trust come from the environment, as on a machine behind one."""
+    ca = blob_store.serve_https(tmp_path)
+    monkeypatch.setenv("HTTPS_PROXY", blob_store.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    return blob_store
 
 
 @pytest.fixture

@@ -57,11 +57,11 @@ TRIALS = [  # (status, params, accuracy per step)
 ]
 
 
-def a_sweep(rest, tmp_path: Path, tracking: str, status: str = "Running") -> str:
+def a_sweep(rest, tmp_path: Path, tracking: str, status: str = "Running", spec: str = SPEC) -> str:
     """Submit the spec, then give the job the trials of TRIALS: children in RunHistory, runs in the MLflow server."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "train.py").write_text("print('train')\n")
-    job = submit_job(client(rest), load_spec(write_spec(tmp_path, SPEC)))
+    job = submit_job(client(rest), load_spec(write_spec(tmp_path, spec)))
     name = job.name
     resource = rest.jobs[name]
     resource["properties"]["status"] = status
@@ -202,3 +202,18 @@ def test_watch_follows_a_cloud_sweep_until_azure_says_it_ended(rest, tmp_path, t
     assert kinds[-1] == ("end", None) and events[-1].summary.status == "completed" and looks == [7, 7]
     assert ("ended", f"{name}_3") in kinds and ("started", f"{name}_3") in kinds  # seen running, then ended
     assert ("best", f"{name}_3") in kinds
+
+
+def test_a_child_the_sdk_cannot_read_is_counted_and_named_not_dropped(rest, tmp_path, tracking_server):
+    name = a_sweep(rest, tmp_path, tracking_server)
+    rest.children[name][2]["compute"] = "cpu-cluster"  # a string where RunHistory's schema has an object
+    rest.page_size = 2  # the unreadable child on the second page: its name is read from that page
+    summary = CloudSweeps(client(rest), tracking_uri=tracking_server).status(name)
+
+    assert summary.unparsed_children == [f"{name}_2 (Failed)"]
+    assert summary.warnings == [
+        f"1 child job(s) listed by Azure could not be read by azure-ai-ml and are left out: {name}_2 (Failed)"
+    ]
+    assert sorted(t.name for t in summary.trials) == [f"{name}_0", f"{name}_1", f"{name}_3"]
+    assert summary.to_dict()["unparsed_children"] == [f"{name}_2 (Failed)"]
+    assert len(rest.requests_to("GET", rf"/runs/{name}/children$")) == 2

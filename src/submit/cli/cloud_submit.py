@@ -39,7 +39,7 @@ def submit_cli(
     if dry_run:
         print_dry_run(specs, as_json=as_json, out=out)
         return codes.SUCCESS
-    with _quiet_azure_logs():
+    with quiet_azure_logs():
         try:
             cloud.refuse_local_compute(specs)
             target = cloud.find_workspace(subscription, resource_group, workspace)
@@ -60,7 +60,7 @@ def print_dry_run(specs, *, as_json: bool, out) -> None:
 
 
 @contextmanager
-def _quiet_azure_logs() -> Iterator[None]:
+def quiet_azure_logs() -> Iterator[None]:
     """The SDK logs each failure itself, in many lines (azure-identity lists every credential it tried, telemetry
     logs the failed activity); Python's last-resort handler would print them all. The one line we print says it."""
     logger = logging.getLogger("azure")

@@ -151,19 +151,14 @@ def best(
         summary = source.status(sweep_id)
         top = require_best(summary)
         data = {"sweep": summary.name, "where": summary.where, "trial": top.to_dict(), "value": top.best}
-        if (download or register_as) and source.where == "cloud":
-            raise MonitorInputError(
-                "--download and --register of a cloud sweep are not built yet; "
-                f"`az ml job download --name {top.name} --all` downloads the best trial"
-            )
         if download:
-            from ..monitor.best import download_best
+            from ..monitor.best import download as download_best
 
             data["downloaded"] = download_best(source, summary, top, download).to_dict()
         if register_as:
-            from ..monitor.best import register_best
+            from ..monitor.best import register
 
-            data["registered"] = register_best(source, summary, top, register_as).to_dict()
+            data["registered"] = register(source, summary, top, register_as).to_dict()
         if json_:
             _json(data)
         else:

@@ -45,6 +45,13 @@ _KEEP_WORK = typer.Option(
     help="Local: keep each finished trial's code copy and log in .sweep/ (the log is an artifact).",
 )
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
+_CONTINUE = typer.Option(
+    None,
+    "--continue",
+    metavar="ID",
+    help="Submit only what sweep ID (local or cloud) did not complete: its missing grid points, or its trial "
+    "budget left; tagged `continues: ID`.",
+)
 
 # parameter name -> the flag as the user writes it
 CLOUD_ONLY = {
@@ -86,6 +93,7 @@ def submit(
     preflight_seconds: float = _PREFLIGHT_SECONDS,
     keep_work: bool = _KEEP_WORK,
     json_: bool = _JSON,
+    continue_: str | None = _CONTINUE,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
     from ..preflight import split_values
@@ -97,6 +105,16 @@ def submit(
         values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
         show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
+        if continue_:
+            from .continue_command import continued
+            from .monitor import places
+
+            where = places(tracking_uri, subscription, resource_group, workspace, False, False)
+            loaded = continued(loaded, continue_, where=where, out=err if json_ else out, err=err)
+            if not loaded:  # nothing left: the line said so; --json gets an empty list of jobs
+                if json_:
+                    out.print("[]", markup=False)
+                raise typer.Exit(codes.SUCCESS)
         if preflight:
             reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
             if not all(r.ok for r in reports):
@@ -135,6 +153,10 @@ def option_clash(typed: set[str]) -> str | None:
     """One line naming the typed flags that cannot go together and why, or None when they can."""
     if {"dry_run", "local"} <= typed:
         return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
+    if {"continue_", "resume"} <= typed:
+        return "--continue and --resume clash: --resume finishes an interrupted local sweep in place, --continue submits a new one; give one"
+    if {"continue_", "lock"} <= typed:
+        return "--continue and --lock clash: a lock file holds the trials of the whole spec, --continue only those left; give one"
     if "local" in typed:
         cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
         if cloud:
@@ -144,7 +166,14 @@ def option_clash(typed: set[str]) -> str | None:
             )
         return None
     # the preflight trial runs here whatever the sweep does: it takes --input for a remote input
-    here = [flag for key, flag in LOCAL_ONLY.items() if key in typed and not (key == "input_" and "preflight" in typed)]
+    # --tracking-uri also names the store where --continue finds a local sweep
+    here = [
+        flag
+        for key, flag in LOCAL_ONLY.items()
+        if key in typed
+        and not (key == "input_" and "preflight" in typed)
+        and not (key == "tracking_uri" and "continue_" in typed)
+    ]
     if here:
         return f"{_listed(here)} without --local: {_listed(here)} {_is(here)} for a sweep run here; add --local, or drop {_listed(here)}"
     if {"dry_run", "wait"} <= typed:

@@ -1,4 +1,6 @@
-"""`sweep best --download DIR --register NAME` for a local sweep: the best trial's files, and its model registered.
+"""`sweep best --download DIR --register NAME`: the best trial's files, and its model registered.
+
+A local sweep here; a cloud sweep in ``cloud_best`` (``download`` and ``register`` pick by where the sweep lives).
 
 Download mirrors `az ml job download --all` of a sweep (which goes to its best child): the best run's MLflow
 artifacts into ``DIR/artifacts/`` and the trial's outputs folder (the emulator's ``outputs``) into
@@ -38,19 +40,58 @@ class Registered:
         return {"name": self.name, "version": self.version, "source": self.source}
 
 
-def download_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord, folder: str | Path) -> Downloaded:
+def download_folder(folder: str | Path) -> Path:
+    """The folder to download into, checked before anything is read: not a file, its parent there."""
     target = Path(folder).expanduser()
     if target.exists() and not target.is_dir():
         raise MonitorInputError(f"--download {folder}: is a file; give a folder")
     if not target.parent.is_dir():
         raise MonitorInputError(f"--download {folder}: the folder {target.parent} does not exist")
+    return target
+
+
+def files_under(target: Path) -> Downloaded:
+    return Downloaded(target, sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()))
+
+
+def lineage_tags(summary: SweepSummary, best: TrialRecord) -> dict[str, str]:
+    """Where a registered model came from: the sweep, the trial, its run, parameters and primary metric."""
+    return {
+        "sweep.name": summary.name,
+        "sweep.trial": best.name,
+        "sweep.run_id": best.run_id,
+        "sweep.primary_metric": summary.primary_metric,
+        "sweep.value": repr(best.best),
+        "sweep.params": json.dumps(best.params, sort_keys=True, default=str)[:5000],
+    }
+
+
+def download(source, summary: SweepSummary, best: TrialRecord, folder: str | Path) -> Downloaded:
+    """``--download``: the best trial's files, from the local store or from Azure (``cloud_best``)."""
+    if source.where == "cloud":
+        from .cloud_best import download_cloud_best
+
+        return download_cloud_best(source, best, folder)
+    return download_best(source, summary, best, folder)
+
+
+def register(source, summary: SweepSummary, best: TrialRecord, name: str) -> Registered:
+    """``--register``: the best trial's model, in the local store's registry or the workspace's (``cloud_best``)."""
+    if source.where == "cloud":
+        from .cloud_best import register_cloud_best
+
+        return register_cloud_best(source, summary, best, name)
+    return register_best(source, summary, best, name)
+
+
+def download_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord, folder: str | Path) -> Downloaded:
+    target = download_folder(folder)
     (target / "artifacts").mkdir(parents=True, exist_ok=True)
     sweeps.client.download_artifacts(best.run_id, "", str(target / "artifacts"))
     outputs = store_folder(sweeps.uri) / ".sweep" / summary.name / best.name / "outputs"
     if outputs.is_dir():
         shutil.copytree(outputs, target / "named-outputs", dirs_exist_ok=True)
-    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
-    return Downloaded(target, files)
+    return files_under(target)
 
 
 def register_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord, name: str) -> Registered:
@@ -66,15 +107,7 @@ def register_best(sweeps: LocalSweeps, summary: SweepSummary, best: TrialRecord,
     except Exception as e:  # noqa: BLE001 - MLflow raises RESOURCE_ALREADY_EXISTS; a new version is what we want
         if "already exists" not in str(e).lower() and "RESOURCE_ALREADY_EXISTS" not in str(e):
             raise
-    tags = {
-        "sweep.name": summary.name,
-        "sweep.trial": best.name,
-        "sweep.run_id": best.run_id,
-        "sweep.primary_metric": summary.primary_metric,
-        "sweep.value": repr(best.best),
-        "sweep.params": json.dumps(best.params, sort_keys=True, default=str)[:5000],
-    }
-    version = client.create_model_version(name, source, run_id=best.run_id, tags=tags)
+    version = client.create_model_version(name, source, run_id=best.run_id, tags=lineage_tags(summary, best))
     return Registered(name, str(version.version), source)
 
 
@@ -89,12 +122,19 @@ def _model_source(sweeps: LocalSweeps, best: TrialRecord) -> str | None:
             return f"models:/{logged[0].model_id}"
     except AttributeError:  # an MLflow without logged models: look for an MLmodel folder instead
         pass
+    folder = mlmodel_folder(client, best.run_id)
+    return None if folder is None else f"runs:/{best.run_id}/{folder}".rstrip("/.")
+
+
+def mlmodel_folder(client, run_id: str) -> str | None:
+    """The artifact folder of the first ``MLmodel`` file among a run's artifacts ("" for the root), or None."""
     pending = [""]
     while pending:
         path = pending.pop()
-        for item in client.list_artifacts(best.run_id, path):
+        for item in sorted(client.list_artifacts(run_id, path), key=lambda i: i.path):
             if item.is_dir:
                 pending.append(item.path)
             elif Path(item.path).name == "MLmodel":
-                return f"runs:/{best.run_id}/{Path(item.path).parent.as_posix()}".rstrip("/.")
+                parent = Path(item.path).parent.as_posix()
+                return "" if parent == "." else parent
     return None
