@@ -1,9 +1,11 @@
 """The HTML report of one or more sweeps: one self-contained file that opens offline (plotly's script inlined).
 
 For each sweep: its state and counts, the best trial, compute used and saved, the leaderboard (every trial), the
-parallel coordinates, every trial's curve with where and why canceled trials stopped, the parameter-against-metric
-scatter plots and the parameters ranked by importance (``monitor/importance.py`` says how). Given several sweeps,
-first their comparison: best-so-far against trial number and against trial-seconds, all sweeps on one chart each.
+parallel coordinates, the timeline of its trials (``report_timeline.py``), every trial's curve with where and why
+canceled trials stopped, the parameter-against-metric scatter plots, the coverage of the declared space
+(``report_coverage.py``) and the parameters ranked by importance (``monitor/importance.py`` says how). Given several
+sweeps, first their comparison: best-so-far against trial number beside each sweep's distribution (ECDF) of final
+values, and best-so-far against trial-seconds, all sweeps on one chart each.
 """
 
 from __future__ import annotations

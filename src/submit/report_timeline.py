@@ -164,9 +164,11 @@ def _bars(go, group: list[Bar], status: str, colour: str, summary: SweepSummary,
         y=[b.lane for b in group],
         name=status,
         marker={"color": colour, "line": {"width": 0.5, "color": "white"}},  # one trial ends, the next begins
-        text=[str(b.trial.index) if b.trial.index is not None else "" for b in group],
+        # the trial's number on its bar while bars are wide enough; past that, numbers come out scattered and turned
+        text=[str(b.trial.index) if b.trial.index is not None and len(found.bars) <= 60 else "" for b in group],
         textposition="inside",
         insidetextanchor="middle",
+        textangle=0,
         hovertext=[_hover(b, summary, found.origin) for b in group],
         hoverinfo="text",
     )
