@@ -3,7 +3,8 @@
 The report itself carries no test hooks: ``open_report`` copies it and puts a small recorder script first in its
 ``<head>``, before plotly's. The recorder keeps every ``window.onerror``, unhandled promise rejection, failed resource
 load and ``console.error``/``console.warn`` call; once the page has loaded and plotly has drawn (chromium's virtual
-time budget runs the timers), it writes them into the DOM with, for every plot, what plotly drew: a
+time budget runs the timers), it writes them into the DOM with, for every plot, what plotly drew: each trace's type,
+name and number of points, the bars drawn, the shapes, each x axis's type and categories, the subplot titles, and a
 parallel-coordinates chart's number of lines and each axis's number of values. ``chromium --dump-dom`` prints that
 DOM; a page whose recorder never ran (a crash, a script that never loaded) has no such element and fails the test.
 """
@@ -52,6 +53,20 @@ RECORDER = """<script>
         var trace = gd._fullData && gd._fullData[0];
         var out = {id: gd.id, drawn: !!gd._fullLayout, type: trace ? trace.type : null,
                    traces: gd._fullData ? gd._fullData.length : 0};
+        if (gd._fullData) {  // every trace's kind, name and number of points; bars and shapes as drawn
+          out.series = gd._fullData.map(function (t) { return {type: t.type, name: t.name, n: t._length}; });
+          out.bars = Array.prototype.filter.call(gd.querySelectorAll(".barlayer .point path"), function (p) {
+            var d = p.getAttribute("d");
+            return d && d !== "M0,0Z";  // plotly's path for a bar it could not draw (no size, no position)
+          }).length;
+          out.shapes = (gd._fullLayout.shapes || []).length;
+          out.xaxes = {};
+          Object.keys(gd._fullLayout).filter(function (k) { return /^xaxis[0-9]*$/.test(k); }).forEach(function (k) {
+            var ax = gd._fullLayout[k];
+            out.xaxes[k] = {type: ax.type, title: ax.title && ax.title.text, categories: ax._categories || null};
+          });
+          out.titles = (gd._fullLayout.annotations || []).map(function (a) { return a.text; });
+        }
         if (trace && trace.type === "parcoords") {
           out.lines = trace._length;
           out.axes = gd.data[0].dimensions.map(function (d) { return d.values.length; });

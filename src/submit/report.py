@@ -1,9 +1,11 @@
 """The HTML report of one or more sweeps: one self-contained file that opens offline (plotly's script inlined).
 
 For each sweep: its state and counts, the best trial, compute used and saved, the leaderboard (every trial), the
-parallel coordinates, every trial's curve with where and why canceled trials stopped, the parameter-against-metric
-scatter plots and the parameters ranked by importance (``monitor/importance.py`` says how). Given several sweeps,
-first their comparison: best-so-far against trial number and against trial-seconds, all sweeps on one chart each.
+parallel coordinates, the timeline of its trials (``report_timeline.py``), every trial's curve with where and why
+canceled trials stopped, the parameter-against-metric scatter plots, the coverage of the declared space
+(``report_coverage.py``) and the parameters ranked by importance (``monitor/importance.py`` says how). Given several
+sweeps, first their comparison: best-so-far against trial number beside each sweep's distribution (ECDF) of final
+values, and best-so-far against trial-seconds, all sweeps on one chart each.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report_charts as charts
+from . import report_coverage as coverage
+from . import report_timeline as timeline
 from .monitor.importance import parameter_importance
 from .monitor.model import MonitorInputError, SweepSummary, usable
 
@@ -93,8 +97,15 @@ def _comparison(summaries: list[SweepSummary]) -> str:
         "<table><tr><th>sweep</th><th>where</th><th>status</th><th>trials</th><th>best</th><th>sampling</th>"
         f"<th>policy</th><th>trial-seconds</th></tr>{rows}</table>"
     )
-    parts.append("<h3>best so far, by trial number</h3>")
+    parts.append('<div class="pair"><div><h3>best so far, by trial number</h3>')
     parts.append(_figure(charts.best_so_far(summaries, "trial"), "compare-trials"))
+    parts.append(f"</div><div><h3>distribution of the final {_e(summaries[0].primary_metric)}, per sweep</h3>")
+    parts.append(_figure(coverage.ecdf(summaries), "compare-ecdf") + "</div></div>")
+    better = "further right is better" if summaries[0].goal == "maximize" else "further left is better"
+    parts.append(
+        '<p class="muted">right: each sweep\'s share of its ended trials whose final value is at or below x '
+        f"({better}); canceled trials count with the value they were stopped at.</p>"
+    )
     parts.append("<h3>best so far, by trial-seconds spent</h3>")
     parts.append(_figure(charts.best_so_far(summaries, "seconds"), "compare-seconds"))
     return "".join(parts) + "</section>"
@@ -112,11 +123,13 @@ def _sweep_section(s: SweepSummary, i: int) -> str:
         f"{_e(s.primary_metric)} sit on the metric axis's “none” tick, in grey. Drag along an axis to select.</p>"
     )
     parts.append(_figure(charts.parallel_coordinates(s), f"parcoords-{i}"))
+    parts.append(_timeline_section(s, i))
     parts.append(f"<h3>{_e(s.primary_metric)} over each trial's steps</h3>")
     parts.append('<p class="muted">× marks where a canceled or failed trial stopped; hover for the reason.</p>')
     parts.append(_figure(charts.curves(s), f"curves-{i}"))
     parts.append(f"<h3>parameters against {_e(s.primary_metric)}</h3>")
     parts.append(_figure(charts.parameter_scatter(s), f"scatter-{i}"))
+    parts.append(_coverage_section(s, i))
     parts.append("<h3>parameter importance</h3>")
     found = parameter_importance(s)
     parts.append(f'<p class="muted">method: {_e(found.method)}, on {found.trials_used} trial(s).</p>')
@@ -125,6 +138,35 @@ def _sweep_section(s: SweepSummary, i: int) -> str:
     else:
         parts.append(f"<p>no ranking: {_e(found.reason)}</p>")
     return "".join(parts) + "</section>"
+
+
+def _timeline_section(s: SweepSummary, i: int) -> str:
+    found = timeline.layout_timeline(s)
+    parts = ["<h3>timeline</h3>"]
+    waiting = len(found.not_started)
+    if not found.bars:
+        return "".join(parts) + f"<p>no trial has started yet ({waiting} queued or without a start time)</p>"
+    not_drawn = f"; {waiting} trial(s) queued or without a start time are not drawn" if waiting else ""
+    parts.append(
+        '<p class="muted">one bar per trial, from its start to its end, in the first slot free when it started: '
+        "how many ran at once, and where a slot stood idle; × marks a canceled or failed trial's end, hover for why"
+        f"{_e(not_drawn)}.</p>"
+    )
+    return "".join(parts) + _figure(timeline.timeline_chart(s, found), f"timeline-{i}")
+
+
+def _coverage_section(s: SweepSummary, i: int) -> str:
+    panels = coverage.coverage_of(s)
+    parts = ["<h3>coverage of the search space</h3>"]
+    recorded = "as the sweep recorded it" if s.search_space else "none was recorded with the sweep: samples only"
+    parts.append(
+        '<p class="muted">each trial\'s sampled value (x) by trial number (y); the shaded band is the declared range '
+        f"({_e(recorded)}), dotted lines a q-grid, every declared choice a column.</p>"
+    )
+    notes = [f"<li>{_e(note)}</li>" for p in panels for note in p.notes]
+    if notes:
+        parts.append(f'<ul class="warn notes">{"".join(notes)}</ul>')
+    return "".join(parts) + _figure(coverage.coverage_chart(s, panels), f"coverage-{i}")
 
 
 def _facts(s: SweepSummary) -> str:
@@ -223,7 +265,8 @@ h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ddd;padding-bottom:
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
 table.facts th{color:#555;font-weight:600;width:110px}table.facts td{white-space:normal}
 .scroll{max-height:420px;overflow:auto;border:1px solid #eee}table.board th{position:sticky;top:0;background:#f6f6f6}
-.muted{color:#666;font-size:13px}.warn{color:#a4161a}
+.muted{color:#666;font-size:13px}.warn{color:#a4161a}ul.notes{font-size:13px;margin:4px 0;padding-left:20px}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:18px}.pair>div{min-width:0}
 .status{font-size:12px;padding:1px 6px;border-radius:8px;color:#fff;background:#8d99ae}
 .status.completed{background:#2a9d8f}.status.failed{background:#d1495b}.status.canceled{background:#e9a23b}
 .status.running{background:#457b9d}.status.interrupted{background:#e9a23b}

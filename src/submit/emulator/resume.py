@@ -22,6 +22,7 @@ from .tracking import (
     TAG_GOAL,
     TAG_INDEX,
     TAG_LIMITS,
+    TAG_LOGBASE,
     TAG_POLICY,
     TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
@@ -67,6 +68,8 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
             "trial_timeout": spec.limits.trial_timeout,
         }
     )
+    if spec.sampling.logbase is not None:
+        tags[TAG_LOGBASE] = str(spec.sampling.logbase)
     if spec.policy is not None:
         tags[TAG_POLICY] = spec.policy.type
         tags[TAG_POLICY_SETTINGS] = json.dumps(spec.policy.settings())  # the monitor's health flags read it

@@ -41,6 +41,7 @@ TAG_KIND = "sweep.kind"  # "parent" | "trial"
 TAG_INDEX = "sweep.trial_index"
 TAG_STATE = "sweep.state"  # parent: running | completed | failed | canceled | interrupted
 TAG_SPACE = "sweep.search_space"  # parent: what the sampler draws from, to refuse resuming with another spec
+TAG_LOGBASE = "sweep.logbase"  # parent: the sampling's logbase when the spec sets one (log* bounds are its exponents)
 TAG_CANCEL = "sweep.cancel_reason"
 TAG_CANCEL_POOL = "sweep.cancel_pool"  # a trial the policy canceled: the trials (names) at its interval when judged
 TAG_EXIT = "sweep.exit_code"

@@ -17,8 +17,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..emulator.tracking import trial_values
+from ..space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
 from .model import (
     MetricPoint,
@@ -26,6 +28,7 @@ from .model import (
     SweepListing,
     SweepSummary,
     TrialRecord,
+    parse_logbase,
     parse_param,
 )
 
@@ -306,16 +309,27 @@ def _summary(job, where: str) -> SweepSummary:
             "timeout": getattr(limits, "timeout", None),
             "trial_timeout": getattr(limits, "trial_timeout", None),
         },
-        search_space={k: _distribution(v) for k, v in (job.search_space or {}).items()},
+        search_space={k: space_yaml(v) for k, v in (job.search_space or {}).items()},
+        logbase=parse_logbase(getattr(sampling, "logbase", None)),
         best_run_id=properties.get("best_child_run_id"),
         url=job.studio_url,
     )
 
 
-def _distribution(dist) -> dict:
-    """An SDK distribution as the spec's YAML gives it: its type and the parameters it has."""
-    params = ("values", "min_value", "max_value", "q", "mu", "sigma", "upper")
-    return {"type": getattr(dist, "type", None), **{p: getattr(dist, p) for p in params if hasattr(dist, p)}}
+def space_yaml(distribution) -> Any:
+    """An azure-ai-ml search-space object as the spec's YAML gives it (``{"type": "loguniform", "min_value": ...}``):
+    the same shape a local sweep records, so the report draws both alike. Nested choices are converted inside."""
+    kind = getattr(distribution, "type", None)
+    if kind == "choice":
+        values = [
+            {k: space_yaml(v) for k, v in value.items()} if isinstance(value, dict) else value
+            for value in distribution.values or []
+        ]
+        return {"type": "choice", "values": values}
+    cls = DISTRIBUTIONS.get(str(kind))
+    if cls is None:  # not a distribution (a nested choice's constant), or one this toolkit does not know
+        return distribution if kind is None else {"type": kind}
+    return {"type": cls.type, **{k: getattr(distribution, k, None) for k in cls.PARAMS}}
 
 
 def _policy_name(policy) -> str | None:

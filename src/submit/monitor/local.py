@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
 from ..emulator.savings import estimate_savings
-from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_param
+from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
 
 # `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
 # and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
@@ -281,6 +281,7 @@ def _summary(parent, uri: str) -> SweepSummary:
         policy_settings=settings if isinstance(settings, dict) else {},
         limits=limits if isinstance(limits, dict) else {},
         search_space=space if isinstance(space, dict) else None,
+        logbase=parse_logbase(tags.get(t.TAG_LOGBASE)),
         best_run_id=tags.get(t.BEST_RUN_TAG),
         ui_command=t.ui_command(uri),
         cancel_requested=tags.get(TAG_CANCEL_REQUESTED),

@@ -126,7 +126,8 @@ class SweepSummary:
     policy: str | None = None  # the early-termination policy's name, None without one
     policy_settings: dict[str, Any] = field(default_factory=dict)  # evaluation_interval, delay_evaluation, ...
     limits: dict[str, Any] = field(default_factory=dict)  # max_total_trials, max_concurrent_trials, timeout, ...
-    search_space: dict[str, Any] | None = None  # the declared space, as the spec gives it
+    search_space: dict[str, Any] | None = None  # the declared space, as the spec's YAML gives it
+    logbase: float | None = None  # the sampling's logbase when the spec sets one; None: e, Azure's default
     best_run_id: str | None = None  # what the sweep itself names best (best_child_run_id)
     url: str | None = None  # the studio URL (cloud)
     ui_command: str | None = None  # the command that opens `mlflow ui` on the store (local)
@@ -302,6 +303,17 @@ def parse_param(text: str) -> Any:
     except (ValueError, TypeError):
         return text
     return value if isinstance(value, (int, float, str, bool)) or value is None else text
+
+
+def parse_logbase(value: Any) -> float | None:
+    """A sampling's ``logbase`` as the spec or the service gives it (a number, its text, or "e") as a number."""
+    if value is None or str(value).strip().lower() in ("", "e"):
+        return None
+    try:
+        base = float(value)
+    except (TypeError, ValueError):
+        return None
+    return base if base > 0 and base != 1 and math.isfinite(base) else None
 
 
 def sweep_seconds(trials: Sequence[TrialRecord]) -> float:
