@@ -12,6 +12,7 @@ import typer
 from .codes import TABLE
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
+from .refine_command import refine
 from .spec_commands import validate
 from .submit_command import submit
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command()(validate)
 app.command()(submit)
 app.command()(plan)
+app.command()(refine)
 for _name, _command in MONITOR_COMMANDS.items():
     app.command(_name)(_command)
 
