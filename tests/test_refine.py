@@ -133,7 +133,10 @@ def test_the_comments_name_the_numbers_and_the_layout_is_kept(broad, tmp_path):
     assert data["tags"] == {"refined_from": "broad"} and data["name"] == "broad_refined"
     # no early termination and every parameter now bayesian-friendly? y is loguniform: the sampling stays
     assert data["sampling_algorithm"] == {"type": "random", "rule": "sobol", "seed": 17}
-    assert data["trial"]["code"] == "../" + "/".join(Path(broad[1]).parent.parts[-1:]) + "/src" or "src" in data["trial"]["code"]
+    assert (
+        data["trial"]["code"] == "../" + "/".join(Path(broad[1]).parent.parts[-1:]) + "/src"
+        or "src" in data["trial"]["code"]
+    )
 
 
 def test_the_written_spec_passes_sweep_validate_and_load_job(broad, tmp_path):
@@ -164,7 +167,9 @@ def test_dry_run_prints_the_diff_and_writes_nothing(broad, tmp_path):
     assert not out.exists()
     assert run.stdout.startswith(f"--- the spec recorded with sweep broad ({path})\n+++ {out}\n")
     assert "-  x: {type: uniform, min_value: 0.0, max_value: 1.0}  # a fraction\n" in run.stdout
-    assert re.search(r"^\+  x: \{type: uniform, min_value: [0-9.]+, max_value: [0-9.]+\}  # a fraction$", run.stdout, re.M)
+    assert re.search(
+        r"^\+  x: \{type: uniform, min_value: [0-9.]+, max_value: [0-9.]+\}  # a fraction$", run.stdout, re.M
+    )
 
 
 def test_the_recorded_text_is_used_after_the_file_changed(broad, tmp_path):
@@ -250,7 +255,9 @@ def test_pooled_sweeps_count_every_trial(broad, tmp_path):
 
 def test_an_unknown_keep_and_an_unknown_sampling_are_one_line_each(broad):
     run = sweep("refine", "broad", "--tracking-uri", broad[0], "--keep", "z")
-    assert run.exit_code == 2 and run.stderr.startswith("--keep z: no such parameter in the search space (x, y, k, noise)")
+    assert run.exit_code == 2 and run.stderr.startswith(
+        "--keep z: no such parameter in the search space (x, y, k, noise)"
+    )
     run = sweep("refine", "broad", "--tracking-uri", broad[0], "--sampling", "bayes")
     assert run.exit_code == 2 and "--sampling bayes: expected one of random, sobol, grid, bayesian" in run.stderr
     run = sweep("refine", "broad", "--tracking-uri", broad[0], "--sampling", "grid")

@@ -35,7 +35,7 @@ from .monitor.model import SweepSummary, TrialRecord, require_best, usable
 from .names import did_you_mean
 from .objective import sort_key
 from .refine_source import Original
-from .refine_space import Pool, narrow
+from .refine_space import ParamChange, Pool, narrow
 from .refine_text import Edit, apply_edits
 from .space import Choice, SearchSpace
 from .validate_space import BAYESIAN_TYPES
@@ -106,40 +106,59 @@ class Refinement:
         }
 
 
+@dataclass(frozen=True)
+class Narrowed:
+    """The search space narrowed from the pooled trials: what ``refine`` writes, and what bench/ samples from."""
+
+    space: SearchSpace
+    changes: list[ParamChange]
+    finished: list[TrialRecord]  # the pooled finished trials with a value
+    top: int  # how many of them count as best
+    best: TrialRecord
+    importance: dict[str, float]
+
+
+def narrow_space(
+    space: SearchSpace, summaries: list[SweepSummary], top: float = 0.25, keep=(), logbase: float = math.e
+) -> Narrowed:
+    """The rules of ``refine_space`` applied to ``space`` with the best trials of ``summaries``, pooled."""
+    if not 0 < top <= 1:
+        raise InputError(f"--top {top}: expected a fraction of the trials above 0 and at most 1, e.g. 0.25")
+    unknown = [k for k in keep if k not in space]
+    if unknown:
+        raise InputError(
+            f"--keep {unknown[0]}: no such parameter in the search space ({', '.join(space)})"
+            + (f"\n  hint: {h}" if (h := did_you_mean(unknown[0], list(space))) else "")
+        )
+    finished, ranked = _ranked(summaries)
+    count = max(MIN_TOP, math.ceil(top * len(finished)))
+    importance = _importance(summaries, finished)
+    pool = Pool(
+        best_values={n: [t.params[n] for t in ranked[:count] if t.params.get(n) is not None] for n in space},
+        best_params=ranked[0].params,
+        importance=importance,
+        logbase=logbase,
+    )
+    changes = narrow(space, pool, frozenset(keep))
+    new = dict(space) | {c.name: c.new for c in changes}
+    return Narrowed(SearchSpace(new), changes, finished, count, ranked[0], importance)
+
+
 def refine(summaries: list[SweepSummary], originals: list[Original], options: RefineOptions) -> Refinement:
     """The refined spec of the sweeps ``summaries`` (same search space), from the spec the first one ran."""
-    if not 0 < options.top <= 1:
-        raise InputError(f"--top {options.top}: expected a fraction of the trials above 0 and at most 1, e.g. 0.25")
     original = originals[0]
     specs = [_parse(o, s.name) for o, s in zip(originals, summaries, strict=True)]
     spec = specs[0]
     _same_space(specs, summaries)
-    finished, ranked = _ranked(summaries)
-    top = max(MIN_TOP, math.ceil(options.top * len(finished)))
-    best = ranked[0]
-    importance = _importance(summaries, finished)
-    unknown = [k for k in options.keep if k not in spec.search_space]
-    if unknown:
-        raise InputError(
-            f"--keep {unknown[0]}: no such parameter in the search space ({', '.join(spec.search_space)})"
-            + (f"\n  hint: {h}" if (h := did_you_mean(unknown[0], list(spec.search_space))) else "")
-        )
-    pool = Pool(
-        best_values={n: [t.params[n] for t in ranked[:top] if t.params.get(n) is not None] for n in spec.search_space},
-        best_params=best.params,
-        importance=importance,
-        logbase=spec.sampling.base,
-    )
+    n = narrow_space(spec.search_space, summaries, options.top, options.keep, spec.sampling.base)
     changes, edits = [], []
-    space = dict(spec.search_space)
-    for c in narrow(spec.search_space, pool, frozenset(options.keep)):
-        space[c.name] = c.new
+    for c in n.changes:
         key = ("search_space", c.name)
         changes.append(Change(".".join(key), c.kind, c.old.to_yaml(), c.new.to_yaml(), c.reason, c.numbers))
         edits.append(Edit(key, c.new.to_yaml(), [f"{c.kind}: {c.reason}"]))
-    extra = _sampling(spec, SearchSpace(space), options.sampling)
+    extra = _sampling(spec, n.space, options.sampling)
     extra += _budget(spec, options.budget)
-    extra += _tags(spec, summaries, finished, top)
+    extra += _tags(spec, summaries, n.finished, n.top)
     extra += _name(spec)
     extra += _paths(spec, original, options.output)
     for change, edit in extra:
@@ -151,19 +170,18 @@ def refine(summaries: list[SweepSummary], originals: list[Original], options: Re
         parse_spec(text, source=str(options.output or "the refined spec"), path=where.resolve() if where else None)
     except SpecError as e:
         raise InputError(f"the refined spec would not validate:\n{e}") from None
-    warnings = [w for o in originals for w in o.warnings]
     return Refinement(
-        [s.name for s in summaries],
-        original.origin,
-        original.text,
-        text,
-        changes,
-        len(finished),
-        top,
-        best,
-        spec.objective.primary_metric,
-        importance,
-        warnings,
+        sweeps=[s.name for s in summaries],
+        origin=original.origin,
+        original=original.text,
+        text=text,
+        changes=changes,
+        finished=len(n.finished),
+        top=n.top,
+        best=n.best,
+        primary_metric=spec.objective.primary_metric,
+        importance=n.importance,
+        warnings=[w for o in originals for w in o.warnings],
     )
 
 
@@ -189,9 +207,7 @@ def _same_space(specs: list[SweepSpec], summaries: list[SweepSummary]) -> None:
 
 def _ranked(summaries: list[SweepSummary]) -> tuple[list[TrialRecord], list[TrialRecord]]:
     """The pooled finished trials with a value, and the same ranked best first (ties: the earlier trial)."""
-    finished = [
-        t for s in summaries for t in s.trials if t.status in ("completed", "canceled") and usable(t.best)
-    ]
+    finished = [t for s in summaries for t in s.trials if t.status in ("completed", "canceled") and usable(t.best)]
     if not finished:
         for s in summaries:
             require_best(s)  # says why: no trial, none finished, or the metric missing everywhere (did-you-mean)
@@ -247,7 +263,9 @@ def _sampling(spec: SweepSpec, space: SearchSpace, asked: str | None) -> list[tu
     if target == "sobol":
         value = {"type": "random", "rule": "sobol"} | ({"seed": spec.sampling.seed} if spec.sampling.seed else {})
     reason = f"{target} (was {old}): {why}"
-    return [(Change("sampling_algorithm", "sampling", old, value, reason), Edit(("sampling_algorithm",), value, [reason]))]
+    return [
+        (Change("sampling_algorithm", "sampling", old, value, reason), Edit(("sampling_algorithm",), value, [reason]))
+    ]
 
 
 def _bayesian_ok(dist) -> bool:
@@ -259,7 +277,12 @@ def _budget(spec: SweepSpec, budget: int | None) -> list[tuple[Change, Edit]]:
         return []
     reason = f"--budget {budget} (was {spec.limits.max_total_trials})"
     key = ("limits", "max_total_trials")
-    return [(Change("limits.max_total_trials", "budget", spec.limits.max_total_trials, budget, reason), Edit(key, budget, [reason]))]
+    return [
+        (
+            Change("limits.max_total_trials", "budget", spec.limits.max_total_trials, budget, reason),
+            Edit(key, budget, [reason]),
+        )
+    ]
 
 
 def _tags(spec, summaries, finished, top) -> list[tuple[Change, Edit]]:
@@ -295,7 +318,10 @@ def _paths(spec: SweepSpec, original: Original, output: Path | None) -> list[tup
     trial = data.get("trial") if isinstance(data.get("trial"), dict) else {}
     env = trial.get("environment") if isinstance(trial.get("environment"), dict) else {}
     build = env.get("build") if isinstance(env.get("build"), dict) else {}
-    candidates = [(("trial", "code"), trial.get("code")), (("trial", "environment", "conda_file"), env.get("conda_file"))]
+    candidates = [
+        (("trial", "code"), trial.get("code")),
+        (("trial", "environment", "conda_file"), env.get("conda_file")),
+    ]
     candidates.append((("trial", "environment", "build", "path"), build.get("path")))
     for name, item in (data.get("inputs") or {}).items():
         if isinstance(item, dict):

@@ -83,7 +83,9 @@ def local_original(sweeps, name: str) -> Original:
     warnings = []
     recorded = tags.get(TAG_SPACE)
     if recorded is not None and _space_tag(text, Path(path)) not in (None, recorded):
-        warnings.append(f"{path} has changed since sweep {name} ran: its search space is not the one the sweep drew from")
+        warnings.append(
+            f"{path} has changed since sweep {name} ran: its search space is not the one the sweep drew from"
+        )
     return Original(text, base, f"{path} (the spec file sweep {name} ran)", warnings)
 
 

@@ -196,7 +196,11 @@ def _fresh(data: dict, comments: dict) -> str:
     def walk(value: Any, path: tuple, indent: int) -> None:
         for k, v in value.items():
             lines.extend(_comment_lines(comments, path + (k,), indent))
-            if isinstance(v, dict) and v and any(p[: len(path) + 1] == path + (k,) and len(p) > len(path) + 1 for p in comments):
+            if (
+                isinstance(v, dict)
+                and v
+                and any(p[: len(path) + 1] == path + (k,) and len(p) > len(path) + 1 for p in comments)
+            ):
                 lines.append(" " * indent + f"{_flow(k)}:")
                 walk(v, path + (k,), indent + 2)
             else:

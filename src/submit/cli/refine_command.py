@@ -16,13 +16,19 @@ from .monitor import CLOUD, GROUP, LOCAL, SUBSCRIPTION, TRACKING, WORKSPACE, pla
 
 
 def refine(
-    sweep_ids: list[str] = typer.Argument(..., metavar="ID...", help="One or more finished sweeps; several are pooled."),
+    sweep_ids: list[str] = typer.Argument(
+        ..., metavar="ID...", help="One or more finished sweeps; several are pooled."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the new spec here (default: stdout)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the diff against the original spec; write nothing."),
-    budget: int | None = typer.Option(None, "--budget", min=1, max=1000, help="limits.max_total_trials of the new sweep."),
+    budget: int | None = typer.Option(
+        None, "--budget", min=1, max=1000, help="limits.max_total_trials of the new sweep."
+    ),
     top: float = typer.Option(0.25, "--top", help="The fraction of finished trials that count as best (at least 3)."),
     keep: list[str] = typer.Option([], "--keep", help="Leave this parameter's range as it was (repeatable)."),
-    sampling: str | None = typer.Option(None, "--sampling", help="random, sobol, grid or bayesian (default: see docs)."),
+    sampling: str | None = typer.Option(
+        None, "--sampling", help="random, sobol, grid or bayesian (default: see docs)."
+    ),
     tracking_uri: str | None = TRACKING,
     subscription: str | None = SUBSCRIPTION,
     resource_group: str | None = GROUP,
@@ -53,7 +59,9 @@ def refine(
         for warning in result.warnings:
             err.print(f"warning: {warning}", markup=False, highlight=False)
         if json_:
-            out.print(json.dumps(result.to_dict(), indent=2, default=str), markup=False, highlight=False, soft_wrap=True)
+            out.print(
+                json.dumps(result.to_dict(), indent=2, default=str), markup=False, highlight=False, soft_wrap=True
+            )
         elif dry_run:
             out.print(result.diff(str(output or "refined.yaml")), markup=False, highlight=False, end="")
         elif output is None:
