@@ -19,6 +19,9 @@ from submit.cli import app
 from submit.emulator import run_local
 from submit.emulator import tracking as t
 
+# one real 12-trial sweep for the module: each trial imports MLflow, minutes on a machine shared by nine
+pytestmark = pytest.mark.timeout(900)
+
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
 
 SPEC = """\
@@ -42,7 +45,7 @@ search_space:
   k: {type: choice, values: [a, b, c]}
   noise: {type: choice, values: [red, green, blue]}
 objective: {goal: maximize, primary_metric: accuracy}
-limits: {max_total_trials: 16, max_concurrent_trials: 2}
+limits: {max_total_trials: 12, max_concurrent_trials: 2}
 """
 
 
@@ -52,7 +55,7 @@ def sweep(*args: str):
 
 @pytest.fixture(scope="module")
 def broad(tmp_path_factory):
-    """A finished 16-trial Sobol sweep `broad`, its store, and its spec file."""
+    """A finished 12-trial Sobol sweep `broad`, its store, and its spec file."""
     folder = tmp_path_factory.mktemp("refine")
     path = write_spec(folder, SPEC, ("refine_target.py",))
     uri = sqlite_uri(folder)
@@ -85,7 +88,7 @@ def notes(text: str) -> dict[str, str]:
     return found
 
 
-def best_trials(uri: str, top: int = 4) -> list[dict]:
+def best_trials(uri: str, top: int = 3) -> list[dict]:
     """The top trials' values, read from the store directly: the parent's `<sweep>_<i>` tags and each run's metric."""
     client = MlflowClient(tracking_uri=uri)
     exps = [e.experiment_id for e in client.search_experiments()]
@@ -126,8 +129,8 @@ def test_the_comments_name_the_numbers_and_the_layout_is_kept(broad, tmp_path):
     data, text, _ = refined(broad, tmp_path)
     tops = best_trials(broad[0])
     low, high = min(t["x"] for t in tops), max(t["x"] for t in tops)
-    assert f"the best 4 trials had values {low:.4g}..{high:.4g} (best {tops[0]['x']:.4g}); margin " in notes(text)["x"]
-    assert f"(best accuracy {tops[0]['acc']:.4g}, the 4th {tops[3]['acc']:.4g})" in notes(text)["tags"]
+    assert f"the best 3 trials had values {low:.4g}..{high:.4g} (best {tops[0]['x']:.4g}); margin " in notes(text)["x"]
+    assert f"(best accuracy {tops[0]['acc']:.4g}, the 3rd {tops[2]['acc']:.4g})" in notes(text)["tags"]
     assert "  # the script logs accuracy; its optimum is x = 0.3, ln y = 0, k = b\n" in text  # untouched lines stay
     assert "$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\n" in text
     assert data["tags"] == {"refined_from": "broad"} and data["name"] == "broad_refined"
@@ -148,7 +151,7 @@ def test_the_written_spec_passes_sweep_validate_and_load_job(broad, tmp_path):
     assert run.exit_code == 0, run.output
     job = load_job(out)
     assert job.limits.max_total_trials == 8 and set(job.search_space) == {"x", "y", "k", "noise"}
-    assert notes(text)["max_total_trials"] == "--budget 8 (was 16)"
+    assert notes(text)["max_total_trials"] == "--budget 8 (was 12)"
 
 
 def test_keep_leaves_a_range_and_sampling_turns_bayesian_where_it_can(broad, tmp_path):
@@ -180,13 +183,47 @@ def test_the_recorded_text_is_used_after_the_file_changed(broad, tmp_path):
     assert parent.data.tags[t.TAG_SPEC] == str(path)
 
 
+def test_a_spec_changed_after_the_sweep_does_not_matter_and_stdout_gets_the_spec(broad, tmp_path):
+    uri, path = broad
+    before = path.read_text()
+    try:
+        path.write_text(before.replace("max_value: 1.0}", "max_value: 9.0}"))
+        run = sweep("refine", "broad", "--tracking-uri", uri)
+    finally:
+        path.write_text(before)
+    assert run.exit_code == 0, run.output
+    assert yaml.safe_load(run.stdout)["search_space"]["x"]["max_value"] < 1  # refined from the recorded text
+    assert run.stderr == ""  # stdout holds the spec alone
+
+
+def test_without_the_recorded_text_the_file_is_read_and_a_change_is_said(broad, tmp_path):
+    uri, path = broad
+    changed = tmp_path / "spec.yaml"
+    (tmp_path / "src").symlink_to(path.parent / "src")
+    changed.write_text(path.read_text().replace("max_value: 1.0}", "max_value: 2.0}"))
+    trials = [Trial({"x": 0.1 * i, "y": 0.2, "k": "b", "noise": "red"}, [0.1 * i]) for i in range(8)]
+    synth_sweep(uri, "old", trials, experiment="refine-test")
+    client = MlflowClient(tracking_uri=uri)
+    old = _parent(client, "old").info.run_id
+    client.set_tag(old, t.TAG_SPEC, str(changed))  # a sweep from before the text was recorded: the path only
+    client.set_tag(old, t.TAG_SPACE, _parent(client, "broad").data.tags[t.TAG_SPACE])  # the space it drew from
+    out = tmp_path / "next.yaml"
+    run = sweep("refine", "old", "--tracking-uri", uri, "-o", str(out))
+    assert run.exit_code == 0, run.output
+    assert run.stderr.startswith(
+        f"warning: {changed} has changed since sweep old ran: its search space is not the one the sweep drew from\n"
+        f"wrote {out}: "
+    )
+    assert "  search_space.x: the best 3 trials had values 0.5..0.7 (best 0.7)" in run.stderr
+
+
 def test_json_gives_the_changes_with_their_numbers(broad, tmp_path):
     run = sweep("refine", "broad", "--tracking-uri", broad[0], "--json")
     assert run.exit_code == 0, run.output
     data = json.loads(run.stdout)
     kinds = {c["key"]: c["kind"] for c in data["changes"]}
     assert kinds["search_space.x"] == "narrowed" and kinds["search_space.y"] == "widened"
-    assert kinds["search_space.noise"] == "fixed" and data["best_trials"] == 4 and data["finished_trials"] == 16
+    assert kinds["search_space.noise"] == "fixed" and data["best_trials"] == 3 and data["finished_trials"] == 12
     assert data["importance"]["x"] > data["importance"]["noise"]
 
 
@@ -249,7 +286,7 @@ def test_pooled_sweeps_count_every_trial(broad, tmp_path):
     run = sweep("refine", "broad", "again", "--tracking-uri", uri, "--json")
     assert run.exit_code == 0, run.output
     data = json.loads(run.stdout)
-    assert data["finished_trials"] == 20 and data["best_trials"] == 5 and data["sweeps"] == ["broad", "again"]
+    assert data["finished_trials"] == 16 and data["best_trials"] == 4 and data["sweeps"] == ["broad", "again"]
     assert yaml.safe_load(data["spec"])["tags"] == {"refined_from": "broad, again"}
 
 
