@@ -102,7 +102,7 @@ def test_refined_bounds_contain_the_optimum_and_are_narrower(broad, tmp_path):
     data, text, _ = refined(broad, tmp_path)
     x = data["search_space"]["x"]
     assert x["type"] == "uniform" and x["min_value"] <= 0.3 <= x["max_value"]
-    assert 0 < x["min_value"] and x["max_value"] < 1  # narrower than the old [0, 1] at both ends
+    assert x["max_value"] - x["min_value"] < 1  # narrower than the old [0, 1]
     tops = best_trials(broad[0])
     assert x["min_value"] <= min(t["x"] for t in tops) and max(t["x"] for t in tops) <= x["max_value"]
 
@@ -288,6 +288,14 @@ def test_pooled_sweeps_count_every_trial(broad, tmp_path):
     data = json.loads(run.stdout)
     assert data["finished_trials"] == 16 and data["best_trials"] == 4 and data["sweeps"] == ["broad", "again"]
     assert yaml.safe_load(data["spec"])["tags"] == {"refined_from": "broad, again"}
+
+
+def test_the_spec_the_sweep_ran_is_never_overwritten(broad):
+    uri, path = broad
+    before = path.read_text()
+    run = sweep("refine", "broad", "--tracking-uri", uri, "-o", str(path))
+    assert run.exit_code == 2 and path.read_text() == before
+    assert run.stderr.strip() == f"-o {path}: that is the spec the sweep ran; write the refined one elsewhere"
 
 
 def test_an_unknown_keep_and_an_unknown_sampling_are_one_line_each(broad):

@@ -59,6 +59,7 @@ class Original:
     base_dir: Path | None  # the spec's folder (local); None for a rebuilt cloud spec, which holds no local path
     origin: str  # said in the output: where the text came from
     warnings: list[str] = field(default_factory=list)
+    path: Path | None = None  # the spec file the sweep ran, if it was one
 
 
 def local_original(sweeps, name: str) -> Original:
@@ -68,7 +69,8 @@ def local_original(sweeps, name: str) -> Original:
     base = Path(path).parent if path else None
     text = tags.get(TAG_SPEC_TEXT)
     if text is not None:
-        return Original(text, base, f"the spec recorded with sweep {name}" + (f" ({path})" if path else ""))
+        origin = f"the spec recorded with sweep {name}" + (f" ({path})" if path else "")
+        return Original(text, base, origin, path=Path(path) if path else None)
     if path is None:
         raise MonitorInputError(
             f"sweep {name} recorded no spec (it was started from a spec given as text); "
@@ -86,7 +88,7 @@ def local_original(sweeps, name: str) -> Original:
         warnings.append(
             f"{path} has changed since sweep {name} ran: its search space is not the one the sweep drew from"
         )
-    return Original(text, base, f"{path} (the spec file sweep {name} ran)", warnings)
+    return Original(text, base, f"{path} (the spec file sweep {name} ran)", warnings, Path(path))
 
 
 def _space_tag(text: str, path: Path) -> str | None:

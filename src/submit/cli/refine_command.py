@@ -78,7 +78,7 @@ def _refuse_overwrite(output: Path | None, originals, dry_run: bool) -> None:
     if output is None or dry_run:
         return
     for o in originals:
-        if o.base_dir is not None and o.origin.startswith(str(output.resolve())):
+        if o.path is not None and o.path.resolve() == output.resolve():
             raise MonitorInputError(f"-o {output}: that is the spec the sweep ran; write the refined one elsewhere")
 
 
