@@ -15,6 +15,7 @@ from .codes import TABLE
 from .export_command import export
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
+from .refine_command import refine
 from .spec_commands import validate
 from .submit_command import submit
 from .watch_command import watch
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command()(validate)
 app.command()(submit)
 app.command()(plan)
+app.command()(refine)
 for _name, _command in MONITOR_COMMANDS.items():
     app.command(_name)(_command)
 app.command("watch")(watch)

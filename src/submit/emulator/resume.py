@@ -27,11 +27,15 @@ from .tracking import (
     TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
     TAG_SPACE,
+    TAG_SPEC,
+    TAG_SPEC_TEXT,
     TAG_STATE,
     TAG_SUPERSEDED,
     RunInfo,
     Store,
 )
+
+SPEC_TEXT_MAX = 8000  # MLflow's MAX_TAG_VAL_LENGTH
 
 
 @dataclass
@@ -74,10 +78,23 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         tags[TAG_POLICY] = spec.policy.type
         tags[TAG_POLICY_SETTINGS] = json.dumps(spec.policy.settings())  # the monitor's health flags read it
     if spec.path:
-        tags["sweep.spec"] = str(spec.path)
+        tags[TAG_SPEC] = str(spec.path)
+        text = _spec_text(spec.path)
+        if text is not None:
+            tags[TAG_SPEC_TEXT] = text
     if spec.display_name:
         tags["mlflow.note.content"] = spec.description or spec.display_name
     return experiment_id, store.start_sweep(experiment_id, name, tags)
+
+
+def _spec_text(path: Path) -> str | None:
+    """The spec file as written, for `sweep refine` to start from even after the file changed or moved; a spec
+    longer than an MLflow tag holds (8,000 characters) is left to its path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if len(text) <= SPEC_TEXT_MAX else None
 
 
 def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:

@@ -51,6 +51,8 @@ TAG_GOAL = "sweep.goal"
 TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
 TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings the spec gives it (delay_evaluation, ...)
 TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
+TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
+TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
 # parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
 TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
 
