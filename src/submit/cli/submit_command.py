@@ -14,6 +14,7 @@ from ..errors import OptionError
 from . import codes
 from .cloud_submit import submit_cli
 from .common import err, load_specs, out, reported, show_warnings
+from .env_check import SKIP, SKIP_HELP, check_environments
 from .local_run import run_here
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
@@ -42,6 +43,7 @@ _LOCK = typer.Option(None, "--lock", help="Local: run exactly the trials of a lo
 _PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP + " Submits nothing if it finds a problem.")
 _PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
+_SKIP_ENV = typer.Option(False, SKIP, help=SKIP_HELP)
 
 # parameter name -> the flag as the user writes it
 CLOUD_ONLY = {
@@ -81,6 +83,7 @@ def submit(
     preflight: bool = _PREFLIGHT,
     preflight_seconds: float = _PREFLIGHT_SECONDS,
     json_: bool = _JSON,
+    skip_env_check: bool = _SKIP_ENV,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
     from ..preflight import split_values
@@ -91,6 +94,7 @@ def submit(
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
+        check_environments(loaded, err, skip=skip_env_check, notes=False)  # before anything runs or is sent, as validate does
         show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
         if preflight:
             reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)

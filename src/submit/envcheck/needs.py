@@ -1,0 +1,145 @@
+"""What a trial imports: the top-level modules of the code folder's Python files, read with ``ast`` (nothing runs).
+
+The files are the command's scripts (``python train.py``, ``python -m pkg.mod``) and the folder's own modules they
+import, followed transitively; when the command names no script of the folder (``bash run.sh``), every file. Left
+out: the standard library (``sys.stdlib_module_names``), the folder's own modules, relative imports, and imports
+under ``if TYPE_CHECKING:``, which never run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# a file the check reads at most: a trial script is far smaller; a data file named .py is not worth parsing
+MAX_BYTES = 2_000_000
+_PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the top-level name: `sklearn` for `from sklearn.svm import SVC`
+    file: Path
+    line: int
+    guarded: bool  # inside `try:` with an `except ImportError` (or broader): the script runs without it
+
+
+def trial_imports(code: Path, command: str) -> list[Import]:
+    """Every third-party import of the files the trial's command runs from ``code``, in file and line order."""
+    local = _local_names(code)
+    entries = _entries(code, command)
+    todo = entries if entries else sorted(p for p in code.rglob("*.py") if _ours(p, code))
+    seen: set[Path] = set()
+    found: list[Import] = []
+    while todo:
+        path = todo.pop(0)
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        names = local | _local_names(path.parent)
+        for imp in _imports(path):
+            if imp.module in names:
+                todo.extend(_module_files(code, path.parent, imp.module))
+            elif imp.module not in sys.stdlib_module_names and imp.module != "__future__":
+                found.append(imp)
+    return sorted(found, key=lambda i: (str(i.file), i.line))
+
+
+def _ours(path: Path, code: Path) -> bool:
+    """Not inside a hidden folder, a virtual environment or a cache the upload would carry along."""
+    parts = path.relative_to(code).parts[:-1]
+    return not any(p.startswith(".") or p in ("__pycache__", "site-packages", "venv", "node_modules") for p in parts)
+
+
+def _local_names(folder: Path) -> set[str]:
+    """The modules a script in ``folder`` imports from the folder itself (its files and packages)."""
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return set()
+    return {p.stem for p in children if p.suffix == ".py"} | {
+        p.name for p in children if p.is_dir() and not p.name.startswith(".")
+    }
+
+
+def _module_files(code: Path, here: Path, module: str) -> list[Path]:
+    out = []
+    for base in (here, code):
+        out += [base / f"{module}.py"] if (base / f"{module}.py").is_file() else []
+        if (base / module).is_dir():
+            out += sorted(p for p in (base / module).rglob("*.py") if _ours(p, code))
+    return out
+
+
+def _entries(code: Path, command: str) -> list[Path]:
+    """The Python files the command runs from the code folder: `python [opts] file.py` and `python -m mod`."""
+    entries = []
+    for segment in re.split(r"&&|\|\||;|\|", command):
+        try:
+            words = shlex.split(segment)
+        except ValueError:
+            continue
+        for i, word in enumerate(words):
+            if not _PYTHON.match(word):
+                continue
+            rest = words[i + 1 :]
+            while rest and rest[0].startswith("-") and rest[0] not in ("-m", "-c"):
+                rest = rest[1:]
+            if len(rest) >= 2 and rest[0] == "-m":
+                parts = rest[1].split(".")
+                candidates = [code.joinpath(*parts).with_suffix(".py"), code.joinpath(*parts, "__main__.py")]
+                entries += [c for c in candidates if c.is_file()]
+            elif rest and rest[0].endswith(".py") and (code / rest[0]).is_file():
+                entries.append(code / rest[0])
+            break
+    return entries
+
+
+def _imports(path: Path) -> list[Import]:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return []
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return []  # a file Python cannot parse fails on Azure as it fails here; not this check's to say
+    found: list[Import] = []
+    _walk(tree, path, False, found)
+    return found
+
+
+def _walk(node: ast.AST, path: Path, guarded: bool, found: list[Import]) -> None:
+    if isinstance(node, ast.If) and _type_checking(node.test):
+        for child in node.orelse:
+            _walk(child, path, guarded, found)
+        return
+    if isinstance(node, ast.Import):
+        found += [Import(a.name.split(".")[0], path, node.lineno, guarded) for a in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        found.append(Import(node.module.split(".")[0], path, node.lineno, guarded))
+    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        inner = guarded or any(_catches_import_error(h.type) for h in node.handlers)
+        for child in node.body:
+            _walk(child, path, inner, found)
+        for child in [*node.handlers, *node.orelse, *node.finalbody]:
+            _walk(child, path, guarded, found)
+        return
+    for child in ast.iter_child_nodes(node):
+        _walk(child, path, guarded, found)
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _catches_import_error(kind: ast.expr | None) -> bool:
+    if kind is None:
+        return True  # a bare `except:`
+    names = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    caught = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in names}
+    return bool(caught & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
