@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import SpecError
+from .common import show_warnings
 
 SKIP = "--skip-env-check"
 SKIP_HELP = (
@@ -37,6 +38,7 @@ def check_environments(specs, err: Console, *, skip: bool = False, notes: bool =
         for note in report.notes if notes else ():
             err.print(Text.assemble(("note", "cyan"), " ", note), highlight=False)
     if problems:
+        show_warnings(specs, err)  # as validate shows a spec's warnings before its refusal
         error = SpecError(problems)
         error.args = (f"{error}\n{SKIP_LINE}",)
         raise error
