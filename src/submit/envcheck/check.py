@@ -145,6 +145,7 @@ class Metadata:
 
     def __init__(self):
         self._modules: dict[str, list[str]] | None = None
+        self._versions: dict[str, str] | None = None
 
     def modules(self) -> dict[str, list[str]]:
         if self._modules is None:
@@ -167,6 +168,12 @@ class Metadata:
         return installed[0] if installed else normalize(ALIASES.get(module, module))
 
     def version(self, name: str) -> str | None:
+        """The installed version, from the `<name>-<version>.dist-info` folder names of sys.path (one listing of
+        each folder; importlib.metadata.version searches every folder again for each name, 15 ms a call)."""
+        if self._versions is None:
+            self._versions = _dist_info_versions()
+        if name in self._versions:
+            return self._versions[name]
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -200,23 +207,54 @@ class Metadata:
         return None
 
 
+def _dist_info_versions() -> dict[str, str]:
+    import os
+
+    out: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info") and "-" in entry:
+                name, _, rest = entry[: -len(".dist-info")].partition("-")
+                out.setdefault(normalize(name), rest)  # the first on sys.path is the one imported
+    return out
+
+
 def _name_of(requirement: str) -> str:
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
     return match.group(1) if match else requirement
 
 
 def _spec_checker(spec: SweepSpec) -> Checker:
-    """A checker that locates keys in the spec file (``--set`` where the environment was overridden)."""
+    return _SpecChecker(spec)
+
+
+class _SpecChecker(Checker):
+    """Locates keys in the spec file (``--set`` where the environment was overridden), reading the file's lines only
+    when a message needs one: most environments say nothing about the spec itself."""
+
+    def __init__(self, spec: SweepSpec):
+        super().__init__(shown(spec.path) if spec.path else "<spec>", {}, set())
+        self._spec: SweepSpec | None = spec
+
+    def where(self, path: tuple) -> str:
+        if self._spec is not None:
+            self.lines, self.overridden = _spec_lines(self._spec)
+            self._spec = None
+        return super().where(path)
+
+
+def _spec_lines(spec: SweepSpec) -> tuple[dict, set]:
     from ..load import line_map
     from ..yaml_read import YamlRefused, parse_yaml
 
-    if spec.path is None:
-        return Checker("<spec>", {}, set())
-    source = shown(spec.path)
     try:
-        node, data = parse_yaml(spec.path.read_text(encoding="utf-8"))
+        node, data = parse_yaml(spec.path.read_text(encoding="utf-8")) if spec.path else (None, None)
     except (OSError, UnicodeDecodeError, YamlRefused):
-        return Checker(source, {}, set())
+        return {}, set()
     written = (data or {}).get("trial", {}).get("environment") if isinstance(data, dict) else None
     overridden = set() if written == spec.data.get("trial", {}).get("environment") else {("trial", "environment")}
-    return Checker(source, line_map(node) if node is not None else {}, overridden)
+    return (line_map(node) if node is not None else {}), overridden
