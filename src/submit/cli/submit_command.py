@@ -44,6 +44,12 @@ _PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP + " Submits 
 _PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
 _JSON = typer.Option(False, "--json", help="Print a machine-readable summary on stdout.")
 _SKIP_ENV = typer.Option(False, SKIP, help=SKIP_HELP)
+_ISOLATED = typer.Option(
+    False,
+    "--isolated",
+    help="Local: run the trials in a virtual environment built with uv from the spec's environment (cached).",
+)
+_REBUILD_ENV = typer.Option(False, "--rebuild-env", help="Local, with --isolated: rebuild the cached environment.")
 
 # parameter name -> the flag as the user writes it
 CLOUD_ONLY = {
@@ -60,6 +66,8 @@ LOCAL_ONLY = {
     "resume": "--resume",
     "env": "--env",
     "lock": "--lock",
+    "isolated": "--isolated",
+    "rebuild_env": "--rebuild-env",
 }
 
 
@@ -84,6 +92,8 @@ def submit(
     preflight_seconds: float = _PREFLIGHT_SECONDS,
     json_: bool = _JSON,
     skip_env_check: bool = _SKIP_ENV,
+    isolated: bool = _ISOLATED,
+    rebuild_env: bool = _REBUILD_ENV,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
     from ..preflight import split_values
@@ -94,7 +104,9 @@ def submit(
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
-        check_environments(loaded, err, skip=skip_env_check, notes=False)  # before anything runs or is sent, as validate does
+        check_environments(
+            loaded, err, skip=skip_env_check, notes=False
+        )  # before anything runs or is sent, as validate does
         show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
         if preflight:
             reports = preflight_all(loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err)
@@ -105,6 +117,7 @@ def submit(
             local_options = dict(
                 max_concurrent=max_concurrent, tracking_uri=tracking_uri, name=name, resume=resume, lock=lock
             )
+            local_options.update(isolated=isolated, rebuild_env=rebuild_env)
             code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
@@ -125,6 +138,8 @@ def option_clash(typed: set[str]) -> str | None:
     """One line naming the typed flags that cannot go together and why, or None when they can."""
     if {"dry_run", "local"} <= typed:
         return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
+    if "rebuild_env" in typed and "isolated" not in typed:
+        return "--rebuild-env without --isolated: it rebuilds the environment --isolated runs the trials in; add --isolated"
     if "local" in typed:
         cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
         if cloud:

@@ -26,6 +26,9 @@ class LocalOptions:
     poll_seconds: float = 0.5  # how often running trials' metric histories are read from the store
     cancel_grace: float = 5.0  # seconds between SIGTERM and SIGKILL of a canceled trial
     env: Mapping[str, str] | None = None  # added to each trial's environment, on purpose (`--env NAME[=VALUE]`)
+    # the virtual environment the trials run in (--isolated, whose variables come in `env`); None: this interpreter,
+    # which the summary's NOT_EMULATED warning says
+    environment: str | None = None
 
 
 def concurrency_of(limit: int, trials: int, max_concurrent: int | None) -> tuple[int, str | None]:

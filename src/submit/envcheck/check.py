@@ -65,7 +65,7 @@ class EnvReport:
 def check_environment(spec: SweepSpec) -> EnvReport:
     """Check ``spec``'s trial code against its environment; the report's problems refuse the spec, its warnings
     and notes do not."""
-    found = declared(spec, _spec_checker(spec))
+    found = declared(spec, spec_checker(spec))
     report = EnvReport(found.label, list(found.problems), list(found.warnings), list(found.notes))
     if found.not_checkable:
         report.notes.append(f"not checkable offline (not Python packages): {', '.join(found.not_checkable)}")
@@ -228,7 +228,7 @@ def _name_of(requirement: str) -> str:
     return match.group(1) if match else requirement
 
 
-def _spec_checker(spec: SweepSpec) -> Checker:
+def spec_checker(spec: SweepSpec) -> Checker:
     return _SpecChecker(spec)
 
 

@@ -9,6 +9,7 @@ requirements files they name); a curated environment (``azureml:AzureML-<asset>@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class Declared:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     curated: str | None = None  # the azureml-assets asset, for a curated environment
+    source_bytes: bytes = b""  # the dependency file(s) as written: what --isolated's cache key hashes
 
     def add(self, package: Package) -> None:
         self.packages.setdefault(package.name, package)
@@ -81,6 +83,7 @@ def _inline(env: InlineEnvironment, check: Checker, base_dir: Path) -> Declared:
         out = _docker(env.build.path, env.build.dockerfile_path)
     elif isinstance(env.conda_file, dict):
         out = Declared(label=f"the conda_file in {check.source}")
+        out.source_bytes = json.dumps(env.conda_file).encode()  # the mapping in its written order
         conda_packages(env.conda_file, check, ENV_PATH + ("conda_file",), out)
     elif isinstance(env.conda_file, str):
         out = conda_file(Path(env.conda_file))
@@ -97,7 +100,9 @@ def conda_file(path: Path) -> Declared:
 
     out = Declared(label=shown(path))
     try:
-        node, data = parse_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        out.source_bytes = text.encode()
+        node, data = parse_yaml(text)
     except (OSError, UnicodeDecodeError, YamlRefused) as e:
         out.problems.append(Problem(shown(path), "", f"cannot read the conda file: {e}"))
         return out
@@ -163,7 +168,9 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
     # a Docker image keeps its base image's packages: what we cannot see may be there, so only warnings
     out = Declared(label=f"the Docker context {shown(folder)}", strict=False)
     try:
-        installs = dockerfile_installs(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        out.source_bytes = text.encode()
+        installs = dockerfile_installs(text)
     except (OSError, UnicodeDecodeError):
         out.checkable = False
         out.notes.append(f"no Dockerfile at {shown(path)}: the environment's packages are not checkable offline")
@@ -183,6 +190,7 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
         inner = conda_file(folder / name)
         out.packages.update({k: v for k, v in inner.packages.items() if k not in out.packages})
         out.python = out.python or inner.python
+        out.source_bytes += b"\0" + inner.source_bytes
     if installs.image and not out.python:
         out.notes.append(f"the Python of base image `{installs.image}` is not known offline")
     return out
@@ -190,7 +198,9 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
 
 def _requirements_file(path: Path, out: Declared) -> None:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        out.source_bytes += b"\0" + text.encode()
+        lines = text.splitlines()
     except (OSError, UnicodeDecodeError):
         out.notes.append(f"{shown(path)} (a requirements file the Dockerfile installs) is not in the context")
         return
@@ -232,6 +242,7 @@ def _curated(env: str, asset: str, check: Checker) -> Declared:
         out.problems += check.problems
         return out
     out = Declared(label=label, strict=entry["isolated"], python=entry["python"], curated=asset)
+    out.source_bytes = json.dumps({"asset": asset, "commit": table["commit"], **entry}).encode()
     for name, spec in entry["packages"].items():
         out.add(Package(name, spec, "", spec))  # the label names where: the curated table
     out.not_checkable += entry["not_python"]
