@@ -218,3 +218,13 @@ def test_the_curated_table_is_generated_from_a_git_snapshot(tmp_path):
     }
     shipped = json.loads((ROOT / "src" / "submit" / "envcheck" / "curated.json").read_text())
     assert shipped["commit"].startswith("4b41f8c") and "sklearn-1.5" in shipped["environments"]
+
+
+def test_a_namespace_packages_part_needs_its_own_distribution(tmp_path):
+    conda = CONDA.replace("- numpy", "- azureml-mlflow==1.60.0")
+    script = "import azureml.mlflow\nfrom azureml.core import Run\n"
+    report = check_environment(load_spec(spec_in(tmp_path, script, inline(tmp_path, conda))))
+    assert [(p.where, p.message.split(":")[0]) for p in report.problems] == [
+        ("code/train.py:2", "`import azureml.core`")
+    ]
+    assert report.problems[0].hint == "add `azureml-core` to conda.yaml"

@@ -49,7 +49,6 @@ ALTERNATIVES = {
     "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"),
     "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel"),
     "torch": ("torch",),
-    "azureml": ("azureml-core", "azureml-mlflow", "azureml-defaults", "azureml-telemetry", "azureml-dataset-runtime"),
 }
 
 
@@ -159,6 +158,8 @@ class Metadata:
         (only when none of those is declared: reading every installed distribution takes a third of a second)
         those this interpreter says provide it."""
         out = [normalize(ALIASES.get(module, module)), *ALTERNATIVES.get(module, ())]
+        if "." in module:  # a namespace package's part: `azureml.core` is azureml-core, whoever else has azureml
+            return [normalize(module)]
         if not any(normalize(c) in declared_names for c in out):
             out += self.modules().get(module, [])
         return list(dict.fromkeys(normalize(c) for c in out))

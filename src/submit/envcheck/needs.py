@@ -18,11 +18,14 @@ from pathlib import Path
 # a file the check reads at most: a trial script is far smaller; a data file named .py is not worth parsing
 MAX_BYTES = 2_000_000
 _PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
+# namespace packages: many distributions share the top-level name, so the next part names the one imported
+# (`from azureml.core import Run` needs azureml-core, which azureml-mlflow does not bring: issue cases 4 and 8)
+NAMESPACES = ("azureml",)
 
 
 @dataclass(frozen=True)
 class Import:
-    module: str  # the top-level name: `sklearn` for `from sklearn.svm import SVC`
+    module: str  # the top-level name: `sklearn` for `from sklearn.svm import SVC`; `azureml.core` in a namespace
     file: Path
     line: int
     guarded: bool  # inside `try:` with an `except ImportError` (or broader): the script runs without it
@@ -42,8 +45,8 @@ def trial_imports(code: Path, command: str) -> list[Import]:
         seen.add(path)
         names = local | _local_names(path.parent)
         for imp in _imports(path):
-            if imp.module in names:
-                todo.extend(_module_files(code, path.parent, imp.module))
+            if imp.module.split(".")[0] in names:
+                todo.extend(_module_files(code, path.parent, imp.module.split(".")[0]))
             elif imp.module not in sys.stdlib_module_names and imp.module != "__future__":
                 found.append(imp)
     return sorted(found, key=lambda i: (str(i.file), i.line))
@@ -116,10 +119,10 @@ def _walk(body: list[ast.stmt], path: Path, guarded: bool, found: list[Import]) 
     statement), which keeps a 600-line script to a few milliseconds."""
     for node in body:
         if isinstance(node, ast.Import):
-            found += [Import(a.name.split(".")[0], path, node.lineno, guarded) for a in node.names]
+            found += [Import(_top(a.name), path, node.lineno, guarded) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level == 0 and node.module:
-                found.append(Import(node.module.split(".")[0], path, node.lineno, guarded))
+                found.append(Import(_top(node.module), path, node.lineno, guarded))
         elif isinstance(node, ast.If) and _type_checking(node.test):
             _walk(node.orelse, path, guarded, found)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
@@ -135,6 +138,12 @@ def _walk(body: list[ast.stmt], path: Path, guarded: bool, found: list[Import]) 
                     _walk(block, path, guarded, found)
             for case in getattr(node, "cases", None) or ():
                 _walk(case.body, path, guarded, found)
+
+
+def _top(module: str) -> str:
+    """`sklearn` for `sklearn.svm`; `azureml.core` for `azureml.core.run` (a namespace package's part)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] in NAMESPACES and len(parts) > 1 else parts[0]
 
 
 def _type_checking(test: ast.expr) -> bool:
