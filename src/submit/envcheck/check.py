@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from ..checker import Checker
@@ -148,9 +149,7 @@ class Metadata:
 
     def modules(self) -> dict[str, list[str]]:
         if self._modules is None:
-            from importlib.metadata import packages_distributions
-
-            self._modules = {k: [normalize(d) for d in v] for k, v in packages_distributions().items()}
+            self._modules = _installed_modules()
         return self._modules
 
     def candidates(self, module: str, declared_names) -> list[str]:
@@ -208,6 +207,14 @@ class Metadata:
         return None
 
 
+@cache
+def _installed_modules() -> dict[str, list[str]]:
+    from importlib.metadata import packages_distributions
+
+    return {k: [normalize(d) for d in v] for k, v in packages_distributions().items()}
+
+
+@cache
 def _dist_info_versions() -> dict[str, str]:
     import os
 

@@ -13,6 +13,7 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 # a file the check reads at most: a trial script is far smaller; a data file named .py is not worth parsing
@@ -103,15 +104,26 @@ def _entries(code: Path, command: str) -> list[Path]:
 
 
 def _imports(path: Path) -> list[Import]:
+    """The file's imports, parsed once per version of the file (`sweep validate sweep_specs/*.yaml` reads the
+    same code folder for every spec)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            return []
+        stat = path.stat()
+    except OSError:
+        return []
+    return list(_parsed(path, stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[Import, ...]:
+    try:
+        if size > MAX_BYTES:
+            return ()
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError):
-        return []  # a file Python cannot parse fails on Azure as it fails here; not this check's to say
+        return ()  # a file Python cannot parse fails on Azure as it fails here; not this check's to say
     found: list[Import] = []
     _walk(tree.body, path, False, found)
-    return found
+    return tuple(found)
 
 
 def _walk(body: list[ast.stmt], path: Path, guarded: bool, found: list[Import]) -> None:
