@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
 from ..monitor.model import SweepListing, SweepSummary, TrialRecord
+from .tables import fitted_table
 
 COLOUR = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow", "running": "cyan"}
 
@@ -68,7 +69,7 @@ def render_status(s: SweepSummary, out: Console) -> None:
     elif s.trials:
         out.print(f"best trial: none yet (no trial logged a usable {s.primary_metric})", markup=False)
     if s.leaderboard():
-        out.print(leaderboard(s))
+        out.print(leaderboard(s, width=out.width))
     stopped = [t for t in s.by_index() if t.status == "canceled" and t.cancel_reason]
     for t in stopped:
         out.print(f"canceled {t.name}: {t.cancel_reason}", markup=False, highlight=False)
@@ -86,21 +87,18 @@ def render_status(s: SweepSummary, out: Console) -> None:
         out.print(f"open the MLflow UI: {s.ui_command}", markup=False, highlight=False)
 
 
-def leaderboard(s: SweepSummary, top: int = 10) -> Table:
-    """The best trials, best first, by index (the title names their runs), so values fit 80 columns."""
+def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
+    """The best trials, best first, by index (the title names their runs); parameters that do not fit wrap below."""
     rows = s.leaderboard(top)
-    names = s.parameter_names
-    table = Table(title=f"best trials by {s.primary_metric} ({s.goal}); trial i is {s.name}_i", title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("trial", justify="right")
-    table.add_column(s.primary_metric, justify="right", no_wrap=True)
-    table.add_column("status")
-    for n in names:
-        table.add_column(n, no_wrap=True)
-    for rank, t in enumerate(rows, 1):
-        index = str(t.index) if t.index is not None else t.name
-        table.add_row(str(rank), index, _fmt(t.best), t.status, *(_fmt(t.params.get(n)) for n in names))
-    return table
+    fixed = [
+        ("#", [str(rank) for rank in range(1, len(rows) + 1)], "right"),
+        ("trial", [str(t.index) if t.index is not None else t.name for t in rows], "right"),
+        (s.primary_metric, [_fmt(t.best) for t in rows], "right"),
+        ("status", [t.status for t in rows], "left"),
+    ]
+    optional = [(n, [_fmt(t.params.get(n)) for t in rows], "left") for n in s.parameter_names]
+    title = f"best trials by {s.primary_metric} ({s.goal}); trial i is {s.name}_i"
+    return fitted_table(title, fixed, optional, width)
 
 
 def event_line(event) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
 from ..model import SweepSpec
 from .common import show_warnings
 from .shapes import validation_summary
+from .tables import fitted_table
 
 
 def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
@@ -43,7 +44,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def leaderboard_table(result, top: int = 10) -> Table:
+def leaderboard_table(result, top: int = 10, width: int = 80) -> Group:
     """The best trials of a local sweep, best first, with their parameters and best primary-metric value.
 
     A trial is shown by its index: its MLflow run is named ``<sweep>_<index>`` (the title says so), and a long sweep
@@ -52,16 +53,13 @@ def leaderboard_table(result, top: int = 10) -> Table:
     rows = result.leaderboard(top)
     names = list(rows[0].params) if rows else []
     title = f"best trials by {result.primary_metric} ({result.goal}); trial i is run {result.name}_i"
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("trial", justify="right")
-    cells = [[_fmt(trial.best), trial.status, *(_fmt(trial.params.get(n, "")) for n in names)] for trial in rows]
-    for i, header in enumerate([result.primary_metric, "status", *names]):
-        width = max([len(header), *(len(row[i]) for row in cells)])
-        table.add_column(header, justify="right" if i == 0 else "left", no_wrap=True, min_width=min(width, 14))
-    for rank, (trial, row) in enumerate(zip(rows, cells, strict=False), 1):
-        table.add_row(str(rank), str(trial.index), *row)
-    return table
+    fixed = [
+        ("#", [str(rank) for rank in range(1, len(rows) + 1)], "right"),
+        ("trial", [str(t.index) for t in rows], "right"),
+        (result.primary_metric, [_fmt(t.best) for t in rows], "right"),
+        ("status", [t.status for t in rows], "left"),
+    ]
+    return fitted_table(title, fixed, [(n, [_fmt(t.params.get(n, "")) for t in rows], "left") for n in names], width)
 
 
 def render_sweep_result(result, out: Console, err: Console) -> None:
@@ -88,7 +86,7 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
             result.message, markup=False, highlight=False
         )
     if result.best_trial is not None and result.leaderboard():  # a failed sweep has no best trial to name
-        out.print(leaderboard_table(result))
+        out.print(leaderboard_table(result, width=out.width))
         best = result.best_trial
         out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")
     if getattr(result, "savings", None) is not None:
