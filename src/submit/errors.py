@@ -58,3 +58,8 @@ def key_path(path: tuple) -> str:
 
 class InputError(UserError):
     """Bad input outside a spec file (an option's value, a sweep name, a remote path where a local one is needed)."""
+
+
+class EnvBuildError(UserError):
+    """`--isolated` cannot build the trial's environment: the resolver's or installer's error, in one block. The
+    machine's or the environment's problem, found before any trial started."""

@@ -6,12 +6,13 @@ The README's "Exit codes" section is this table.
 
 from __future__ import annotations
 
-from ..errors import AzureError, StoreUnusable, UserError
+from ..errors import AzureError, EnvBuildError, StoreUnusable, UserError
 
 SUCCESS = 0
 FAILED = 1  # the work ran and did not complete: a sweep failed or hit its timeout, a waited-for cloud sweep likewise
 PREFLIGHT = 1  # a preflight trial showed the sweep could not choose a best trial (or would fail); nothing submitted
 AZURE = 1  # Azure ML refused (the job, the credentials, the workspace) or could not be reached; the message says which
+ENV_BUILD = 1  # --isolated could not build the trial's environment (the resolver's error is shown); no trial ran
 STORE = 1  # the tracking store cannot be created or reached (a folder not writable, a server that does not answer)
 BAD_INPUT = 2  # a bad spec, options that clash, an input that is not there; nothing was run or sent
 INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); a local sweep is resumable
@@ -25,6 +26,7 @@ TABLE = (
     ),
     (AZURE, "Azure ML refused the job, the credentials or the workspace, or could not be reached"),
     (STORE, "the MLflow tracking store cannot be created or reached"),
+    (ENV_BUILD, "--isolated could not build the trial's environment; no trial ran"),
     (BAD_INPUT, "bad input: a spec, options that clash, a missing input; nothing ran"),
     (INTERRUPTED, "interrupted (Ctrl-C); a local sweep can be resumed with --resume"),
     (TERMINATED, "terminated (SIGTERM); a local sweep can be resumed with --resume"),
@@ -34,6 +36,7 @@ TABLE = (
 _BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (AzureError, AZURE),
     (StoreUnusable, STORE),
+    (EnvBuildError, ENV_BUILD),
     (UserError, BAD_INPUT),
 )
 

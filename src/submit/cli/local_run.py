@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import OptionError
 from . import codes, shapes
@@ -32,6 +33,8 @@ def run_here(
     env=(),
     lock=None,
     keep_work=False,
+    isolated=False,
+    rebuild_env=False,
     as_json=False,
     out: Console,
     err: Console,
@@ -56,6 +59,11 @@ def run_here(
             from ..emulator.lockfile import read_lock
 
             sampler = read_lock(lock, spec).sampler(spec)
+        spec_env, environment = trial_env, None
+        if isolated:
+            built = isolated_env(spec, rebuild=rebuild_env, show=show, err=err)
+            spec_env = {**built.trial_variables(), **trial_env}  # the user's --env still wins
+            environment = str(built.folder)
         progress = Progress(show)
         try:
             options = LocalOptions(
@@ -65,8 +73,9 @@ def run_here(
                 name=name,
                 resume=resume,
                 on_event=progress.event,
-                env=trial_env,
+                env=spec_env,
                 keep_work=keep_work,
+                environment=environment,
             )
             result = run_local(spec, options, sampler=sampler)
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
@@ -83,6 +92,20 @@ def run_here(
         if result.status == INTERRUPTED:
             break
     return code
+
+
+def isolated_env(spec, *, rebuild: bool, show: Console, err: Console):
+    """The spec's environment built (or reused) with uv, its progress and duration said; EnvBuildError (exit 1)
+    before any trial starts when it cannot be built."""
+    from ..envbuild import build_env
+
+    def event(stage: str, message: str) -> None:
+        show.print(Text.assemble(("environment", "cyan"), " ", message), highlight=False)
+
+    built = build_env(spec, rebuild=rebuild, on_event=event)
+    for warning in built.warnings:
+        err.print(Text.assemble(("warning", "yellow"), " ", warning), highlight=False)
+    return built
 
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

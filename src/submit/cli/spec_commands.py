@@ -10,6 +10,7 @@ import typer
 from ..errors import OptionError
 from . import codes
 from .common import err, load_specs, out, reported
+from .env_check import SKIP, SKIP_HELP, check_environments
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files.", show_default=False)
@@ -18,6 +19,7 @@ _JSON = typer.Option(False, "--json", help="Print the summaries as JSON on stdou
 _PREFLIGHT = typer.Option(False, "--preflight", help=PREFLIGHT_HELP)
 _PREFLIGHT_SECONDS = typer.Option(60.0, "--preflight-seconds", help=PREFLIGHT_SECONDS_HELP)
 _INPUT = typer.Option([], "--input", help="With --preflight: NAME=PATH stands in for a remote input.")
+_SKIP_ENV = typer.Option(False, SKIP, help=SKIP_HELP)
 
 
 def validate(
@@ -27,6 +29,7 @@ def validate(
     preflight: bool = _PREFLIGHT,
     preflight_seconds: float = _PREFLIGHT_SECONDS,
     input_: list[str] = _INPUT,
+    skip_env_check: bool = _SKIP_ENV,
 ) -> None:
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
     from ..preflight import split_values
@@ -43,6 +46,7 @@ def validate(
         loaded = load_specs(specs, set_)
         for spec in loaded:
             check_azure(spec)  # validate checks the spec Azure receives, which refuses what only a local run takes
+        check_environments(loaded, err, skip=skip_env_check)
         if not json_:
             for spec in loaded:
                 render_validation(spec, out, err)

@@ -13,6 +13,7 @@ import typer
 from ..errors import OptionError
 from . import codes
 from .common import err, load_specs, out, reported, show_warnings
+from .env_check import SKIP, SKIP_HELP, check_environments
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
@@ -52,6 +53,13 @@ _CONTINUE = typer.Option(
     help="Submit only what sweep ID (local or cloud) did not complete: its missing grid points, or its trial "
     "budget left; tagged `continues: ID`.",
 )
+_SKIP_ENV = typer.Option(False, SKIP, help=SKIP_HELP)
+_ISOLATED = typer.Option(
+    False,
+    "--isolated",
+    help="Local: run the trials in a virtual environment built with uv from the spec's environment (cached).",
+)
+_REBUILD_ENV = typer.Option(False, "--rebuild-env", help="Local, with --isolated: rebuild the cached environment.")
 
 # parameter name -> the flag as the user writes it
 CLOUD_ONLY = {
@@ -69,6 +77,8 @@ LOCAL_ONLY = {
     "env": "--env",
     "lock": "--lock",
     "keep_work": "--keep-work",
+    "isolated": "--isolated",
+    "rebuild_env": "--rebuild-env",
 }
 
 
@@ -94,6 +104,9 @@ def submit(
     keep_work: bool = _KEEP_WORK,
     json_: bool = _JSON,
     continue_: str | None = _CONTINUE,
+    skip_env_check: bool = _SKIP_ENV,
+    isolated: bool = _ISOLATED,
+    rebuild_env: bool = _REBUILD_ENV,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
     from ..preflight import split_values
@@ -104,6 +117,9 @@ def submit(
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
         loaded = load_specs(specs, set_)
+        check_environments(
+            loaded, err, skip=skip_env_check, notes=False
+        )  # before anything runs or is sent, as validate does
         show_warnings(loaded, err)  # what `sweep validate` would say, before anything runs or is sent
         if continue_:
             from .continue_command import continued
@@ -131,6 +147,7 @@ def submit(
                 lock=lock,
                 keep_work=keep_work,
             )
+            local_options.update(isolated=isolated, rebuild_env=rebuild_env)
             code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             from .cloud_submit import submit_cli
@@ -157,6 +174,8 @@ def option_clash(typed: set[str]) -> str | None:
         return "--continue and --resume clash: --resume finishes an interrupted local sweep in place, --continue submits a new one; give one"
     if {"continue_", "lock"} <= typed:
         return "--continue and --lock clash: a lock file holds the trials of the whole spec, --continue only those left; give one"
+    if "rebuild_env" in typed and "isolated" not in typed:
+        return "--rebuild-env without --isolated: it rebuilds the environment --isolated runs the trials in; add --isolated"
     if "local" in typed:
         cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
         if cloud:

@@ -31,6 +31,9 @@ class LocalOptions:
     # the server's command line, to which server.py appends its arguments; None: MLflow's app under uvicorn
     server_command: Sequence[str] | None = None
     keep_work: bool = False  # keep each finished trial's code snapshot and log in .sweep/ (the log is an artifact too)
+    # the virtual environment the trials run in (--isolated, whose variables come in `env`); None: this interpreter,
+    # which the summary's NOT_EMULATED warning says
+    environment: str | None = None
 
 
 def concurrency_of(limit: int, trials: int, max_concurrent: int | None) -> tuple[int, str | None]:

@@ -50,6 +50,13 @@ class TrialResult:
         }
 
 
+# the summary's line for a sweep whose trials run with the emulator's own interpreter (`--isolated` replaces it)
+NOT_EMULATED = (
+    "environment not emulated: trials run with this Python interpreter and its packages "
+    "(--isolated runs them in a virtual environment built from the spec's environment)"
+)
+
+
 @dataclass
 class SweepResult:
     name: str

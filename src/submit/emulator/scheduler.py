@@ -28,7 +28,7 @@ from .locks import SweepLock
 from .options import Event, LocalOptions, concurrency_of
 from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, stop_leftovers
-from .results import INTERRUPTED, SweepResult, TrialResult
+from .results import INTERRUPTED, NOT_EMULATED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
@@ -205,7 +205,7 @@ class _Scheduler:
             concurrency=self.concurrency,
             work_dir=str(self.area.folder),
             cap_note=self.cap_note,
-            warnings=["environment not emulated: trials run with this Python interpreter and its packages"],
+            warnings=[] if self.options.environment else [NOT_EMULATED],
             resumed=resuming,
             ui_command=ui_command(self.store.uri),
             started=self.clock(),
