@@ -19,6 +19,10 @@ import numpy
 
 print("numpy", numpy.__version__, "from", sys.prefix)
 importlib.import_module(sys.argv[1])
+
+import mlflow  # mlflow-skinny in the environment: it logs over HTTP to the sweep's tracking server
+
+mlflow.log_metric("acc", 0.5)
 """
 CONDA = """\
 channels: [conda-forge]
@@ -56,7 +60,8 @@ def sweep_dir(tmp_path, monkeypatch):
 
 def submit(folder: Path, *args: str):
     env = {"XDG_CACHE_HOME": str(folder / "cache")}
-    return CliRunner().invoke(app, ["submit", "spec.yaml", "--local", *args], env=env)
+    # --keep-work: the tests read a trial's log in its folder, which a finished trial's would otherwise lose
+    return CliRunner().invoke(app, ["submit", "spec.yaml", "--local", "--keep-work", *args], env=env)
 
 
 def log_of(folder: Path, sweep: str) -> str:
@@ -109,3 +114,17 @@ def test_rebuild_env_needs_isolated(sweep_dir):
     result = submit(sweep_dir, "--rebuild-env")
     assert result.exit_code == 2
     assert "--rebuild-env without --isolated" in result.stderr
+
+
+def test_metrics_logged_in_the_environment_arrive_in_the_store(sweep_dir):
+    from mlflow.tracking import MlflowClient
+
+    (sweep_dir / "spec.yaml").write_text(SPEC.replace("values: [sklearn]", "values: [json]"))
+    result = submit(sweep_dir, "--isolated", "--name", "ok")
+    assert result.exit_code == 0, result.output
+    log = log_of(sweep_dir, "ok")
+    assert f"from {sweep_dir / 'cache' / 'sweep' / 'envs'}" in log  # it ran in the built environment
+    client = MlflowClient(f"sqlite:///{sweep_dir / 'mlflow.db'}")
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    (run,) = client.search_runs(experiments, filter_string="attributes.run_name = 'ok_0'")
+    assert [m.value for m in client.get_metric_history(run.info.run_id, "acc")] == [0.5]
