@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from .analysis import COMMANDS as ANALYSIS_COMMANDS
 from .codes import TABLE
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
@@ -26,6 +27,8 @@ app.command()(validate)
 app.command()(submit)
 app.command()(plan)
 for _name, _command in MONITOR_COMMANDS.items():
+    app.command(_name)(_command)
+for _name, _command in ANALYSIS_COMMANDS.items():  # whatif, diff
     app.command(_name)(_command)
 
 
