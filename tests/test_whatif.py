@@ -18,6 +18,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
+import test_monitor_cloud
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from monitor_helpers import Trial, synth_sweep
 from submit import cli, load_spec
@@ -25,6 +26,7 @@ from submit.emulator import run_local
 from submit.monitor import LocalSweeps, MonitorInputError
 from submit.monitor.whatif import parse_setting, what_if
 
+tracking_server = test_monitor_cloud.tracking_server  # the stand-in for the workspace's tracking server
 ROUNDS = 30
 BANDIT = "bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5"
 
@@ -241,3 +243,162 @@ def test_a_setting_that_is_not_a_policy_is_refused_by_the_library_too():
         parse_setting("truncation_selection truncation_percentage=150")
     with pytest.raises(MonitorInputError, match=r"Bandit needs one of slack_factor or slack_amount \(> 0\) \(e.g."):
         parse_setting("bandit")
+
+
+# --- sweep diff: the local sweeps above, and a cloud copy of one served by the recording REST API --------------------
+
+CLOUD_SPEC = """\
+type: sweep
+experiment_name: whatif-cloud
+trial:
+  code: src
+  command: python boosting_curve.py --rate ${{search_space.rate}} --floor ${{search_space.floor}}
+  environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33
+compute: azureml:cpu-cluster
+sampling_algorithm: grid
+search_space:
+  rate: {type: choice, values: [0.3, 0.01, 0.1]}
+  floor: {type: choice, values: [0.2, 0.21]}
+objective: {goal: minimize, primary_metric: val_log_loss}
+early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 1, delay_evaluation: 5}
+limits: {max_total_trials: 6, max_concurrent_trials: 2}
+"""
+AZURE_STATUS = {"completed": "Completed", "canceled": "Canceled", "failed": "Failed"}
+
+
+def cloud_copy(rest, folder: Path, tracking: str, local) -> str:
+    """The local sweep `local` as Azure would hold it: the job submitted as `sweep submit` does, its trials as
+    RunHistory children and MLflow runs on the stand-in tracking server. Trial 4 sampled another rate, and a canceled
+    trial's history stops at its cancel (interval 5), as the service stops a trial there."""
+    from mlflow.entities import Metric
+
+    from emulator_helpers import write_spec
+    from submit.cloud import submit_job
+    from test_monitor_cloud import client
+
+    (folder / "src").mkdir(parents=True)
+    shutil.copy(SCRIPTS / "boosting_curve.py", folder / "src")
+    name = submit_job(client(rest), load_spec(write_spec(folder, CLOUD_SPEC))).name
+    resource = rest.jobs[name]
+    resource["properties"]["status"] = "Completed"
+    mlflow = MlflowClient(tracking_uri=tracking)
+    exp = mlflow.get_experiment_by_name("whatif-cloud")
+    exp_id = exp.experiment_id if exp else mlflow.create_experiment("whatif-cloud")
+    children = []
+    for trial in local.by_index():
+        child = f"{name}_{trial.index}"
+        params = dict(trial.params, rate=0.5) if trial.index == 4 else trial.params
+        resource["properties"]["tags"][child] = json.dumps({f"--{k}": v for k, v in params.items()})
+        history = trial.history[:5] if trial.status == "canceled" else trial.history
+        start = int(trial.started * 1000)
+        run = mlflow.create_run(exp_id, run_name=child, tags={"mlflow.parentRunId": name}, start_time=start)
+        metrics = [Metric("val_log_loss", p.value, int(p.timestamp * 1000), p.step) for p in history]
+        mlflow.log_batch(run.info.run_id, metrics=metrics)
+        end = {"completed": "FINISHED", "canceled": "KILLED", "failed": "FAILED"}[trial.status]
+        mlflow.set_terminated(run.info.run_id, end, end_time=int(trial.ended * 1000))
+        children.append(
+            {
+                "runId": child,
+                "parentRunId": name,
+                "rootRunId": name,
+                "experimentId": "5e0c1f5a-0000-4000-8000-0000000000e1",
+                "status": AZURE_STATUS[trial.status],
+                "displayName": child,
+                "createdUtc": "2026-11-30T10:00:00.000Z",
+                "startTimeUtc": "2026-11-30T10:00:05.000Z",
+                "tags": {"_aml_system_ComputeTargetStatus": "{}"},
+                "properties": {"azureml.runsource": "hyperdrive"},
+                "compute": {"target": "cpu-cluster", "vmSize": "STANDARD_DS3_V2"},
+                "runTypeV2": {"orchestrator": "Execution", "traits": ["hyperdrive"]},
+            }
+        )
+    rest.children[name] = children
+    return name
+
+
+def test_diff_of_a_local_sweep_and_its_cloud_run(sweeps, rest, tmp_path, tracking_server):
+    import io
+    import statistics
+
+    from rich.console import Console
+
+    from submit.cli.analysis_render import render_diff
+    from submit.monitor.cloud import CloudSweeps
+    from submit.monitor.diff import diff_sweeps
+    from test_monitor_cloud import client
+
+    local = LocalSweeps(sweeps).status("live")
+    name = cloud_copy(rest, tmp_path, tracking_server, local)
+    cloud = CloudSweeps(client(rest), tracking_uri=tracking_server).status(name)
+    d = diff_sweeps(local, cloud)
+
+    counts = {s: sum(t.status == s for t in local.trials) for s in ("completed", "canceled")}
+    assert counts == {"completed": 2, "canceled": 4}
+    assert {k: v for k, v in d.a.counts.items() if v} == counts == {k: v for k, v in d.b.counts.items() if v}
+    assert (d.a.where, d.b.where, d.b.status, d.b.policy) == ("local", "cloud", "completed", "bandit")
+    recorded = points(sweeps, "live")
+    best = min(recorded, key=lambda n: min(m.value for m in recorded[n][0]))
+    assert d.a.best == best and d.b.best == f"{name}_{best.rsplit('_', 1)[1]}" and d.a.best_value == d.b.best_value
+    # each side's distribution: every trial's best value, from what each store holds
+    mine = [min(m.value for m in h) for h, _ in recorded.values()]
+    theirs = [min(m.value for m in (h[:5] if i.status == "KILLED" else h)) for h, i in recorded.values()]
+    for side, values in ((d.a, mine), (d.b, theirs)):
+        q25, median, q75 = statistics.quantiles(values, n=4, method="inclusive")
+        assert side.quantiles == pytest.approx(
+            {"min": min(values), "q25": q25, "median": median, "q75": q75, "max": max(values)}
+        )
+    assert sum(d.histogram_a) == sum(d.histogram_b) == 6
+    # the parameters: the same grid, trial by trial, except the rate trial 4 sampled in the cloud
+    assert d.compared == 6 and d.same_params == 5
+    [where] = d.differences
+    assert (where.index, where.keys, where.a["rate"], where.b["rate"]) == (4, ("rate",), 0.1, 0.5)
+    # cancels by interval: the emulator's from its reasons; Azure records none, so the values it logged
+    assert d.a.cancels == {5: 4} == d.b.cancels
+
+    console = Console(file=io.StringIO(), width=80, highlight=False)
+    render_diff(d, console)
+    text = console.file.getvalue()
+    assert "  trial 4: rate 0.1 vs 0.5" in text and "parameters: 5 of 6 paired trials the same" in text
+    assert re.search(r"^cancels +4 at 5 +4 at 5$", text, re.M)
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_diff_of_two_local_runs_of_one_grid_finds_the_same_parameters(sweeps):
+    run = CliRunner().invoke(cli.app, ["diff", "free", "live", "--tracking-uri", sweeps, "--local", "--json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.stdout)
+    assert data["params"] == {"compared": 6, "same": 6, "identical": True, "differences": []}
+    assert data["a"]["counts"]["completed"] == 6 and data["b"]["counts"]["canceled"] == 4
+    assert data["a"]["cancels_by_interval"] == {} and data["b"]["cancels_by_interval"] == {"5": 4}
+    text = CliRunner().invoke(cli.app, ["diff", "free", "live", "--tracking-uri", sweeps, "--local"])
+    assert "parameters: the same in all 6 trials, in order" in text.stdout
+
+
+class Process:
+    """The judge's view of a trial's process: it is told to cancel, and says whether it was."""
+
+    cancel_reason = None
+
+    def cancel(self, reason: str) -> None:
+        self.cancel_reason = reason
+
+
+def test_the_live_judge_counts_a_trial_it_canceled_with_its_values_up_to_its_cancel_only():
+    from submit.emulator.judge import PolicyJudge
+    from submit.emulator.policies import TruncationSelectionPolicy
+    from submit.emulator.results import TrialResult
+
+    judge = PolicyJudge(TruncationSelectionPolicy(truncation_percentage=50, evaluation_interval=1), "maximize")
+    a = TrialResult(0, "a", "ra", {}, status="completed", history=[0.5, 0.5, 0.5])
+    b = TrialResult(1, "b", "rb", {})
+    judge.start(b)  # as the scheduler starts a trial: before its first value
+    b.history = [0.1]
+    assert judge.judge([a, b], b, Process()).interval == 1  # the worst of 2 at interval 1
+    b.history = [0.1, 0.1, 0.1]  # logged while the cancel reached it
+    c = TrialResult(2, "c", "rc", {})
+    judge.start(c)
+    c.history = [0.3, 0.3]
+    # at 2, b's second value is not counted: the pool is a and c, and c is the 1 worst of 2 (counted, b would be)
+    cancel = judge.judge([a, b, c], c, Process())
+    assert cancel.interval == 2 and "among the 1 worst of 2 trials" in cancel.reason
+    assert judge.pools["c"] == ["a", "c"]

@@ -11,6 +11,7 @@ cancels what the emulator would have canceled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from ..objective import best_of, better
@@ -18,6 +19,12 @@ from .policies import Cancellation, EarlyTerminationPolicy, Histories
 from .results import SweepResult, TrialResult
 from .tracking import Store
 from .trial import TrialProcess
+
+_AT_INTERVAL = re.compile(r" at interval (\d+)")  # every policy's reason names its interval so (policies.py)
+
+
+def _reason_head(policy: EarlyTerminationPolicy) -> str:
+    return policy.name.replace("_", " ") + ":"
 
 
 def judge_new_values(
@@ -56,8 +63,14 @@ class PolicyJudge:
         self.cut: dict[str, int] = {}  # trial canceled by the policy -> the interval it was canceled at
 
     def start(self, trial: TrialResult) -> None:
-        """``trial`` is judged from its next value on (a resumed trial's earlier values were judged before)."""
+        """``trial`` is judged from its next value on (a resumed trial's earlier values were judged before); one the
+        policy canceled before the sweep was resumed keeps the cut its reason names."""
         self.judged[trial.name] = len(trial.history)
+        reason = trial.cancel_reason or ""
+        if self.policy is not None and trial.status == "canceled" and reason.startswith(_reason_head(self.policy)):
+            match = _AT_INTERVAL.search(reason)
+            if match:
+                self.cut[trial.name] = int(match.group(1))
 
     def as_judged(self, trial: TrialResult) -> Sequence[float]:
         """A trial's values as later judgements see them. Ours: a trial the policy canceled at interval n takes part
