@@ -106,6 +106,8 @@ def replay(summary: SweepSummary, policy: EarlyTerminationPolicy) -> list[Replay
     for r in trials:
         if r.cut_short and not r.points:
             _beyond(r)
+    # every trial's values so far, by name: the candidate's own entry is replaced by its values 1..n when judged
+    known = {r.name: r.known for r in trials}
     for stamp, group in groupby(sorted(events, key=lambda e: e[:3]), key=lambda e: e[0]):
         group = list(group)
         for _, _, _, r in group:  # values logged at the same time are known to each other's judgements
@@ -113,19 +115,18 @@ def replay(summary: SweepSummary, policy: EarlyTerminationPolicy) -> list[Replay
                 r.known.append(r.points[len(r.known)].value)
         for r in dict.fromkeys(e[3] for e in group):
             if r.cancel is None:
-                _judge(r, trials, policy, summary.goal, stamp)
+                _judge(r, trials, known, policy, summary.goal, stamp)
             if r.cancel is None and r.cut_short and len(r.known) == len(r.points):
                 _beyond(r)
     return trials
 
 
-def _judge(r: Replayed, trials: list[Replayed], policy, goal: str, stamp: float) -> None:
-    others = {o.name: o.known for o in trials if o is not r and o.known}
+def _judge(r: Replayed, trials: list[Replayed], known: dict, policy, goal: str, stamp: float) -> None:
     while r.judged < len(r.known) and r.cancel is None:
         n = r.judged + 1
-        if policy.due(n) and any(o.could_join(n, stamp) for o in trials if o is not r):
+        if policy.due(n) and any(o.could_join(n, stamp) for o in trials if o.uncertain_from is not None and o is not r):
             r.mark_uncertain(n, stamp)
-        r.judged, r.cancel = judge_new_values(policy, goal, r.name, r.known[:n], others, n - 1)
+        r.judged, r.cancel = judge_new_values(policy, goal, r.name, r.known[:n], known, n - 1)
         if r.cancel is not None:
             r.canceled_at = r.points[r.cancel.interval - 1]
             del r.known[r.cancel.interval :]
