@@ -11,6 +11,7 @@ import gc
 
 import typer
 
+from .analysis import COMMANDS as ANALYSIS_COMMANDS
 from .codes import TABLE
 from .export_command import export
 from .monitor import COMMANDS as MONITOR_COMMANDS
@@ -35,6 +36,8 @@ for _name, _command in MONITOR_COMMANDS.items():
     app.command(_name)(_command)
 app.command("watch")(watch)
 app.command("export")(export)
+for _name, _command in ANALYSIS_COMMANDS.items():  # whatif, diff
+    app.command(_name)(_command)
 
 
 def main() -> None:

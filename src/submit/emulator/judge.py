@@ -3,17 +3,54 @@
 The policy judges each running trial once at each due interval, in order, with every trial's values up to that
 interval (the service cannot know a trial's later values when it judges its n-th one). The best trial is the best-ever
 finite primary value of any trial, canceled trials included; ties keep the first to reach it (``submit.objective``).
+
+``judge_new_values`` is the one judgement: the live scheduler calls it with the histories it has read from the store,
+the what-if replay (``submit.monitor.replay``) with the histories a recorded sweep had logged by then, so a replay
+cancels what the emulator would have canceled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from ..objective import best_of, better
-from .policies import Cancellation, EarlyTerminationPolicy
+from .policies import Cancellation, EarlyTerminationPolicy, Histories
 from .results import SweepResult, TrialResult
 from .tracking import Store
 from .trial import TrialProcess
+
+_AT_INTERVAL = re.compile(r" at interval (\d+)")  # every policy's reason names its interval so (policies.py)
+
+
+def _reason_head(policy: EarlyTerminationPolicy) -> str:
+    return policy.name.replace("_", " ") + ":"
+
+
+def judge_new_values(
+    policy: EarlyTerminationPolicy,
+    goal: str,
+    trial: str,
+    history: Sequence[float],
+    others: Histories,
+    since: int = 0,
+) -> tuple[int, Cancellation | None]:
+    """Judge ``trial`` at each due interval from ``since + 1`` to ``len(history)``, in order, against ``others``: every
+    other trial's values known at this evaluation (a trial the policy canceled with its values up to its cancel only).
+
+    Returns the last interval judged (the one canceled at, else ``len(history)``) and the first cancellation."""
+    for n in range(since + 1, len(history) + 1):
+        if not policy.due(n):
+            continue
+        cancellation = policy.evaluate(trial, n, {**others, trial: history[:n]}, goal)
+        if cancellation is not None:
+            return n, cancellation
+    return len(history), None
+
+
+def pool_at(n: int, histories: Mapping[str, Sequence[float]]) -> list[str]:
+    """The trials a judgement at interval ``n`` was among: those with at least n values (``sweep.cancel_pool``)."""
+    return [t for t, h in histories.items() if len(h) >= n]
 
 
 class PolicyJudge:
@@ -23,27 +60,42 @@ class PolicyJudge:
         self.policy, self.goal = policy, goal
         self.judged: dict[str, int] = {}  # trial name -> the last interval the policy has seen
         self.pools: dict[str, list[str]] = {}  # trial canceled by the policy -> the trials it was judged among
+        self.cut: dict[str, int] = {}  # trial canceled by the policy -> the interval it was canceled at
 
     def start(self, trial: TrialResult) -> None:
-        """``trial`` is judged from its next value on (a resumed trial's earlier values were judged before)."""
+        """``trial`` is judged from its next value on (a resumed trial's earlier values were judged before); one the
+        policy canceled before the sweep was resumed keeps the cut its reason names."""
         self.judged[trial.name] = len(trial.history)
+        reason = trial.cancel_reason or ""
+        if self.policy is not None and trial.status == "canceled" and reason.startswith(_reason_head(self.policy)):
+            match = _AT_INTERVAL.search(reason)
+            if match:
+                self.cut[trial.name] = int(match.group(1))
+
+    def as_judged(self, trial: TrialResult) -> Sequence[float]:
+        """A trial's values as later judgements see them. Ours: a trial the policy canceled at interval n takes part
+        with its values 1..n only. What it logs while the cancel reaches its process stays in the store and counts
+        toward the best trial, but how many such values there are depends on when the store was read, and the
+        policy's decisions must not: a replay of the recorded sweep (`sweep whatif`) then makes the same ones."""
+        cut = self.cut.get(trial.name)
+        return trial.history if cut is None else trial.history[:cut]
 
     def judge(self, trials: Sequence[TrialResult], trial: TrialResult, proc: TrialProcess) -> Cancellation | None:
         """Judge ``trial`` at each due interval it reached since last time; cancel its process on the first verdict."""
         if self.policy is None or proc.cancel_reason:
             return None
-        histories = {t.name: t.history for t in trials}
-        for n in range(self.judged.get(trial.name, 0) + 1, len(trial.history) + 1):
-            self.judged[trial.name] = n
-            if not self.policy.due(n):
-                continue
-            cancellation = self.policy.evaluate(trial.name, n, {**histories, trial.name: trial.history[:n]}, self.goal)
-            if cancellation is not None:
-                proc.cancel(cancellation.reason)
-                if proc.cancel_reason == cancellation.reason:  # not if the process had exited meanwhile
-                    self.pools[trial.name] = [t for t, h in histories.items() if len(h) >= n]
-                return cancellation
-        return None
+        others = {t.name: self.as_judged(t) for t in trials if t.name != trial.name}
+        since = self.judged.get(trial.name, 0)
+        self.judged[trial.name], cancellation = judge_new_values(
+            self.policy, self.goal, trial.name, trial.history, others, since
+        )
+        if cancellation is not None:
+            proc.cancel(cancellation.reason)
+            if proc.cancel_reason == cancellation.reason:  # not if the process had exited meanwhile
+                self.cut[trial.name] = cancellation.interval
+                judged = {t.name: trial.history if t is trial else others[t.name] for t in trials}  # trials' order
+                self.pools[trial.name] = pool_at(cancellation.interval, judged)
+        return cancellation
 
 
 class BestTrial:

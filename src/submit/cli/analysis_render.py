@@ -1,0 +1,165 @@
+"""Text for `sweep whatif` and `sweep diff`, readable in 80 columns: plain lines, no tables that wrap."""
+
+from __future__ import annotations
+
+import textwrap
+
+from rich.console import Console
+
+from ..monitor.diff import Side, SweepDiff
+from ..monitor.whatif import WhatIf, WhatIfReport
+
+BAR = 20  # the histogram's widest bar
+WIDTH = 80
+
+
+def _num(v: float | None) -> str:
+    return "—" if v is None else f"{v:.6g}"
+
+
+def _seconds(v: float | None) -> str:
+    return "?" if v is None else f"{v:.1f}"
+
+
+def _span(low: float | None, high: float | None, unit: str = "") -> str:
+    """An interval in words: one number when exact, 'at least' / 'at most' when one side is open."""
+    if low is not None and high is not None and abs(high - low) < 1e-9:
+        return f"{_seconds(low)}{unit}"
+    if low is None:
+        return f"at most {_seconds(high)}{unit}"
+    if high is None:
+        return f"at least {_seconds(low)}{unit}"
+    return f"{_seconds(low)} to {_seconds(high)}{unit}"
+
+
+def _print(out: Console, text: str = "") -> None:
+    """One line, wrapped at 80 columns under its own indent plus two (a long list of trial names, a reason)."""
+    indent = " " * (len(text) - len(text.lstrip(" ")) + 2)
+    for line in textwrap.wrap(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]:
+        out.print(line, markup=False, highlight=False)
+
+
+def render_whatif(report: WhatIfReport, out: Console) -> None:
+    _print(
+        out,
+        f"what if: sweep {report.sweep} ({report.where}), {report.trials} trials",
+    )
+    _print(
+        out, f"objective: {report.goal} {report.primary_metric}; recorded policy: {report.recorded_policy or 'none'}"
+    )
+    for w in report.settings:
+        _print(out)
+        _setting(w, out)
+
+
+def _setting(w: WhatIf, out: Console) -> None:
+    _print(out, w.setting)
+    if not w.exact:
+        _print(out, "  bounded: some trials' fate depends on values the record lacks")
+    if not w.cancels:
+        _print(out, "  cancels nothing")
+    for c in w.cancels:
+        when = "" if c.after_seconds is None else f", {c.after_seconds:.1f} s in"
+        mark = "" if c.certain else "  (uncertain)"
+        _print(
+            out,
+            f"  cancels {c.trial} at interval {c.interval} (step {c.step}{when}), saves {c.saved_seconds:.1f} s{mark}",
+        )
+        _print(out, f"    {c.reason}")
+    if w.beyond_record:
+        _print(out, f"  would let run past their record: {', '.join(w.beyond_record)}")
+    others = [t for t in w.uncertain if t not in w.beyond_record]
+    if others:
+        _print(out, f"  fate unknown (judged among values the record lacks): {', '.join(others)}")
+    low, high = w.saved
+    share = f" of {w.recorded_seconds:.1f} recorded"
+    _print(out, f"  trial-seconds saved: {_span(low, high, ' s')}{share}")
+    _print(out, "  " + _best_line(w))
+    for warning in w.warnings:
+        _print(out, f"  note: {warning}")
+
+
+def _best_line(w: WhatIf) -> str:
+    if w.recorded_best is None:
+        return "best: no trial of the record has a usable value"
+    loss_low, loss_high = w.loss
+    if w.best_survives:
+        text = f"best: {w.recorded_best} ({_num(w.recorded_best_value)}) survives"
+    elif w.best_survives is None:
+        text = f"best: unknown whether {w.recorded_best} ({_num(w.recorded_best_value)}) survives"
+    else:
+        text = (
+            f"best: {w.recorded_best} ({_num(w.recorded_best_value)}) is canceled before its best; "
+            f"the best is {w.best} ({_num(w.best_value)}), {_num(loss_high)} worse"
+        )
+    if not w.exact:
+        possible = "unbounded" if w.best_possible is None else _num(w.best_possible)
+        text += f"; best value certainly kept {_num(w.best_value)}, possible {possible}"
+    return text
+
+
+def render_diff(d: SweepDiff, out: Console) -> None:
+    a, b = d.a, d.b
+    _print(out, f"A: {a.name} ({a.where}, {a.status}): {a.location}")
+    _print(out, f"B: {b.name} ({b.where}, {b.status}): {b.location}")
+    _print(out, f"objective: {d.goal} {d.primary_metric}")
+    for warning in d.warnings:
+        _print(out, f"warning: {warning}")
+    _print(out)
+    _row(out, "", "A", "B")
+    for status in a.counts:
+        if a.counts[status] or b.counts[status]:
+            _row(out, status, str(a.counts[status]), str(b.counts[status]))
+    _row(out, "best trial", a.best or "—", b.best or "—")
+    _row(out, "best value", _num(a.best_value), _num(b.best_value))
+    for key in ("min", "q25", "median", "q75", "max"):
+        _row(out, key, _num(a.quantiles[key]), _num(b.quantiles[key]))
+    _row(out, "policy", a.policy or "none", b.policy or "none")
+    _row(out, "cancels", _cancels(a), _cancels(b))
+    _print(out)
+    _histogram(d, out)
+    _print(out)
+    _params(d, out)
+
+
+def _row(out: Console, label: str, left: str, right: str) -> None:
+    _print(out, f"{label:<12} {left[:32]:<33} {right[:32]}")
+
+
+def _cancels(s: Side) -> str:
+    parts = [f"{n} at {i}" for i, n in sorted(s.cancels.items())]
+    if s.other_cancels:
+        parts.append(f"{s.other_cancels} other")
+    return ", ".join(parts) or "none"
+
+
+def _histogram(d: SweepDiff, out: Console) -> None:
+    if not d.edges:
+        _print(out, f"{d.primary_metric}: no usable values on either side")
+        return
+    _print(out, f"each trial's best {d.primary_metric}:  A  |  B")
+    top = max(d.histogram_a + d.histogram_b) or 1
+    for i, (na, nb) in enumerate(zip(d.histogram_a, d.histogram_b, strict=True)):
+        low = d.edges[i]
+        bar_a = "#" * round(na / top * BAR)
+        bar_b = "#" * round(nb / top * BAR)
+        _print(out, f"  {low:>10.4g}  {na:>3} {bar_a:<{BAR}} | {nb:>3} {bar_b}")
+
+
+def _params(d: SweepDiff, out: Console) -> None:
+    if not d.differences:
+        _print(out, f"parameters: the same in all {d.compared} trials, in order")
+        return
+    _print(out, f"parameters: {d.same_params} of {d.compared} paired trials the same; they differ at:")
+    for p in d.differences[:20]:
+        if p.a is None or p.b is None:
+            _print(out, f"  trial {p.index}: only in {'B' if p.a is None else 'A'}")
+            continue
+        values = ", ".join(f"{k} {_value(p.a.get(k))} vs {_value(p.b.get(k))}" for k in p.keys)
+        _print(out, f"  trial {p.index}: {values}")
+    if len(d.differences) > 20:
+        _print(out, f"  ... and {len(d.differences) - 20} more (--json lists them all)")
+
+
+def _value(v) -> str:
+    return "—" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v)
