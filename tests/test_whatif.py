@@ -18,7 +18,6 @@ import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-import test_monitor_cloud
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from monitor_helpers import Trial, synth_sweep
 from submit import cli, load_spec
@@ -26,7 +25,6 @@ from submit.emulator import run_local
 from submit.monitor import LocalSweeps, MonitorInputError
 from submit.monitor.whatif import parse_setting, what_if
 
-tracking_server = test_monitor_cloud.tracking_server  # the stand-in for the workspace's tracking server
 ROUNDS = 30
 BANDIT = "bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5"
 
