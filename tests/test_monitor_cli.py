@@ -67,6 +67,17 @@ def test_list_json(store):
     assert rows["empty"]["trials_done"] == 0 and rows["empty"]["status"] == "running"
 
 
+def test_list_text_at_80_columns_keeps_each_column_whole(store):
+    run = sweep("list", "--tracking-uri", store)  # CliRunner's terminal is 80 columns wide
+    assert run.exit_code == 0, run.output
+    table = [line for line in run.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert max(len(line) for line in table) <= 80 and "…" not in run.stdout
+    headers = [h.strip() for line in table if line.startswith("┃") for h in line.strip("┃").split("┃")]
+    # every column is shown whole (those that do not fit wrap to a table below, keyed by the sweep's name)
+    assert set(headers) == {"name", "status", "trials", "best", "!", "where", "started", "duration"}
+    assert sum(line.startswith("│ fails ") for line in table) == headers.count("name")
+
+
 def test_an_unknown_id_says_where_it_looked(store):
     run = sweep("status", "fail", "--tracking-uri", store)
     assert run.exit_code == 2

@@ -66,7 +66,7 @@ def list_(
         if json_:
             _json({"sweeps": [r.to_dict() for r in rows], "skipped": where.skipped})
             return
-        out.print(listing_table(rows))
+        out.print(listing_table(rows, width=out.width))
         if len(rows) >= limit:
             err.print(f"note: the newest {limit} sweeps of a place are shown (--limit {limit}); there may be more")
         for note in where.skipped:

@@ -36,38 +36,34 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def listing_table(rows: list[SweepListing]) -> Table:
-    table = Table(title="sweeps", title_justify="left")
-    longest = max((len(r.name) for r in rows), default=4)
-    # the name says which row is which: never squeezed (wider than 80 columns, the other columns wrap first)
-    table.add_column("name", no_wrap=True, min_width=min(longest, 40))
-    for header in ("where", "status", "trials", "best", "started", "duration"):
-        table.add_column(header, no_wrap=header in ("status", "trials"))
-    table.add_column("!", no_wrap=True)  # the health flags, one letter each
-    for r in rows:
+def listing_table(rows: list[SweepListing], width: int = 80) -> Group:
+    """One row a sweep; at 80 columns the name, status, trials, best and flags stay whole and the rest wraps below."""
+
+    def trials(r: SweepListing) -> str:
         done = "—" if r.done is None else str(r.done)
         total = r.progress.planned if r.progress is not None and r.progress.planned else r.total
-        trials = done + (f"/{total}" if total else "")
-        if r.progress is not None and r.progress.running:
-            trials += f" +{r.progress.running}"
-        colour = COLOUR.get(r.status, "white")
-        table.add_row(
-            r.name,
-            r.where,
-            f"[{colour}]{r.status}[/]",
-            trials,
-            _fmt(r.best),
-            _when(r.started),
-            _duration(r.duration),
-            marks(r.flags),
-        )
+        running = f" +{r.progress.running}" if r.progress is not None and r.progress.running else ""
+        return done + (f"/{total}" if total else "") + running
+
+    fixed = [
+        ("name", [r.name for r in rows], "left"),
+        ("status", [f"[{COLOUR.get(r.status, 'white')}]{r.status}[/]" for r in rows], "left"),
+        ("trials", [trials(r) for r in rows], "left"),
+        ("best", [_fmt(r.best) for r in rows], "right"),
+        ("!", [marks(r.flags) for r in rows], "left"),  # the health flags, one letter each
+    ]
+    optional = [
+        ("where", [r.where for r in rows], "left"),
+        ("started", [_when(r.started) for r in rows], "left"),
+        ("duration", [_duration(r.duration) for r in rows], "left"),
+    ]
+    caption = None
     if not rows:
-        table.caption = "no sweeps found"
+        caption = "no sweeps found"
     elif any(r.flags for r in rows):
         seen = dict.fromkeys(f.kind for r in rows for f in r.flags)
-        table.caption = "trials: done/planned +running; !: " + ", ".join(f"{MARKS[k]} {k}" for k in seen)
-        table.caption_justify = "left"
-    return table
+        caption = "trials: done/planned +running; !: " + ", ".join(f"{MARKS[k]} {k}" for k in seen)
+    return fitted_table("sweeps", fixed, optional, width, key=1, caption=caption)
 
 
 def render_status(s: SweepSummary, out: Console) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 # Rich's default box draws one border between and around columns, and pads each cell by one space on either side.
 _BORDER, _PADDING = 1, 2
-_KEY = 2  # the leading columns that name a row (rank and trial): repeated in every continuation table
 
 Column = tuple[str, list[str], str]  # header, cells (one a row), justify
 
 
 def _width(column: Column) -> int:
     header, cells, _ = column
-    return max([len(header), *(len(c) for c in cells)])
+    return max([len(header), *(Text.from_markup(c).cell_len for c in cells)])  # as shown: markup is not drawn
 
 
 def _table(columns: list[Column], title: str | None) -> Table:
@@ -32,7 +32,7 @@ def _table(columns: list[Column], title: str | None) -> Table:
     return table
 
 
-def _chunks(lead: list[Column], rest: list[Column], width: int) -> list[list[Column]]:
+def _chunks(lead: list[Column], rest: list[Column], width: int, key: int) -> list[list[Column]]:
     """`rest` cut into runs that fit beside `lead` (each run holds at least one column, however wide)."""
     used = _BORDER + sum(_width(c) + _PADDING + _BORDER for c in lead)
     chunks: list[list[Column]] = [[]]
@@ -41,21 +41,26 @@ def _chunks(lead: list[Column], rest: list[Column], width: int) -> list[list[Col
         need = _width(col) + _PADDING + _BORDER
         if chunks[-1] and need > room:
             chunks.append([])
-            room = width - (_BORDER + sum(_width(c) + _PADDING + _BORDER for c in lead[:_KEY]))
+            room = width - (_BORDER + sum(_width(c) + _PADDING + _BORDER for c in lead[:key]))
         chunks[-1].append(col)
         room -= need
     return chunks
 
 
-def fitted_table(title: str, fixed: list[Column], optional: list[Column], width: int) -> Group:
-    """`fixed` columns and as many `optional` ones as fit `width`; the rest below, beside the first two columns.
+def fitted_table(
+    title: str, fixed: list[Column], optional: list[Column], width: int, *, key: int = 2, caption: str | None = None
+) -> Group:
+    """`fixed` columns and as many `optional` ones as fit `width`; the rest below, beside the first `key` columns
+    (those that name a row: rank and trial in a leaderboard, the name in a listing).
 
     >>> key = [("#", ["1"], "right"), ("trial", ["0"], "right")]
     >>> g = fitted_table("t", key, [("a" * 40, ["x"], "left"), ("b" * 40, ["y"], "left")], 80)
     >>> [[c.header[:3] for c in t.columns] for t in g.renderables]
     [['#', 'tri', 'aaa'], ['#', 'tri', 'bbb']]
     """
-    first, *more = _chunks(fixed, optional, width) if optional else [[]]
+    first, *more = _chunks(fixed, optional, width, key) if optional else [[]]
     tables = [_table(fixed + first, title)]
-    tables += [_table(fixed[:_KEY] + chunk, None) for chunk in more]
+    tables += [_table(fixed[:key] + chunk, None) for chunk in more]
+    if caption:
+        tables[-1].caption, tables[-1].caption_justify = caption, "left"
     return Group(*tables)
