@@ -96,6 +96,18 @@ def test_no_script_or_style_comes_from_the_network(tmp_path):
     assert "<script src" not in page and "<link" not in page and "http" not in page.split("<body>")[0]
 
 
+def test_a_trial_that_logged_one_value_is_a_dot_on_the_curves_chart(tmp_path):
+    from submit.report_charts import curves
+
+    uri = sqlite_uri(tmp_path)
+    trials = [Trial({"lr": 0.01, "opt": "adam"}, [0.5]), Trial({"lr": 0.02, "opt": "sgd"}, [0.4, 0.6])]
+    synth_sweep(uri, "once", trials, space=SPACE)
+    (trace,) = [t for t in curves(LocalSweeps(uri).status("once")).data if t.name == "completed"]
+    # one point is a line plotly draws as nothing: the single value gets a marker, the two-step trial stays a line
+    points = [(y, size) for y, size in zip(trace.y, trace.marker.size, strict=True) if y is not None]
+    assert sorted(points) == [(0.4, 0), (0.5, 6), (0.6, 0)]
+
+
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("big")

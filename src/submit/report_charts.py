@@ -137,6 +137,7 @@ def curves(summary: SweepSummary):
         xs: list = []
         ys: list = []
         texts: list = []
+        sizes: list = []  # a trial that logged one value is a line of one point, which plotly draws as nothing: a dot
         for t in summary.by_index():
             if t.status != status or not t.history:
                 continue
@@ -144,17 +145,20 @@ def curves(summary: SweepSummary):
                 xs.append(p.step)
                 ys.append(p.value if math.isfinite(p.value) else None)
                 texts.append(f"{esc(t.name)}<br>step {p.step}: {p.value:.6g}")
+                sizes.append(6 if len(t.history) == 1 else 0)
             xs.append(None)
             ys.append(None)
             texts.append("")
+            sizes.append(0)
         if xs:
             fig.add_trace(
                 go.Scatter(
                     x=xs,
                     y=ys,
-                    mode="lines",
+                    mode="lines+markers",
                     name=status,
                     line={"color": STATUS_COLOUR[status], "width": 1},
+                    marker={"size": sizes, "color": STATUS_COLOUR[status]},
                     opacity=0.7,
                     hovertext=texts,
                     hoverinfo="text",
