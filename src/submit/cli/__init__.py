@@ -1,8 +1,11 @@
 """The `sweep` command: a thin Typer shell over the library. Commands parse, call, and render with rich.
 
-One module per group of commands (``spec_commands``: validate; ``plan_command``: plan and the preflight; ``submit_command``: submit, with ``local_run`` and
-``cloud_submit`` behind it; ``monitor``: list, status, watch, cancel, best, report); ``render`` and ``progress`` are what people read, ``shapes`` what programs read
-(``--json``), ``codes`` the exit-code table. Nothing outside this package prints, imports typer or imports rich.
+One module per group of commands: ``spec_commands`` validate; ``plan_command`` plan and the preflight;
+``submit_command`` submit, with ``local_run``, ``cloud_submit`` and ``continue_command`` behind it; ``monitor`` list,
+status, cancel, best, report, and ``with_places``, the options that say where a sweep is; ``watch_command``,
+``export_command``, ``refine_command``; ``analysis`` whatif and diff. ``render``, ``monitor_render``, ``tables`` and
+``progress`` are what people read, ``shapes`` what programs read (``--json``), ``codes`` the exit-code table. Nothing
+outside this package prints, imports typer or imports rich.
 """
 
 from __future__ import annotations

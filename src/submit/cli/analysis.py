@@ -13,7 +13,7 @@ import json
 import typer
 
 from .common import out, reported
-from .monitor import CLOUD, GROUP, JSON, LOCAL, SUBSCRIPTION, TRACKING, WORKSPACE, places
+from .monitor import JSON, with_places
 
 POLICY = typer.Option(
     None,
@@ -26,15 +26,11 @@ POLICY = typer.Option(
 )
 
 
+@with_places
 def whatif(
     sweep_id: str = typer.Argument(..., metavar="ID", help="A recorded sweep, local or cloud."),
     policy: list[str] = POLICY,
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """Replay a sweep's recorded metric histories under other early-termination settings: what each would cancel."""
@@ -47,7 +43,7 @@ def whatif(
         if not policy:
             raise MonitorInputError("give at least one setting, e.g. --policy 'bandit slack_factor=0.1'")
         settings = [parse_setting(p) for p in policy]  # before any store or workspace is read
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        source = locate(sweep_id, where)
         report = what_if(source.status(sweep_id), settings)
         if json_:
             out.print(json.dumps(report.to_dict(), indent=2), markup=False, highlight=False, soft_wrap=True)
@@ -55,15 +51,11 @@ def whatif(
             render_whatif(report, out)
 
 
+@with_places
 def diff(
     a: str = typer.Argument(..., metavar="A", help="A sweep, e.g. the local try."),
     b: str = typer.Argument(..., metavar="B", help="Another sweep of the same spec, e.g. the cloud run."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """Two sweeps side by side: statuses, best, the metric's distribution, the parameters sampled, cancels."""
@@ -72,7 +64,6 @@ def diff(
     from .analysis_render import render_diff
 
     with reported():
-        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
         summaries = [locate(i, where).status(i) for i in (a, b)]
         result = diff_sweeps(*summaries)
         if json_:

@@ -10,9 +10,10 @@ from pathlib import Path
 import typer
 
 from .common import out, reported
-from .monitor import CLOUD, GROUP, JSON, LOCAL, SUBSCRIPTION, TRACKING, WORKSPACE, places
+from .monitor import JSON, with_places
 
 
+@with_places
 def export(
     sweep_ids: list[str] = typer.Argument(..., metavar="ID...", help="One or more sweeps, local or cloud."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
@@ -22,12 +23,7 @@ def export(
         "--histories",
         help="Also every logged metric value with its step and time (CSV/Parquet: FILE's stem + .histories).",
     ),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """One row per trial (sweep, name, status, parameters, final and best value, duration, cancel reason)."""
@@ -43,7 +39,6 @@ def export(
             raise MonitorInputError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
         if not output.parent.is_dir():
             raise MonitorInputError(f"cannot write {output}: the folder {output.parent} does not exist")
-        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
         pairs = []
         for name in sweep_ids:
             source = locate(name, where)

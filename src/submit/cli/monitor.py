@@ -7,6 +7,8 @@ sweep ended in, as `submit --local` and `submit --wait` end.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 from pathlib import Path
 
@@ -42,18 +44,49 @@ def places(tracking_uri, subscription, resource_group, workspace, local, cloud, 
     return Places(tracking_uri, connect, "local" if local else "cloud" if cloud else "auto")
 
 
+# The options that say where a sweep is, declared once: every command that finds a sweep takes them (with_places)
+PLACE_OPTIONS = {
+    "tracking_uri": (str | None, TRACKING),
+    "subscription": (str | None, SUBSCRIPTION),
+    "resource_group": (str | None, GROUP),
+    "workspace": (str | None, WORKSPACE),
+    "local": (bool, LOCAL),
+    "cloud": (bool, CLOUD),
+}
+
+
+def with_places(command):
+    """`command` gains the place options (its --help lists them before --json) and receives their `Places` as
+    `where`; a clash of --local and --cloud is one line, as every error of a command is."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "where"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, (kind, option) in PLACE_OPTIONS.items()
+    ]
+    at = next((i for i, p in enumerate(own) if p.name == "json_"), len(own))
+    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+    @functools.wraps(command)
+    def located(*args, **kwargs):
+        chosen = {name: kwargs.pop(name) for name in PLACE_OPTIONS}
+        with reported():
+            where = places(**chosen)
+        return command(*args, where=where, **kwargs)
+
+    located.__signature__ = signature.replace(parameters=own[:at] + added + own[at:])
+    located.__annotations__ = {}  # the signature above carries the evaluated types; `where` is not an option
+    return located
+
+
 def _json(data) -> None:
     out.print(json.dumps(data, indent=2, default=str), markup=False, highlight=False, soft_wrap=True)
 
 
+@with_places
 def list_(
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many sweeps from each place."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """Recent sweeps, local and cloud: status, trials done/total, best value, started, duration."""
@@ -61,7 +94,6 @@ def list_(
     from .monitor_render import listing_table
 
     with reported():
-        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
         rows = [row for place in every_place(where) for row in place.list(limit)]
         if json_:
             _json({"sweeps": [r.to_dict() for r in rows], "skipped": where.skipped})
@@ -73,14 +105,10 @@ def list_(
             err.print(f"note: {note}", markup=False, highlight=False)
 
 
+@with_places
 def status(
     sweep_id: str = ID,
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     histories: bool = typer.Option(False, "--histories", help="--json: every trial's metric history."),
     json_: bool = JSON,
 ) -> None:
@@ -89,7 +117,7 @@ def status(
     from .monitor_render import render_status
 
     with reported():
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        source = locate(sweep_id, where)
         summary = source.status(sweep_id)
         if json_:
             from ..monitor.health import status_dict
@@ -99,22 +127,18 @@ def status(
             render_status(summary, out)
 
 
+@with_places
 def cancel(
     sweep_id: str = ID,
     wait: bool = typer.Option(False, "--wait", help="Cloud: wait until Azure has canceled it."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """Cancel a running sweep; a local one stops as Ctrl-C stops it, and `submit --local --resume` continues it."""
     from ..monitor.find import locate
 
     with reported():
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        source = locate(sweep_id, where)
         summary = source.request_cancel(sweep_id, **({"wait": wait} if source.where == "cloud" else {}))
         if json_:
             _json({"canceling": sweep_id, "where": summary.where, "status": summary.status})
@@ -129,16 +153,12 @@ def cancel(
             out.print(f"cancel sent for {sweep_id}: Azure reports {summary.status}", markup=False, highlight=False)
 
 
+@with_places
 def best(
     sweep_id: str = ID,
     download: Path | None = typer.Option(None, "--download", help="Copy the best trial's artifacts and outputs here."),
     register_as: str | None = typer.Option(None, "--register", help="Register the best trial's model as NAME."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """The best trial: its id, parameters and metrics; --download its files, --register its model."""
@@ -147,7 +167,7 @@ def best(
     from .monitor_render import render_best
 
     with reported():
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        source = locate(sweep_id, where)
         summary = source.status(sweep_id)
         top = require_best(summary)
         data = {"sweep": summary.name, "where": summary.where, "trial": top.to_dict(), "value": top.best}
@@ -165,15 +185,11 @@ def best(
             render_best(summary, top, data, out)
 
 
+@with_places
 def report(
     sweep_ids: list[str] = typer.Argument(..., metavar="ID...", help="One or more sweeps; several are compared."),
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="The HTML file to write."),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """One self-contained HTML report (opens offline): leaderboard, parallel coordinates, curves, importance."""
@@ -183,7 +199,6 @@ def report(
 
     with reported():
         check_report_path(output)  # before any sweep is read
-        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
         summaries = [require_trials(locate(i, where).status(i)) for i in sweep_ids]
         written = write_report(summaries, output)
         if json_:

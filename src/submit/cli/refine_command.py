@@ -12,9 +12,10 @@ from pathlib import Path
 import typer
 
 from .common import err, out, reported
-from .monitor import CLOUD, GROUP, LOCAL, SUBSCRIPTION, TRACKING, WORKSPACE, places
+from .monitor import with_places
 
 
+@with_places
 def refine(
     sweep_ids: list[str] = typer.Argument(
         ..., metavar="ID...", help="One or more finished sweeps; several are pooled."
@@ -29,12 +30,7 @@ def refine(
     sampling: str | None = typer.Option(
         None, "--sampling", help="random, sobol, grid or bayesian (default: see docs)."
     ),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = typer.Option(False, "--json", help="Print the changes and the new spec as JSON on stdout."),
 ) -> None:
     """Write the next sweep's spec: ranges narrowed to where the best trials were, each change explained."""
@@ -47,7 +43,6 @@ def refine(
     with reported():
         if output is not None and not dry_run:
             check_report_path(output)
-        where = places(tracking_uri, subscription, resource_group, workspace, local, cloud)
         summaries, originals = [], []
         for sweep_id in dict.fromkeys(sweep_ids):
             source = locate(sweep_id, where)

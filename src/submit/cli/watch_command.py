@@ -14,9 +14,10 @@ import typer
 
 from . import codes
 from .common import err, out, reported
-from .monitor import CLOUD, GROUP, ID, JSON, LOCAL, SUBSCRIPTION, TRACKING, WORKSPACE, places
+from .monitor import ID, JSON, with_places
 
 
+@with_places
 def watch(
     sweep_id: str = ID,
     interval: float = typer.Option(2.0, "--interval", min=0.1, help="Seconds between looks."),
@@ -27,12 +28,7 @@ def watch(
     notify: str | None = typer.Option(
         None, "--notify", metavar="URL", help="POST the `status --json` body here once, when watching stops."
     ),
-    tracking_uri: str | None = TRACKING,
-    subscription: str | None = SUBSCRIPTION,
-    resource_group: str | None = GROUP,
-    workspace: str | None = WORKSPACE,
-    local: bool = LOCAL,
-    cloud: bool = CLOUD,
+    where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
     """Follow a sweep until it ends (new trials, cancels, best so far, progress), then the board; exit by its state."""
@@ -45,7 +41,7 @@ def watch(
 
     with reported():
         condition = Until.parse(until)
-        source = locate(sweep_id, places(tracking_uri, subscription, resource_group, workspace, local, cloud))
+        source = locate(sweep_id, where)
         final, last = None, None
         for event in follow(source, sweep_id, interval=interval, timeout=timeout, until=condition):
             if event.kind in ("end", "until"):
