@@ -61,3 +61,12 @@ def test_the_listing_does_see_a_heavy_import_where_a_command_needs_one():
 
     assert code in (0, None)
     assert "azure.ai.ml" in modules and "mlflow" not in modules
+
+
+def test_help_does_not_load_the_emulator():
+    # the monitor commands read sweeps through emulator.tracking; the scheduler, samplers and server wait for a sweep
+    code, modules = loaded_by("--help")
+
+    assert code in (0, None)
+    assert "submit.emulator.tracking" in modules
+    assert [m for m in modules if m in ("submit.emulator.scheduler", "submit.emulator.server")] == []
