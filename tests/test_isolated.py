@@ -128,3 +128,19 @@ def test_metrics_logged_in_the_environment_arrive_in_the_store(sweep_dir):
     experiments = [e.experiment_id for e in client.search_experiments()]
     (run,) = client.search_runs(experiments, filter_string="attributes.run_name = 'ok_0'")
     assert [m.value for m in client.get_metric_history(run.info.run_id, "acc")] == [0.5]
+
+
+def test_a_requirements_extras_and_marker_reach_the_resolver(sweep_dir):
+    from submit.envbuild import build_env
+    from submit.load import load_spec
+
+    # requests[socks] adds PySocks; a marker no interpreter meets leaves numpy out of the environment altogether
+    conda = CONDA.format(python="3.11").replace(
+        "- numpy>=2", "- requests[socks]  # the client\n      - numpy ; python_version < '3'"
+    )
+    (sweep_dir / "conda.yaml").write_text(conda)
+    built = build_env(load_spec(sweep_dir / "spec.yaml"), cache=sweep_dir / "cache")
+
+    lock = built.lock.read_text().lower()
+    assert "pysocks==" in lock and "requests==" in lock
+    assert "numpy==" not in lock

@@ -92,7 +92,7 @@ def build_env(
     if not found.checkable:
         why = "; ".join(found.notes) or found.label
         raise EnvBuildError(f"--isolated cannot build this environment: {why}")
-    requirements = [p.name + p.specifier for p in found.packages.values()]
+    requirements = [p.install or p.name + p.specifier for p in found.packages.values()]
     warnings = []
     if found.not_checkable:
         warnings.append(f"not installed (not Python packages, pip cannot): {', '.join(found.not_checkable)}")

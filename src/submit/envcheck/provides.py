@@ -20,7 +20,15 @@ from ..checker import Checker
 from ..errors import Problem
 from ..model import InlineEnvironment, SweepSpec, is_remote
 from . import curated
-from .reqs import NOT_PYTHON, TOOLS, conda_requirement, dockerfile_installs, pip_requirement, python_version
+from .reqs import (
+    NOT_PYTHON,
+    TOOLS,
+    conda_requirement,
+    dockerfile_installs,
+    pip_install_line,
+    pip_requirement,
+    python_version,
+)
 
 ENV_PATH = ("trial", "environment")
 # a tag or a digest after the last path segment: `repo/image:1.0`, `repo/image@sha256:...` (a port is not a tag)
@@ -35,6 +43,7 @@ class Package:
     specifier: str  # PEP 440, "" when unpinned
     where: str  # file:line
     written: str  # the pin as written, for messages (`~=1.5.0`, `=1.22`)
+    install: str = ""  # a pip line as written for pip (extras, marker), "" when name + specifier says it all
 
 
 @dataclass
@@ -149,13 +158,15 @@ def conda_packages(data: Any, check: Checker, at: tuple, out: Declared) -> None:
         for j, line in enumerate(lines):
             parsed = pip_requirement(str(line))
             if parsed is not None and parsed[0] not in TOOLS:
-                _declare(out, check, path + (j,), parsed[0], parsed[1], parsed[1])
+                _declare(out, check, path + (j,), parsed[0], parsed[1], parsed[1], pip_install_line(str(line)))
 
 
-def _declare(out: Declared, check: Checker, where: tuple, name: str, spec: str, written: str) -> None:
+def _declare(
+    out: Declared, check: Checker, where: tuple, name: str, spec: str, written: str, install: str = ""
+) -> None:
     if not spec:
         check.warn(where, f"`{name}` is unpinned: Azure's image cache keeps whatever version its first build got")
-    out.add(Package(name, spec, check.where(where), written.strip() or spec))
+    out.add(Package(name, spec, check.where(where), written.strip() or spec, install))
 
 
 def _docker(context: str | None, dockerfile: str | None) -> Declared:
@@ -179,7 +190,7 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
     for text, line in installs.pip:
         parsed = pip_requirement(text)
         if parsed is not None and parsed[0] not in TOOLS:
-            out.add(Package(parsed[0], parsed[1], f"{shown(path)}:{line}", parsed[1]))
+            out.add(Package(parsed[0], parsed[1], f"{shown(path)}:{line}", parsed[1], pip_install_line(text)))
     for text, line in installs.conda:
         parsed = conda_requirement(text)
         if parsed is not None and parsed[0] not in TOOLS | NOT_PYTHON:
@@ -207,7 +218,7 @@ def _requirements_file(path: Path, out: Declared) -> None:
     for number, line in enumerate(lines, start=1):
         parsed = pip_requirement(line)
         if parsed is not None and parsed[0] not in TOOLS:
-            out.add(Package(parsed[0], parsed[1], f"{shown(path)}:{number}", parsed[1]))
+            out.add(Package(parsed[0], parsed[1], f"{shown(path)}:{number}", parsed[1], pip_install_line(line)))
 
 
 def _reference(env: str, check: Checker, base_dir: Path) -> Declared:

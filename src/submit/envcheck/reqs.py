@@ -120,16 +120,28 @@ def normalize(name: str) -> str:
 def pip_requirement(text: str) -> tuple[str, str] | None:
     """(normalized name, specifier) of a pip requirement line, None for what is not a named package (a path, a URL,
     an option). A templated pin (``=={{latest-pypi-version}}``, azureml-assets' release-time fill-in) is no pin."""
-    text = text.split(" #", 1)[0].strip()
+    text = pip_install_line(text)
     if not text or text.startswith(("-", "#", ".", "/")) or "://" in text.split("@")[0] or text.endswith(".whl"):
         return None
-    text = TEMPLATE.sub("", text).split(";", 1)[0]  # an environment marker does not change the name
-    text = re.sub(r"(===|==|~=|>=|<=|!=|>|<)\s*(?=,|$)", "", text.strip())  # the operator a template left behind
+    text = text.split(";", 1)[0]  # an environment marker does not change the name
     # PEP 508 by hand (name, extras, specifier): packaging.requirements costs a tenth of a second to import
     match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$", text)
     if match is None or match.group(3).startswith("@"):
         return None
     return normalize(match.group(1)), re.sub(r"[\s()]", "", match.group(3)).strip(",")
+
+
+def pip_install_line(text: str) -> str:
+    """A pip requirement line as pip should be given it: its comment and any template pin dropped, its extras and
+    environment marker kept (``xgboost[scikit-learn]>=2; python_version >= "3.9"`` installs scikit-learn too).
+
+    >>> pip_install_line('xgboost[scikit-learn]=={{latest-pypi-version}} ; python_version >= "3.9"  # the model')
+    'xgboost[scikit-learn] ; python_version >= "3.9"'
+    """
+    text = TEMPLATE.sub("", text.split(" #", 1)[0]).strip()
+    requirement, _, marker = text.partition(";")
+    requirement = re.sub(r"(===|==|~=|>=|<=|!=|>|<)\s*(?=,|$)", "", requirement.strip())  # what a template left
+    return f"{requirement} ;{marker}" if marker else requirement
 
 
 def conda_requirement(text: str) -> tuple[str, str] | None:
