@@ -86,9 +86,8 @@ def child(trials: int, folder: Path) -> dict:
         "ms_per_trial_by_block": blocks,
         "emulator_peak_rss_mib": round(peak_kib / 1024, 1),
         "largest_child_peak_rss_mib": round(children_kib / 1024, 1),
-        "work_folder_entries_left": sum(1 for _ in (folder / ".sweep").rglob("*"))
-        if (folder / ".sweep").exists()
-        else 0,
+        # what the work area keeps: no trial folder; the sweep's own lock file and the store's creation lock stay
+        "work_area_left": sorted(str(p.relative_to(folder)) for p in (folder / ".sweep").rglob("*") if p.is_file()),
     }
 
 

@@ -148,9 +148,10 @@ def test_cancel_request_is_a_tag_the_running_sweep_can_poll(tmp_path):
     uri = sqlite_uri(tmp_path)
     parent = synth_sweep(uri, "live", [Trial({"x": 0}, [0.1], status="running")], state="running")
     client = MlflowClient(tracking_uri=uri)
-    assert cancel_requested(client, parent) is None
+    experiment = client.get_run(parent).info.experiment_id
+    assert cancel_requested(client, experiment, parent) is None
     summary = LocalSweeps(uri).request_cancel("live", now=lambda: 0.0)
-    assert cancel_requested(client, parent) == "1970-01-01T00:00:00Z" == summary.cancel_requested
+    assert cancel_requested(client, experiment, parent) == "1970-01-01T00:00:00Z" == summary.cancel_requested
     assert client.get_run(parent).data.tags[TAG_CANCEL_REQUESTED] == "1970-01-01T00:00:00Z"
 
 

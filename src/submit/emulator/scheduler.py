@@ -307,7 +307,7 @@ class _Scheduler:
 
     def _check_cancel_request(self, result: SweepResult) -> None:
         """`sweep cancel` from another terminal: stop as Ctrl-C stops the sweep, so that --resume continues it."""
-        if self.stopping is None and self.store.cancel_requested(result.parent_run_id):
+        if self.stopping is None and self.store.cancel_requested(result.experiment_id, result.parent_run_id):
             self.canceled_by_request = True
             self._stop(INTERRUPTED, INTERRUPTED)
             self.exits.put(None)

@@ -5,8 +5,9 @@ workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI.
 ``SweepSummary``/``TrialRecord`` data, which the CLI renders and the HTML report draws. Nothing here prints.
 """
 
+from ..emulator.tracking import cancel_requested
 from ..objective import best_of, better
-from .local import TAG_CANCEL_REQUESTED, LocalSweeps, cancel_requested, open_store
+from .local import TAG_CANCEL_REQUESTED, LocalSweeps, open_store
 from .model import (
     MetricPoint,
     MonitorInputError,

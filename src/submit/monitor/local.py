@@ -216,11 +216,6 @@ class LocalSweeps:
         return self.status(name, histories=False)
 
 
-def cancel_requested(client, parent_run_id: str) -> str | None:
-    """When `sweep cancel` asked this sweep to stop (its tag's value), or None: what the scheduler polls."""
-    return client.get_run(parent_run_id).data.tags.get(TAG_CANCEL_REQUESTED)
-
-
 def unknown_sweep(name: str, searched: list[str], known: list[str]) -> str:
     from ..names import did_you_mean
 
