@@ -166,7 +166,11 @@ class Bench:
         start = time.perf_counter()
         while pending or running:
             while pending and len(running) < workers:
-                running.append(subprocess.Popen(pending.pop(0), shell=True, cwd=workload / "code", env=env))
+                # its output to nowhere, as the emulator's trials write theirs to their log (not to this JSON)
+                trial = subprocess.Popen(
+                    pending.pop(0), shell=True, cwd=workload / "code", env=env, stdout=subprocess.DEVNULL
+                )
+                running.append(trial)
             running[0].wait()
             for p in [p for p in running if p.poll() is not None]:
                 if p.returncode != 0:
