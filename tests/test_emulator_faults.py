@@ -163,3 +163,24 @@ def test_a_store_that_cannot_be_opened_is_one_line_in_seconds(tmp_path):
         assert err.strip().count("\n") == 0 and expected in err, err
         assert no_traceback(out, err)
     assert files_under(tmp_path) == {"spec.yaml", "src"}  # nothing written: no trial ran, no work folder made
+
+
+PDEATHSIG = "import ctypes; s = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(s)); print(s.value)"
+
+
+def test_a_trial_shell_asks_to_die_with_the_emulator_and_refuses_to_run_orphaned(tmp_path):
+    import subprocess
+    import sys
+
+    from submit.emulator.processes import shell_argv
+
+    argv, preexec = shell_argv(f"{sys.executable} -c '{PDEATHSIG}'")
+    done = subprocess.run(argv, preexec_fn=preexec, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, str(int(signal.SIGKILL)))  # PR_GET_PDEATHSIG in the trial
+
+    # the same command line started by another parent: as if the emulator had died before the shell began
+    marker = tmp_path / "ran"
+    argv, preexec = shell_argv(f"touch {marker}")
+    assert preexec is None  # util-linux's setpriv is there (Debian's base system): trials start by vfork
+    done = subprocess.run(["/bin/sh", "-c", '"$@"; exit $?', "sh", *argv], timeout=60)
+    assert done.returncode == 137 and not marker.exists()

@@ -2,8 +2,11 @@
 
 On Azure a trial's processes live in its container, which goes when the job goes. Here three guards stand in:
 
-1. ``die_with_parent``: on Linux the trial's first process (the shell) asks the kernel for SIGKILL when the emulator
-   dies (``PR_SET_PDEATHSIG``), and kills itself if the emulator died before it asked.
+1. ``shell_argv``: on Linux the trial's first process (the shell) asks the kernel for SIGKILL when the emulator
+   dies (``PR_SET_PDEATHSIG``, through util-linux's ``setpriv --pdeathsig``), and exits if the emulator died before
+   it asked. Where ``setpriv`` is missing, ``die_with_parent`` does the same in a ``preexec_fn``; that costs a full
+   fork of the emulator (4.6 ms of its CPU and 12 ms of wall a trial at 340 MiB, against 0.2 ms and 1.5 ms for the
+   vfork that Python uses when there is no ``preexec_fn``).
 2. ``Watchdog``: one small process per sweep, in its own session, reading a pipe only the emulator can write to. When
    the emulator dies, by SIGKILL too, the pipe ends and the watchdog SIGKILLs every trial process group still
    registered: the shell's children too, which PDEATHSIG does not reach (the kernel clears it on fork), and on
@@ -42,6 +45,26 @@ for pgid in groups:
     except OSError:
         pass
 """
+
+
+def shell_argv(command: str) -> tuple[list[str], Callable[[], None] | None]:
+    """(argv, preexec_fn) that run ``command`` in bash (else ``sh``) and make it die with this process (guard 1).
+
+    With ``setpriv``, bash starts with its PDEATHSIG already set; its first line checks that its parent is still this
+    process, as ``die_with_parent`` does after its ``prctl``: an emulator that died before the exec left it orphaned.
+    """
+    shell = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+    setpriv = _setpriv()
+    if setpriv is None:
+        return [shell, "-c", command], die_with_parent()
+    guard = f'[ "$PPID" = {os.getpid()} ] || exit 137; '  # on the command's own line: bash's line numbers stay
+    return [setpriv, "--pdeathsig", "KILL", "--", shell, "-c", guard + command], None
+
+
+def _setpriv() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    return next((p for p in ("/usr/bin/setpriv", "/bin/setpriv") if os.access(p, os.X_OK)), None)
 
 
 def die_with_parent() -> Callable[[], None] | None:

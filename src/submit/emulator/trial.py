@@ -20,7 +20,7 @@ from typing import Any
 
 from ..command import parse_command
 from ..space import render_value
-from .processes import die_with_parent
+from .processes import shell_argv
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
@@ -142,19 +142,17 @@ class TrialProcess:
 
     def start(self) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        argv, preexec = shell_argv(self.command)
         with open(self.log_file, "wb") as log:
-            shell = "/bin/bash" if os.path.exists("/bin/bash") else None
             self.proc = subprocess.Popen(
-                self.command,
-                shell=True,
-                executable=shell,
+                argv,
                 cwd=self.cwd,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: Ctrl-C reaches the scheduler, which cancels it
-                preexec_fn=die_with_parent(),  # ... and it dies with the emulator (processes.py)
+                preexec_fn=preexec,  # ... and it dies with the emulator (processes.py)
             )
         self.started = self.clock()
 
