@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from cli_process import (
     wait_for,
 )
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from submit.emulator.processes import shell_argv
 
 
 def hanging_spec(folder: Path, trials: int = 2) -> Path:
@@ -169,11 +172,6 @@ PDEATHSIG = "import ctypes; s = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctype
 
 
 def test_a_trial_shell_asks_to_die_with_the_emulator_and_refuses_to_run_orphaned(tmp_path):
-    import subprocess
-    import sys
-
-    from submit.emulator.processes import shell_argv
-
     argv, preexec = shell_argv(f"{sys.executable} -c '{PDEATHSIG}'")
     done = subprocess.run(argv, preexec_fn=preexec, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, str(int(signal.SIGKILL)))  # PR_GET_PDEATHSIG in the trial
