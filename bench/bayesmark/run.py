@@ -161,6 +161,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.bayesmark", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 3 tasks, 2 seeds, 12 trials")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1 (develop on 10 and up)"
+    )
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--tasks", default="", help="comma-separated task names (default: all)")
     ap.add_argument("--samplers", default=",".join(SAMPLERS), help="comma-separated arms (default: all)")
@@ -193,11 +196,17 @@ def main(argv=None) -> int:
     import optuna
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = {"seeds": args.seeds, "trials": args.trials, "optuna": optuna.__version__, "runs": {}}
+    results = {
+        "seeds": args.seeds,
+        "first_seed": args.first_seed,
+        "trials": args.trials,
+        "optuna": optuna.__version__,
+        "runs": {},
+    }
     start = time.perf_counter()
     for task in chosen:
         by = results["runs"][task.name] = {s: {"losses": [], "proposing_s": []} for s in arms}
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             # samplers interleaved within a seed, so machine-load drift hits every arm alike
             for s in arms:
                 losses, proposing = run_one(task, s, seed, args.trials)
