@@ -145,12 +145,13 @@ class Bench:
         from mlflow.tracking import MlflowClient
 
         from submit.emulator.server import TrackingServer
+        from submit.emulator.tracking import sqlite_path
 
         uri = self.fresh_store()
         experiment = MlflowClient(tracking_uri=uri).create_experiment("loop")
         server = None
         if served:
-            server = TrackingServer(uri, (Path(uri[len("sqlite:///") :]).parent / "mlartifacts").as_uri())
+            server = TrackingServer(uri, (sqlite_path(uri).parent / "mlartifacts").as_uri())
             server.start()
             if not server.wait_ready(120):
                 raise SystemExit(f"the tracking server did not start: {server.failure}")

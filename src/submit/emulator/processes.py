@@ -163,7 +163,7 @@ def stop_leftovers(sweep_folder: Path, *, wait: float = 10.0) -> list[int]:
             continue
         leader = alive(pid) and start is not None and start_time(pid) == start
         if leader or _members(pid, run_id):
-            _killpg(pid)
+            signal_group(pid)
             killed.append(pid)
             deadline = time.monotonic() + wait
             while (alive(pid) and start_time(pid) == start) or _members(pid, run_id):
@@ -232,8 +232,9 @@ def _members(pgid: int, run_id: str) -> list[int]:
     return found
 
 
-def _killpg(pgid: int) -> None:
+def signal_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to a process group; one that is gone already (or never ours) is left alone."""
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass

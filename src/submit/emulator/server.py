@@ -23,8 +23,6 @@ killed; it checks at start that its parent is still the sweep.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import socket
@@ -38,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .options import LocalOptions
+from .processes import die_with_parent, signal_group
 from .tracking import store_folder
 
 # Database stores the server can sit on; any other URI (a file store, an http server, azureml://) is used directly.
@@ -61,8 +60,6 @@ config = uvicorn.Config("mlflow.server.fastapi_app:app", workers=1, log_level="w
 # and every response waits ~40 ms on a delayed ACK)
 uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 """
-
-_libc = None
 
 
 def serves(uri: str) -> bool:
@@ -146,7 +143,7 @@ class TrackingServer:
                 stderr=subprocess.STDOUT,
                 pass_fds=(fd,),
                 start_new_session=True,  # its own process group: Ctrl-C is the sweep's to handle, not the server's
-                preexec_fn=_die_with_parent(),
+                preexec_fn=die_with_parent(),
             )
         except (OSError, subprocess.SubprocessError) as e:
             self._fail(f"did not start: {self.command[0]}: {getattr(e, 'strerror', None) or e}")
@@ -167,11 +164,11 @@ class TrackingServer:
         proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        _signal_group(proc.pid, signal.SIGTERM)
+        signal_group(proc.pid, signal.SIGTERM)
         try:
             proc.wait(grace)
         except subprocess.TimeoutExpired:
-            _signal_group(proc.pid, signal.SIGKILL)
+            signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
 
     def keep_log(self, folder: Path) -> None:
@@ -215,30 +212,7 @@ class TrackingServer:
             )
         self.ready.set()
         if self.proc is not None and self.proc.poll() is None:
-            _signal_group(self.proc.pid, signal.SIGKILL)
-
-
-def _die_with_parent():
-    """A preexec_fn asking the kernel to SIGKILL the child when the sweep dies (Linux); None elsewhere."""
-    global _libc
-    if not sys.platform.startswith("linux"):
-        return None
-    if _libc is None:
-        # loaded here, in the parent: the forked child must not dlopen (another thread may hold the loader's lock)
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    prctl = _libc.prctl
-
-    def preexec() -> None:
-        prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-
-    return preexec
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+            signal_group(self.proc.pid, signal.SIGKILL)
 
 
 def _read(log) -> bytes:

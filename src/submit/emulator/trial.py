@@ -20,7 +20,7 @@ from typing import Any
 
 from ..command import parse_command
 from ..space import render_value
-from .processes import shell_argv
+from .processes import shell_argv, signal_group
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 LOG_NAME = "std_log.txt"  # Azure's name for a command job's user log (user_logs/std_log.txt)
@@ -186,10 +186,7 @@ class TrialProcess:
         self._signal(signal.SIGKILL)
 
     def _signal(self, sig: int) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(self.proc.pid, sig)
 
     def log_tail(self, lines: int = 20) -> str:
         return log_tail(self.log_file, lines)
