@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted(str(p) for p in (ROOT / "sweep_specs").glob("*.yaml"))
 ALONE = """
 import sys, time
-from submit.load import load_spec
+from submit.spec.load import load_spec
 from submit.envcheck import check_environment
 specs = [load_spec(p) for p in sys.argv[1:]]
 t = time.perf_counter(); check_environment(specs[0]); cold = time.perf_counter() - t

@@ -35,8 +35,8 @@ limits: {max_total_trials: 1}
 BUILD = """
 import sys, time
 from pathlib import Path
-from submit.envbuild import build_env
-from submit.load import load_spec
+from submit.envcheck.build import build_env
+from submit.spec.load import load_spec
 t = time.perf_counter()
 built = build_env(load_spec(sys.argv[1]), cache=Path(sys.argv[2]))
 print(time.perf_counter() - t, built.reused)

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from monitor_helpers import Trial, synth_sweep  # noqa: E402
 from submit.monitor import LocalSweeps  # noqa: E402
-from submit.report import write_report  # noqa: E402
-from submit.report_charts import parallel_coordinates  # noqa: E402
+from submit.report.charts import parallel_coordinates  # noqa: E402
+from submit.report.page import write_report  # noqa: E402
 
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},

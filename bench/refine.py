@@ -23,8 +23,8 @@ import sys
 import time
 
 from submit.emulator.samplers import BayesianSampler, Observation, RandomSampler, SobolSampler
-from submit.monitor.model import MetricPoint, SweepSummary, TrialRecord
-from submit.refine import narrow_space
+from submit.followup.refine import narrow_space
+from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
 
 from .bayesmark.run import paired
 from .bayesmark.tasks import tasks

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 from mlflow.tracking import MlflowClient
 
 from submit import load_spec
-from submit.model import SweepSpec
+from submit.spec.model import SweepSpec
 
 SCRIPTS = Path(__file__).parent / "scripts"
 

@@ -35,9 +35,9 @@ from azure.ai.ml.sweep import (
 from typer.testing import CliRunner
 
 from _azure_util import OFFICIAL, differences, drop_zero_slacks, parity_specs, plain
-from submit.azure import job_yaml, rest_body, to_azure_job
+from submit.azure.job import job_yaml, rest_body, to_azure_job
 from submit.cli import app
-from submit.load import load_spec
+from submit.spec.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

@@ -40,12 +40,12 @@ from _azure_util import (
     service_error,
     token_claims,
 )
-from submit.azure import job_yaml, to_azure_job
+from submit.azure.client import find_workspace
+from submit.azure.job import job_yaml, to_azure_job
 from submit.cli import app
 from submit.cli.cloud_submit import submit_cli as _submit_cli
-from submit.cloud import find_workspace
 from submit.errors import UserError
-from submit.load import load_spec
+from submit.spec.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from submit.emulator.samplers import BayesianSampler, Observation, RandomSampler
-from submit.space import Choice, LogUniform, QUniform, SearchSpace, Uniform
+from submit.spec.space import Choice, LogUniform, QUniform, SearchSpace, Uniform
 
 MIXED = SearchSpace(
     {

@@ -15,15 +15,15 @@ from typer.testing import CliRunner
 from _azure_util import WORKSPACE
 from emulator_helpers import write_spec
 from monitor_helpers import FAILING
+from submit.azure.client import submit_job
 from submit.cli import app
 from submit.cli.continue_command import continued
-from submit.cloud import submit_job
-from submit.continuation import boxes, continue_sweep
 from submit.errors import InputError
-from submit.load import load_spec
+from submit.followup.continuation import boxes, continue_sweep
 from submit.monitor import MonitorInputError
 from submit.monitor.cloud import CloudSweeps
 from submit.monitor.find import Places
+from submit.spec.load import load_spec
 from test_azure_submit import _run_specs, job_puts
 from test_monitor_cloud import SPEC, client
 

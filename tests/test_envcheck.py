@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from submit.cli import app
 from submit.envcheck import check_environment
-from submit.load import load_spec
+from submit.spec.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20241202.v1"

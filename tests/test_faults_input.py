@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from submit import SpecError, parse_spec
 from submit.cli import app
-from submit.command import parse_command
 from submit.emulator import LocalOptions, run_local
+from submit.spec.grammar import parse_command
 
 SPEC = """\
 type: sweep

@@ -23,10 +23,10 @@ from typer.testing import CliRunner
 
 from submit import SpecError, UserError, parse_spec
 from submit.cli import app
-from submit.command import parse_command
 from submit.emulator.inputs import resolve_inputs
 from submit.emulator.samplers import make_sampler
 from submit.emulator.workarea import sweep_name
+from submit.spec.grammar import parse_command
 
 SEED = 20_15  # issue 15
 HANG = 5.0  # seconds; the issue's "0 hangs > 5 s"
@@ -163,7 +163,7 @@ def exercise(text: str, overrides: list[str]) -> str:
             assert problem.where.startswith(("fuzz.yaml", "--set")), problem.format()
             assert problem.message and "\n" not in problem.message, problem.format()
         return "refused"
-    from submit.azure import job_yaml  # what --dry-run prints; builds the azure-ai-ml job offline
+    from submit.azure.job import job_yaml  # what --dry-run prints; builds the azure-ai-ml job offline
 
     assert yaml.safe_load(job_yaml(spec))["type"] == "sweep"
     sweep_name(spec, name=None, resume=None)

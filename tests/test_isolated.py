@@ -131,8 +131,8 @@ def test_metrics_logged_in_the_environment_arrive_in_the_store(sweep_dir):
 
 
 def test_a_requirements_extras_and_marker_reach_the_resolver(sweep_dir):
-    from submit.envbuild import build_env
-    from submit.load import load_spec
+    from submit.envcheck.build import build_env
+    from submit.spec.load import load_spec
 
     # requests[socks] adds PySocks; a marker no interpreter meets leaves numpy out of the environment altogether
     conda = CONDA.format(python="3.11").replace(

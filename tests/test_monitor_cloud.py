@@ -20,10 +20,10 @@ from mlflow.tracking import MlflowClient
 
 from _azure_util import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, WS_PATH, StaticToken
 from emulator_helpers import write_spec
-from submit.cloud import submit_job
-from submit.load import load_spec
+from submit.azure.client import submit_job
 from submit.monitor import MonitorInputError
 from submit.monitor.cloud import CloudSweeps
+from submit.spec.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

@@ -19,7 +19,7 @@ from submit.cli import app
 from submit.emulator import run_local
 from submit.monitor import LocalSweeps, SweepSummary, TrialRecord
 from submit.monitor.health import FAILURE_RATE, QUEUED_LONG_S, STRAGGLER_FACTOR, flags, status_dict
-from submit.monitor.model import MetricPoint
+from submit.monitor.record import MetricPoint
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}

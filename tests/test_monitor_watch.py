@@ -16,7 +16,7 @@ from monitor_helpers import Trial, synth_sweep
 from submit.cli import app
 from submit.monitor import LocalSweeps, MonitorInputError, SweepSummary, TrialRecord
 from submit.monitor.health import status_dict
-from submit.monitor.model import MetricPoint
+from submit.monitor.record import MetricPoint
 from submit.monitor.until import Until
 
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}

@@ -9,7 +9,7 @@ import pytest
 from emulator_helpers import sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.emulator import run_local
-from submit.objective import as_loss, best_of, better, check_goal, is_failed, rank_value, sort_key, worse
+from submit.spec.objective import as_loss, best_of, better, check_goal, is_failed, rank_value, sort_key, worse
 
 INF, NAN = math.inf, math.nan
 

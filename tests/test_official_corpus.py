@@ -18,13 +18,13 @@ from typer.testing import CliRunner
 
 from _azure_util import CORPUS_ROOTS, OFFICIAL, REFUSED, corpus, corpus_key, parity_specs, refusal
 from emulator_helpers import sqlite_uri
-from submit.azure import rest_body, to_azure_job
+from submit.azure.job import rest_body, to_azure_job
 from submit.cli import app
 from submit.emulator import run_local
 from submit.emulator.inputs import resolve_inputs
 from submit.errors import InputError, SpecError
-from submit.load import load_spec, parse_spec
-from submit.validate import check_azure
+from submit.spec.load import load_spec, parse_spec
+from submit.spec.validate.sweep import check_azure
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.cli import app
-from submit.emulator.lockfile import read_lock
 from submit.emulator.plan import plan
+from submit.emulator.plan_lock import read_lock
 from submit.errors import InputError
-from submit.space import render_value
+from submit.spec.space import render_value
 
 runner = CliRunner()
 SPACE = 'a: {type: uniform, min_value: 0, max_value: 1}\nk: {type: choice, values: ["x y", "z"]}\nn: {type: randint, upper: 50}'

@@ -15,7 +15,7 @@ from submit.emulator.policies import (
     TruncationSelectionPolicy,
     make_policy,
 )
-from submit.load import parse_spec
+from submit.spec.load import parse_spec
 
 nan, inf = math.nan, math.inf
 

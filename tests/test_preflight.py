@@ -18,7 +18,7 @@ from emulator_helpers import spec_from, sqlite_uri, write_spec
 from submit.cli import app
 from submit.emulator.preflight_run import STOPPED, Observed
 from submit.errors import InputError
-from submit.preflight import judge, preflight, split_values
+from submit.preflight.trial import judge, preflight, split_values
 
 runner = CliRunner()
 BANDIT_1 = "{type: bandit, slack_factor: 0.1, evaluation_interval: 1}"

@@ -20,13 +20,13 @@ from typer.testing import CliRunner
 
 from _azure_util import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, StaticToken
 from emulator_helpers import sqlite_uri, write_spec
+from submit.azure.client import submit_job
 from submit.cli import app
-from submit.cloud import submit_job
-from submit.load import load_spec
+from submit.followup.original import cloud_original
+from submit.followup.refine import RefineOptions, refine
 from submit.monitor import MonitorInputError
 from submit.monitor.cloud import CloudSweeps
-from submit.refine import RefineOptions, refine
-from submit.refine_source import cloud_original
+from submit.spec.load import load_spec
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 

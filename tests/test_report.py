@@ -16,9 +16,9 @@ from emulator_helpers import sqlite_uri
 from monitor_helpers import Trial, synth_sweep
 from submit.monitor import LocalSweeps, MonitorInputError
 from submit.monitor.importance import parameter_importance
-from submit.monitor.model import MetricPoint, SweepSummary, TrialRecord
-from submit.report import write_report
-from submit.report_charts import _best_so_far
+from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
+from submit.report.charts import _best_so_far
+from submit.report.page import write_report
 
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},
@@ -97,7 +97,7 @@ def test_no_script_or_style_comes_from_the_network(tmp_path):
 
 
 def test_a_trial_that_logged_one_value_is_a_dot_on_the_curves_chart(tmp_path):
-    from submit.report_charts import curves
+    from submit.report.charts import curves
 
     uri = sqlite_uri(tmp_path)
     trials = [Trial({"lr": 0.01, "opt": "adam"}, [0.5]), Trial({"lr": 0.02, "opt": "sgd"}, [0.4, 0.6])]

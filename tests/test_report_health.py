@@ -7,7 +7,7 @@ import math
 from emulator_helpers import sqlite_uri
 from monitor_helpers import Trial, synth_sweep
 from submit.monitor import LocalSweeps
-from submit.report import render_report
+from submit.report.page import render_report
 
 
 def test_the_report_lists_each_flag_with_its_trials_and_a_clean_sweep_has_none(tmp_path):

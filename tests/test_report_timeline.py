@@ -19,15 +19,15 @@ from _azure_util import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, StaticToken
 from browser import open_report
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from monitor_helpers import Trial, synth_sweep
-from submit.cloud import submit_job
+from submit.azure.client import submit_job
 from submit.emulator import run_local
-from submit.load import load_spec
 from submit.monitor import LocalSweeps
 from submit.monitor.cloud import CloudSweeps
-from submit.monitor.model import MetricPoint, SweepSummary, TrialRecord
-from submit.report import write_report
-from submit.report_coverage import coverage_of
-from submit.report_timeline import layout_timeline, running_count
+from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
+from submit.report.coverage import coverage_of
+from submit.report.page import write_report
+from submit.report.timeline import layout_timeline, running_count
+from submit.spec.load import load_spec
 
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},

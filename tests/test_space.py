@@ -10,7 +10,7 @@ from azure.ai.ml import sweep as az
 from scipy.stats import qmc
 
 from submit.emulator.samplers import GridSampler, RandomSampler, SobolSampler
-from submit.space import (
+from submit.spec.space import (
     Choice,
     LogNormal,
     LogUniform,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from submit import SpecError, load_spec, parse_spec
-from submit.space import Choice, LogUniform, Normal, QUniform, Uniform
+from submit.spec.space import Choice, LogUniform, Normal, QUniform, Uniform
 
 BASE = """\
 type: sweep

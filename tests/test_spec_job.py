@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from submit import SpecError, load_spec
-from submit.model import Distribution, Identity, QueueSettings, Resources, Service
-from submit.validate import check_azure
+from submit.spec.model import Identity, QueueSettings, Resources, Service, TrainingDistribution
+from submit.spec.validate.sweep import check_azure
 from test_spec import BASE, errors_of, folder, write  # noqa: F401  (folder is a fixture)
 
 BAD_SETTINGS = [
@@ -104,7 +104,7 @@ def test_valid_settings_become_the_model(folder):  # noqa: F811
     ]
     spec = load_spec(write(folder, BASE), overrides)
     assert spec.trial.resources == Resources(instance_count=2, shm_size="4g", docker_args=["--ipc=host"])
-    assert spec.trial.distribution == Distribution(type="pytorch", process_count_per_instance=4)
+    assert spec.trial.distribution == TrainingDistribution(type="pytorch", process_count_per_instance=4)
     assert spec.queue_settings == QueueSettings(job_tier="spot", priority="low")
     assert spec.identity == Identity(type="managed", client_id="abc")
     assert spec.services == {"my_ssh": Service(type="ssh", ssh_public_keys="ssh-rsa AAAA", nodes="all")}
@@ -121,7 +121,7 @@ def test_importing_submit_loads_neither_azure_mlflow_nor_scipy():
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", ["submit.command", "submit.load", "submit.overrides"])
+@pytest.mark.parametrize("module", ["submit.spec.grammar", "submit.spec.load", "submit.spec.overrides"])
 def test_doctests_of_the_spec_modules_run(module):
     result = doctest.testmod(__import__(module, fromlist=["_"]))
     assert result.attempted > 0 and result.failed == 0

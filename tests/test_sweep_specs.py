@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from submit.cli import app
-from submit.load import load_spec
+from submit.spec.load import load_spec
 from train_runs import TRAIN, declared_metrics
 
 SPECS = sorted((Path(__file__).resolve().parents[1] / "sweep_specs").glob("*.yaml"))

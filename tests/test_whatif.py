@@ -271,7 +271,7 @@ def cloud_copy(rest, folder: Path, tracking: str, local) -> str:
     from mlflow.entities import Metric
 
     from emulator_helpers import write_spec
-    from submit.cloud import submit_job
+    from submit.azure.client import submit_job
     from test_monitor_cloud import client
 
     (folder / "src").mkdir(parents=True)

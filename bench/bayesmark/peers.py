@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import warnings
 
-from submit.space import Choice, QUniform, Uniform
+from submit.spec.space import Choice, QUniform, Uniform
 
 from .tasks import Task
 

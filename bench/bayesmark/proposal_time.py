@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from submit.emulator.samplers import BayesianSampler, Observation
-from submit.space import Choice, QUniform, SearchSpace, Uniform
+from submit.spec.space import Choice, QUniform, SearchSpace, Uniform
 
 from .peers import optuna_distributions as _optuna_distributions
 

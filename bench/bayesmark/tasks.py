@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from submit.space import Choice, QUniform, SearchSpace, Uniform
+from submit.spec.space import Choice, QUniform, SearchSpace, Uniform
 
 
 @dataclass

@@ -35,7 +35,7 @@ def whatif(
 ) -> None:
     """Replay a sweep's recorded metric histories under other early-termination settings: what each would cancel."""
     from ..monitor.find import locate
-    from ..monitor.model import MonitorInputError
+    from ..monitor.record import MonitorInputError
     from ..monitor.whatif import parse_setting, what_if
     from .analysis_render import render_whatif
 

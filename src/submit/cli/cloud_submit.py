@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import cloud
+from ..azure import client as cloud
 from ..errors import UserError
 from . import codes, shapes
 
@@ -51,7 +51,7 @@ def submit_cli(
 
 
 def print_dry_run(specs, *, as_json: bool, out) -> None:
-    from ..azure import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
+    from ..azure.job import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
 
     if as_json:
         out.print(json.dumps([shapes.dry_run_job(s) for s in specs], indent=2), markup=False)

@@ -32,7 +32,7 @@ def reported() -> Iterator[None]:
 
 def load_specs(paths: list[Path], overrides: list[str]) -> list:
     """Every spec, loaded and validated; the problems of all of them in one SpecError."""
-    from ..load import load_spec  # lazy: `sweep --help` loads no spec
+    from ..spec.load import load_spec  # lazy: `sweep --help` loads no spec
 
     specs, problems = [], []
     for path in paths:

@@ -1,5 +1,5 @@
 """`sweep submit SPEC --continue ID`: read sweep ID (local or cloud), and hand on the sweep(s) that run what it did
-not complete (``submit.continuation``); they are then submitted, printed (--dry-run) or run here (--local) as any
+not complete (``submit.followup.continuation``); they are then submitted, printed (--dry-run) or run here (--local) as any
 spec is."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ def continued(specs, sweep_id: str, *, where, out, err) -> list:
 
     ``where`` is the monitor's ``Places`` (the local store, then the workspace), as `sweep status` finds an ID.
     """
-    from ..continuation import continue_sweep
+    from ..followup.continuation import continue_sweep
     from ..monitor.find import locate
     from .cloud_submit import quiet_azure_logs
 

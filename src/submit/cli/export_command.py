@@ -32,7 +32,7 @@ def export(
     from ..monitor.export import FORMATS
     from ..monitor.export import export as write
     from ..monitor.find import locate
-    from ..monitor.model import MonitorInputError
+    from ..monitor.record import MonitorInputError
 
     with reported():
         if fmt not in FORMATS:

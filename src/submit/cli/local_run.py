@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ..errors import OptionError
 from . import codes, shapes
-from .progress import Progress
+from .progress import LiveProgress
 from .render import render_sweep_result
 
 INTERRUPTED = "interrupted"  # SweepResult.status of a sweep stopped by Ctrl-C
@@ -56,7 +56,7 @@ def run_here(
     for spec in specs:
         sampler = None
         if lock:
-            from ..emulator.lockfile import read_lock
+            from ..emulator.plan_lock import read_lock
 
             sampler = read_lock(lock, spec).sampler(spec)
         spec_env, environment = trial_env, None
@@ -64,7 +64,7 @@ def run_here(
             built = isolated_env(spec, rebuild=rebuild_env, show=show, err=err)
             spec_env = {**built.trial_variables(), **trial_env}  # the user's --env still wins
             environment = str(built.folder)
-        progress = Progress(show)
+        progress = LiveProgress(show)
         try:
             options = LocalOptions(
                 inputs=inputs,
@@ -97,7 +97,7 @@ def run_here(
 def isolated_env(spec, *, rebuild: bool, show: Console, err: Console):
     """The spec's environment built (or reused) with uv, its progress and duration said; EnvBuildError (exit 1)
     before any trial starts when it cannot be built."""
-    from ..envbuild import build_env
+    from ..envcheck.build import build_env
 
     def event(stage: str, message: str) -> None:
         show.print(Text.assemble(("environment", "cyan"), " ", message), highlight=False)

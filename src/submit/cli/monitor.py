@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from ..monitor.model import MonitorInputError
+from ..monitor.record import MonitorInputError
 from .common import err, out, reported
 
 TRACKING = typer.Option(None, "--tracking-uri", help="Local store (default: ./mlflow.db, as for submit --local).")
@@ -36,7 +36,7 @@ def places(tracking_uri, subscription, resource_group, workspace, local, cloud, 
         raise MonitorInputError("--local and --cloud exclude each other: give one, or neither to look in both")
 
     def connect() -> CloudSweeps:
-        from ..cloud import find_workspace, make_client
+        from ..azure.client import find_workspace, make_client
 
         target = find_workspace(subscription, resource_group, workspace)
         return CloudSweeps(make_client(target, credential, **client_kwargs))
@@ -163,7 +163,7 @@ def best(
 ) -> None:
     """The best trial: its id, parameters and metrics; --download its files, --register its model."""
     from ..monitor.find import locate
-    from ..monitor.model import require_best
+    from ..monitor.record import require_best
     from .monitor_render import render_best
 
     with reported():
@@ -194,8 +194,8 @@ def report(
 ) -> None:
     """One self-contained HTML report (opens offline): leaderboard, parallel coordinates, curves, importance."""
     from ..monitor.find import locate
-    from ..monitor.model import require_trials
-    from ..report import check_report_path, write_report
+    from ..monitor.record import require_trials
+    from ..report.page import check_report_path, write_report
 
     with reported():
         check_report_path(output)  # before any sweep is read

@@ -8,8 +8,8 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from ..monitor.health import MARKS, flags
-from ..monitor.model import SweepListing, SweepSummary, TrialRecord
 from ..monitor.progress import progress_of
+from ..monitor.record import SweepListing, SweepSummary, TrialRecord
 from .monitor_health import marks, render_flags, render_progress
 from .tables import fitted_table
 

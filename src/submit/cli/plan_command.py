@@ -35,8 +35,8 @@ def plan(
     json_: bool = _JSON,
 ) -> None:
     """Every trial a grid, random or Sobol sweep runs locally, in order, with its command (Bayesian: its start)."""
-    from ..emulator.lockfile import write_lock
     from ..emulator.plan import plan as make_plan
+    from ..emulator.plan_lock import write_lock
 
     with reported():
         [loaded] = load_specs([spec], set_)
@@ -50,7 +50,7 @@ def plan(
 
 def preflight_all(specs, *, values: dict, seconds: float, inputs: list[str], show: Console) -> list:
     """Run the preflight of each spec in turn, showing each report as it comes; returns the reports."""
-    from ..preflight import preflight
+    from ..preflight.trial import preflight
 
     reports = []
     for spec in specs:

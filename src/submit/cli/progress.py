@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..emulator import SweepResult
 
 
-class Progress:
+class LiveProgress:
     """Trials done / running / failed / canceled, the best so far with its parameters, and the elapsed time."""
 
     def __init__(self, console: Console):

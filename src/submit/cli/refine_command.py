@@ -1,4 +1,4 @@
-"""`sweep refine ID [ID ...]`: the next, narrower sweep's spec, from the finished one(s) (``submit.refine``).
+"""`sweep refine ID [ID ...]`: the next, narrower sweep's spec, from the finished one(s) (``submit.followup.refine``).
 
 With ``-o FILE`` the spec is written there and the changes are listed on stderr; without it the spec goes to stdout;
 ``--dry-run`` prints the unified diff against the original spec instead, and writes nothing.
@@ -34,11 +34,11 @@ def refine(
     json_: bool = typer.Option(False, "--json", help="Print the changes and the new spec as JSON on stdout."),
 ) -> None:
     """Write the next sweep's spec: ranges narrowed to where the best trials were, each change explained."""
+    from ..followup.original import cloud_original, local_original
+    from ..followup.refine import RefineOptions
+    from ..followup.refine import refine as build
     from ..monitor.find import locate
-    from ..refine import RefineOptions
-    from ..refine import refine as build
-    from ..refine_source import cloud_original, local_original
-    from ..report import check_report_path
+    from ..report.page import check_report_path
 
     with reported():
         if output is not None and not dry_run:
@@ -68,7 +68,7 @@ def refine(
 
 
 def _refuse_overwrite(output: Path | None, originals, dry_run: bool) -> None:
-    from ..monitor.model import MonitorInputError
+    from ..monitor.record import MonitorInputError
 
     if output is None or dry_run:
         return

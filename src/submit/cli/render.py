@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
-from ..model import SweepSpec
+from ..spec.model import SweepSpec
 from .common import show_warnings
 from .shapes import validation_summary
 from .tables import fitted_table

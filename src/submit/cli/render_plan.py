@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from ..space import render_value
+from ..spec.space import render_value
 
 
 def _fmt(value) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from ..cloud import SubmittedJob
-from ..model import SweepSpec
+from ..azure.client import SubmittedJob
+from ..spec.model import SweepSpec
 
 
 def validation_summary(spec: SweepSpec) -> dict:
@@ -42,7 +42,7 @@ def validation_summary(spec: SweepSpec) -> dict:
 
 def dry_run_job(spec: SweepSpec) -> dict[str, Any]:
     """The job ``--dry-run`` prints, as data: the spec's path, the job's name (None: Azure ML picks one), the job."""
-    from ..azure import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
+    from ..azure.job import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
 
     return {"spec": str(spec.path) if spec.path else "<spec>", "name": spec.name, "job": yaml.safe_load(job_yaml(spec))}
 

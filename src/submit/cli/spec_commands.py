@@ -32,8 +32,10 @@ def validate(
     skip_env_check: bool = _SKIP_ENV,
 ) -> None:
     """Check specs offline against every rule Azure ML enforces, and print what each sweep will do."""
-    from ..preflight import split_values
-    from ..validate import check_azure  # lazy, as every import a command alone needs: `sweep --help` stays light
+    from ..preflight.trial import split_values
+    from ..spec.validate.sweep import (
+        check_azure,  # lazy, as every import a command alone needs: `sweep --help` stays light
+    )
     from . import shapes
     from .render import render_validation
 

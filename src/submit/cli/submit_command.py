@@ -109,7 +109,7 @@ def submit(
     rebuild_env: bool = _REBUILD_ENV,
 ) -> None:
     """Submit sweeps to Azure ML, print them (--dry-run), or run them here (--local)."""
-    from ..preflight import split_values
+    from ..preflight.trial import split_values
 
     with reported():
         clash = option_clash(typed_options(ctx))

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model import SweepSpec, is_remote
-from ..names import did_you_mean
+from ..spec.model import SweepSpec, is_remote
+from ..spec.names import did_you_mean
 
 
 def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | None) -> dict[str, Any]:

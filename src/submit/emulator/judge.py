@@ -2,7 +2,7 @@
 
 The policy judges each running trial once at each due interval, in order, with every trial's values up to that
 interval (the service cannot know a trial's later values when it judges its n-th one). The best trial is the best-ever
-finite primary value of any trial, canceled trials included; ties keep the first to reach it (``submit.objective``).
+finite primary value of any trial, canceled trials included; ties keep the first to reach it (``submit.spec.objective``).
 
 ``judge_new_values`` is the one judgement: the live scheduler calls it with the histories it has read from the store,
 the what-if replay (``submit.monitor.replay``) with the histories a recorded sweep had logged by then, so a replay
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ..objective import best_of, better
+from ..spec.objective import best_of, better
 from .policies import Cancellation, EarlyTerminationPolicy, Histories
 from .results import SweepResult, TrialResult
 from .tracking import Store

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import SweepSpec
-from ..names import closest_name
+from ..spec.model import SweepSpec
+from ..spec.names import closest_name
 from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler

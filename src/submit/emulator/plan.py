@@ -2,7 +2,7 @@
 
 Grid, and random or Sobol with a seed, are pure functions of (seed, trial index) (``samplers/base.py``), so the plan
 is exactly what ``sweep submit --local`` then runs. Without a seed a run draws fresh values: the plan is one draw, and
-only a lock file (``lockfile.py``) makes a run repeat it. A Bayesian sweep's later trials depend on the results, so
+only a lock file (``plan_lock.py``) makes a run repeat it. A Bayesian sweep's later trials depend on the results, so
 only its start (a scrambled Sobol design) is planned; Azure's Bayesian sampling takes no seed, so that start too is one
 draw. Values are the emulator's: Azure's own random generator is not public (docs/semantics.md).
 """
@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..command import parse_command
-from ..model import SweepSpec
+from ..spec.grammar import parse_command
+from ..spec.model import SweepSpec
 from .inputs import resolve_inputs
 from .samplers import BayesianSampler, Observation, make_sampler
 

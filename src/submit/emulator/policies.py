@@ -15,7 +15,7 @@ Choices where Azure is silent, shared by the three policies:
   the candidate itself; a trial with no other trial at its interval is never canceled.
 - Equal is not worse: every comparison is strict, so a tie never cancels. In truncation, trials tied at the cutoff
   share one fate: canceled only if they are among the k worst whichever way the tie is broken.
-- A non-finite value (NaN, +inf, -inf) is a failed value, as everywhere (``submit.objective``): it never sets the bar
+- A non-finite value (NaN, +inf, -inf) is a failed value, as everywhere (``submit.spec.objective``): it never sets the bar
   for other trials (it is skipped in a trial's best and running average; a trial with nothing else has no running
   average and is left out of the median), and a trial whose values to judge are all non-finite ranks below every
   finite value: Bandit and median stopping cancel it as soon as one trial at its interval has a finite value,
@@ -31,7 +31,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..objective import best_of, check_goal, is_failed, worse
+from ..spec.objective import best_of, check_goal, is_failed, worse
 
 
 @dataclass(frozen=True)

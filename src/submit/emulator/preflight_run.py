@@ -1,4 +1,4 @@
-"""The preflight's one trial, run by the emulator itself and read back from its store (``submit.preflight`` judges it).
+"""The preflight's one trial, run by the emulator itself and read back from its store (``submit.preflight.trial`` judges it).
 
 The spec is narrowed to one trial with no policy and no sweep timeout, bounded by a trial timeout; its values come
 through a ``LockSampler``, so the trial is launched exactly as trial 0 of the sweep would be.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..model import SweepSpec
+from ..spec.model import SweepSpec
 from .inputs import resolve_inputs
 from .options import LocalOptions
 from .results import INTERRUPTED

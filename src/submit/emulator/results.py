@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..objective import sort_key
+from ..spec.objective import sort_key
 
 MLFLOW_STATUS = {"running": "RUNNING", "completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED"}
 INTERRUPTED = "interrupted"  # a sweep stopped by Ctrl-C, and the cancel reason of its trials: re-run on --resume
@@ -24,7 +24,7 @@ class TrialResult:
     params: dict[str, Any]
     status: str = "running"  # running | completed | failed | canceled
     history: list[float] = field(default_factory=list)  # primary-metric values in logged order
-    best: float | None = None  # best-ever finite primary value (Azure's rule); None if none (submit.objective)
+    best: float | None = None  # best-ever finite primary value (Azure's rule); None if none (submit.spec.objective)
     exit_code: int | None = None
     cancel_reason: str | None = None
     log_tail: str = ""

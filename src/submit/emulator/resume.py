@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
-from ..model import SweepSpec
-from ..objective import best_of
+from ..spec.model import SweepSpec
+from ..spec.objective import best_of
 from .results import INTERRUPTED, TrialResult
 from .tracking import (
     TAG_CANCEL,

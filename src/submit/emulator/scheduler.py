@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..model import SweepSpec
+from ..spec.model import SweepSpec
+from .flocks import SweepLock
 from .inputs import check_local_code, resolve_inputs
 from .judge import BestTrial, PolicyJudge
 from .launch import Launcher, Running
-from .locks import SweepLock
 from .options import Event, LocalOptions, concurrency_of
 from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, stop_leftovers

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlparse
 
 from ..errors import InputError, StoreUnusable
 from .artifacts import artifact_location, upload
-from .locks import store_creation_lock
+from .flocks import store_creation_lock
 
 PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..command import parse_command
-from ..space import render_value
+from ..spec.grammar import parse_command
+from ..spec.space import render_value
 from .processes import shell_argv, signal_group
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

@@ -15,11 +15,11 @@ import uuid
 from pathlib import Path
 
 from ..errors import InputError
-from ..model import SweepSpec
-from ..names import job_name_problem
+from ..spec.model import SweepSpec
+from ..spec.names import job_name_problem
 
 MARKER = ".sweep-trial"  # written into each trial folder the emulator creates; it holds the trial's run id
-LOCK = ".lock"  # in the sweep's folder: held by the one emulator running the sweep (locks.py)
+LOCK = ".lock"  # in the sweep's folder: held by the one emulator running the sweep (flocks.py)
 
 
 def sweep_name(spec: SweepSpec, *, name: str | None, resume: str | None) -> str:

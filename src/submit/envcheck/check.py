@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ..checker import Checker
 from ..errors import Problem
-from ..model import SweepSpec
+from ..spec.model import SweepSpec
+from ..spec.validate.checker import Checker
 from .needs import Import, trial_imports
 from .provides import Declared, declared, shown
 from .reqs import normalize
@@ -256,8 +256,8 @@ class _SpecChecker(Checker):
 
 
 def _spec_lines(spec: SweepSpec) -> tuple[dict, set]:
-    from ..load import line_map
-    from ..yaml_read import YamlRefused, parse_yaml
+    from ..spec.load import line_map
+    from ..spec.yaml_read import YamlRefused, parse_yaml
 
     try:
         node, data = parse_yaml(spec.path.read_text(encoding="utf-8")) if spec.path else (None, None)

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from ..names import did_you_mean
+from ..spec.names import did_you_mean
 
 DATA = Path(__file__).with_name("curated.json")
 # `azureml:AzureML-<asset>` with `:<version>` or `@<label>`; the registry form names the asset without the prefix

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..checker import Checker
 from ..errors import Problem
-from ..model import InlineEnvironment, SweepSpec, is_remote
+from ..spec.model import InlineEnvironment, SweepSpec, is_remote
+from ..spec.validate.checker import Checker
 from . import curated
 from .reqs import (
     NOT_PYTHON,
@@ -104,8 +104,8 @@ def _inline(env: InlineEnvironment, check: Checker, base_dir: Path) -> Declared:
 
 
 def conda_file(path: Path) -> Declared:
-    from ..load import line_map
-    from ..yaml_read import YamlRefused, parse_yaml
+    from ..spec.load import line_map
+    from ..spec.yaml_read import YamlRefused, parse_yaml
 
     out = Declared(label=shown(path))
     try:
@@ -263,7 +263,7 @@ def _curated(env: str, asset: str, check: Checker) -> Declared:
 
 def _registered(base_dir: Path, name: str, version: str | None, label: str | None) -> Declared | None:
     """The environment YAML named ``name`` (at ``version``, or the highest for ``@latest``) in ``environments/``."""
-    from ..yaml_read import YamlRefused, parse_yaml
+    from ..spec.yaml_read import YamlRefused, parse_yaml
 
     folder = _environments_folder(base_dir)
     if folder is None:

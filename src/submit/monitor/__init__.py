@@ -6,9 +6,9 @@ workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI.
 """
 
 from ..emulator.tracking import cancel_requested
-from ..objective import best_of, better
+from ..spec.objective import best_of, better
 from .local import TAG_CANCEL_REQUESTED, LocalSweeps, open_store
-from .model import (
+from .record import (
     MetricPoint,
     MonitorInputError,
     SweepListing,

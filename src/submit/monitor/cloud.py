@@ -20,9 +20,9 @@ import re
 from typing import Any
 
 from ..emulator.tracking import trial_values
-from ..space import DISTRIBUTIONS
+from ..spec.space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
-from .model import (
+from .record import (
     MetricPoint,
     MonitorInputError,
     SweepListing,
@@ -264,7 +264,7 @@ def children_of(ml_client, name: str, unparsed: list[str] | None = None) -> list
 
 def _unreachable(e: BaseException):
     """One line for a failure of Azure or of the workspace's tracking server (an ``AzureError``: its exit code)."""
-    from ..cloud import azure_error
+    from ..azure.client import azure_error
     from ..errors import AzureUnreachable
 
     if type(e).__module__.startswith(("mlflow", "requests", "urllib3")):

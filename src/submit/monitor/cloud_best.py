@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .best import Downloaded, Registered, download_folder, files_under, lineage_tags, mlmodel_folder
+from .best_files import Downloaded, Registered, download_folder, files_under, lineage_tags, mlmodel_folder
 from .cloud import CloudSweeps
-from .model import MonitorInputError, SweepSummary, TrialRecord
+from .record import MonitorInputError, SweepSummary, TrialRecord
 
 MODEL_OUTPUTS = ("mlflow_model", "custom_model", "triton_model")
 

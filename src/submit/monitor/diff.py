@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import SweepSummary, TrialRecord, _json_number, usable
+from .record import SweepSummary, TrialRecord, _json_number, usable
 
 BINS = 10
 _INTERVAL = re.compile(r" at interval (\d+)")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import MonitorInputError, SweepSummary, _json_number
+from .record import MonitorInputError, SweepSummary, _json_number
 
 FORMATS = ("csv", "json", "parquet")
 TRIAL_COLUMNS = (

@@ -17,7 +17,7 @@ from ..emulator.tracking import resolve_uri
 from ..errors import UserError
 from .cloud import CloudSweeps
 from .local import LocalSweeps, unknown_sweep
-from .model import MonitorInputError
+from .record import MonitorInputError
 
 Only = Literal["auto", "local", "cloud"]
 

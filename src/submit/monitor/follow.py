@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..objective import better
-from .model import SweepSummary, TrialRecord
+from ..spec.objective import better
+from .record import SweepSummary, TrialRecord
 
 ENDED = {"completed", "failed", "canceled", "interrupted"}
 

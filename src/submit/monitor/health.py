@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..names import closest_name
-from .model import SweepSummary
+from ..spec.names import closest_name
 from .progress import progress_of
+from .record import SweepSummary
 
 # a failure rate at or above this share of the ended trials (at least FAILURES_MIN of them) is flagged: one failure
 # in four is what the users report as "something is broken", not the odd bad draw of a large space

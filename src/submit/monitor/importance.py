@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import SweepSummary, usable
+from .record import SweepSummary, usable
 
 METHOD = (
     "permutation importance (mean drop in R² when the parameter is shuffled, 5 repeats) of a 100-tree random forest "

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
 from ..emulator.savings import estimate_savings
-from .model import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
+from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
 
 # `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
 # and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
@@ -217,7 +217,7 @@ class LocalSweeps:
 
 
 def unknown_sweep(name: str, searched: list[str], known: list[str]) -> str:
-    from ..names import did_you_mean
+    from ..spec.names import did_you_mean
 
     hint = did_you_mean(name, known) if known else ""
     lines = [f"no sweep named {name!r} in " + " nor in ".join(searched)]

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .model import SweepSummary, TrialRecord
+from .record import SweepSummary, TrialRecord
 
 ENDED = {"completed", "failed", "canceled", "interrupted"}
 # a running trial already older than the median is given this share of the median more, not zero: it is still running

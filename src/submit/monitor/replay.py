@@ -27,8 +27,8 @@ from itertools import groupby
 
 from ..emulator.judge import judge_new_values
 from ..emulator.policies import Cancellation, EarlyTerminationPolicy
-from ..objective import best_of, better
-from .model import MetricPoint, SweepSummary, TrialRecord
+from ..spec.objective import best_of, better
+from .record import MetricPoint, SweepSummary, TrialRecord
 
 # cancels a replayed setting would make again, so a trial they stopped is not cut short by the policy
 LIMIT_REASONS = ("trial_timeout", "sweep timeout")

@@ -18,8 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..objective import better
-from .model import MonitorInputError, SweepSummary
+from ..spec.objective import better
+from .record import MonitorInputError, SweepSummary
 
 NOTIFY_TIMEOUT_S = 10.0  # a hook that does not answer in this time is reported as failed; the watch is over anyway
 

@@ -1,7 +1,7 @@
 """`sweep whatif`: a recorded sweep, local or cloud, replayed under other early-termination settings (issue 13).
 
 ``parse_setting("bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5")`` reads one setting in Azure's
-option names, checked by the spec's own policy rules (``validate_space.policy_of``: the same messages, the same
+option names, checked by the spec's own policy rules (``spec.validate.policy_of``: the same messages, the same
 did-you-mean); ``what_if(summary, policies)`` replays the sweep's histories under each (``monitor.replay``) and returns
 per setting the cancels (trial, interval, the value's MLflow step, seconds into the trial), the trial-seconds saved
 against the record, and whether the recorded best trial keeps its best value. Where the record cannot tell (trials
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..emulator.policies import EarlyTerminationPolicy, make_policy
-from .model import MonitorInputError, SweepSummary, _json_number
+from .record import MonitorInputError, SweepSummary, _json_number
 from .replay import Replayed, best_kept, replay, run_seconds
 
 _SEPARATORS = re.compile(r"[\s,]+")
@@ -27,8 +27,7 @@ def parse_setting(text: str) -> EarlyTerminationPolicy:
     evaluation_interval, delay_evaluation); ``MonitorInputError`` in one line naming the option at fault."""
     import yaml
 
-    from ..checker import Checker
-    from ..validate_space import policy_of
+    from ..spec.validate import Checker, policy_of
 
     words = [w for w in _SEPARATORS.split(text.strip()) if w]
     if not words:

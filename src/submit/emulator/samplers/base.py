@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...space import SearchSpace
+from ...spec.space import SearchSpace
 
 
 @dataclass

@@ -24,7 +24,7 @@ Trials that are not finished (choices where Azure is silent):
   A running trial's partial value is not used: an early value would mislead the model as if it were final.
 - ``canceled`` with a value: its best-so-far value is used as if final. It is a pessimistic reading (the trial was
   cut short), which is the honest way to count the partial evidence of a cancellation.
-- ``failed``, or ended without a finite primary metric (NaN and infinities are failed values, ``submit.objective``):
+- ``failed``, or ended without a finite primary metric (NaN and infinities are failed values, ``submit.spec.objective``):
   imputed with the worst loss seen among valid trials. Failures in tuning are usually deterministic (divergence, out
   of memory), so the model should steer away, but no further than to the worst real value, which keeps the GP's
   scale sane.
@@ -36,7 +36,7 @@ second per proposal, the GP trains on at most ``max_train`` trials (the best hal
 kernel hyperparameters are re-fitted on a schedule (every proposal up to 30 finished trials, then at every 20 %
 growth), warm-started from the previous fit; the one state kept between calls is that fitted kernel.
 
->>> from submit.space import SearchSpace, Uniform, Choice
+>>> from submit.spec.space import SearchSpace, Uniform, Choice
 >>> s = BayesianSampler(SearchSpace({"x": Uniform(0, 1), "k": Choice(["a", "b"])}), seed=0)
 >>> s.suggest(0, []) == BayesianSampler(s.space, seed=0).suggest(0, [])
 True
@@ -51,8 +51,8 @@ from typing import Any
 
 import numpy as np
 
-from ...objective import as_loss, is_failed
-from ...space import SearchSpace
+from ...spec.objective import as_loss, is_failed
+from ...spec.space import SearchSpace
 from .base import Observation, Sampler
 from .encoding import OneHot, Ordinal, axis_of
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ...space import Choice, QUniform, Uniform, quantize
+from ...spec.space import Choice, QUniform, Uniform, quantize
 
 
 class Axis:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...space import SearchSpace
+from ...spec.space import SearchSpace
 from .base import Sampler
 
 

@@ -3,7 +3,7 @@
 Only these trials run, in the lock's order, and each keeps its planned index (so trial 5 of a plan split in two is
 ``<sweep>_5`` in whichever half runs it); the sweep's own sampler is not consulted.
 
->>> from submit.space import SearchSpace, Uniform
+>>> from submit.spec.space import SearchSpace, Uniform
 >>> s = LockSampler(SearchSpace({"x": Uniform(0, 1)}), [(5, {"x": 0.25}), (2, {"x": 0.5})])
 >>> list(s.indices(10)), s.suggest(2, [])
 ([5, 2], {'x': 0.5})
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...space import SearchSpace
+from ...spec.space import SearchSpace
 from .base import Sampler
 
 

@@ -1,6 +1,6 @@
 """Random sampling: Azure's `sampling_algorithm: random`, drawn from numpy's ``Generator(seed)``.
 
->>> from submit.space import SearchSpace, Uniform
+>>> from submit.spec.space import SearchSpace, Uniform
 >>> s = RandomSampler(SearchSpace({"x": Uniform(0, 1)}), seed=1)
 >>> s.suggest(0, []) == RandomSampler(SearchSpace({"x": Uniform(0, 1)}), seed=1).suggest(0, [])
 True
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...space import SearchSpace
+from ...spec.space import SearchSpace
 from .base import Sampler
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ...space import SearchSpace
+from ...spec.space import SearchSpace
 from .base import Sampler
 
 

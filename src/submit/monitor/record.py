@@ -1,0 +1,361 @@
+"""A sweep read back as data, the same for a local emulated sweep and an Azure ML one.
+
+``SweepSummary`` holds the sweep (where it lives, its state, objective, budget) and one ``TrialRecord`` per trial
+(parameters, status, the primary metric's history with steps and timestamps, cancel reason, times). The monitor's
+readers (``local``, ``cloud``) fill them; the CLI and the HTML report only read them. ``to_dict()`` is the
+stable ``--json`` shape: every key is always present, a value that is unknown is ``null``.
+
+Statuses use Azure ML's words: queued, running, completed, failed, canceled (MLflow's RUNNING, FINISHED, FAILED,
+KILLED; Azure's NotStarted/Queued/Preparing/Starting count as queued, Canceled/CancelRequested as canceled).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from ..spec.objective import best_of, is_failed
+
+STATUSES = ("queued", "running", "completed", "failed", "canceled")
+
+
+def usable(value: float | None) -> bool:
+    """A value that can be best (``objective``: NaN, +-inf and a missing value never are)."""
+    return not is_failed(value)
+
+
+class MonitorInputError(InputError):
+    """An ID, store, sweep or path the monitor cannot use: the user's input to fix (bad input)."""
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    step: int
+    value: float
+    timestamp: float  # epoch seconds, when it was logged
+
+
+@dataclass
+class TrialRecord:
+    name: str  # `<sweep>_<i>`: the MLflow run name locally, the child job's name in Azure
+    run_id: str
+    index: int | None
+    status: str  # one of STATUSES
+    params: dict[str, Any]
+    history: list[MetricPoint] = field(default_factory=list)  # the primary metric, in logged order
+    metrics: dict[str, float] = field(default_factory=dict)  # every metric's latest value
+    started: float | None = None  # epoch seconds
+    ended: float | None = None
+    cancel_reason: str | None = None
+    canceled_by_policy: bool = False
+    exit_code: int | None = None
+    note: str | None = None
+    log: str | None = None  # where its std_log.txt is (a local path, or the run's artifact path)
+
+    @property
+    def best(self) -> float | None:
+        """Azure's best-trial rule: the best value the trial ever logged (canceled trials included)."""
+        return self._best
+
+    def __post_init__(self) -> None:
+        self._best: float | None = None
+        self._goal = "maximize"
+
+    def judge(self, goal: str) -> None:
+        self._goal = goal
+        self._best = best_of((p.value for p in self.history), goal)
+
+    @property
+    def final(self) -> float | None:
+        return self.history[-1].value if self.history else None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.ended is None:
+            return None
+        return max(0.0, self.ended - self.started)
+
+    @property
+    def values(self) -> list[float]:
+        return [p.value for p in self.history]
+
+    def to_dict(self, histories: bool = False) -> dict[str, Any]:
+        out = {
+            "index": self.index,
+            "name": self.name,
+            "run_id": self.run_id,
+            "status": self.status,
+            "params": self.params,
+            "best": _json_number(self.best),
+            "final": _json_number(self.final),
+            "values_logged": len(self.history),
+            "metrics": {k: _json_number(v) for k, v in self.metrics.items()},
+            "started": self.started,
+            "ended": self.ended,
+            "duration_s": None if self.duration is None else round(self.duration, 3),
+            "cancel_reason": self.cancel_reason,
+            "canceled_by_policy": self.canceled_by_policy,
+            "exit_code": self.exit_code,
+            "note": self.note,
+            "log": self.log,
+        }
+        if histories:
+            out["history"] = [
+                {"step": p.step, "value": _json_number(p.value), "timestamp": p.timestamp} for p in self.history
+            ]
+        return out
+
+
+@dataclass
+class SweepSummary:
+    name: str
+    where: str  # "local" | "cloud"
+    location: str  # the tracking URI of a local store, or "workspace <name> (resource group <rg>)"
+    status: str  # running | completed | failed | canceled | interrupted (local) / Azure's status, lower-cased
+    primary_metric: str
+    goal: str  # maximize | minimize
+    trials: list[TrialRecord] = field(default_factory=list)
+    run_id: str = ""  # the parent run (local) or the sweep job's name (cloud)
+    experiment: str | None = None
+    started: float | None = None
+    ended: float | None = None
+    sampling: str | None = None
+    policy: str | None = None  # the early-termination policy's name, None without one
+    policy_settings: dict[str, Any] = field(default_factory=dict)  # evaluation_interval, delay_evaluation, ...
+    limits: dict[str, Any] = field(default_factory=dict)  # max_total_trials, max_concurrent_trials, timeout, ...
+    search_space: dict[str, Any] | None = None  # the declared space, as the spec's YAML gives it
+    logbase: float | None = None  # the sampling's logbase when the spec sets one; None: e, Azure's default
+    best_run_id: str | None = None  # what the sweep itself names best (best_child_run_id)
+    url: str | None = None  # the studio URL (cloud)
+    ui_command: str | None = None  # the command that opens `mlflow ui` on the store (local)
+    cancel_requested: str | None = None  # when `sweep cancel` asked a running local sweep to stop
+    savings: Any = None  # emulator.savings.Savings: trial-seconds run and (estimated) avoided by the policy
+    unparsed_children: list[str] = field(default_factory=list)  # children the service listed but the SDK could not read
+    warnings: list[str] = field(default_factory=list)
+    system_tags: dict[str, str] = field(
+        default_factory=dict
+    )  # cloud: the parent's `_aml_system_*` tags, as Azure set them
+    cut_short: list[str] = field(default_factory=list)  # listings that stopped before their end: which, and why
+    histories_read: bool = True  # False: each trial's history holds its latest value only (list, watch)
+
+    def __post_init__(self) -> None:
+        for t in self.trials:
+            t.judge(self.goal)
+
+    def add(self, trial: TrialRecord) -> None:
+        trial.judge(self.goal)
+        self.trials.append(trial)
+
+    def count(self, status: str) -> int:
+        return sum(t.status == status for t in self.trials)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: self.count(s) for s in STATUSES}
+
+    @property
+    def ended_trials(self) -> list[TrialRecord]:
+        return [t for t in self.trials if t.status in ("completed", "failed", "canceled")]
+
+    @property
+    def best(self) -> TrialRecord | None:
+        """The trial with the best best-ever value; among equal values the first to finish logging it."""
+        ranked = self.leaderboard(1)
+        return ranked[0] if ranked else None
+
+    def leaderboard(self, top: int | None = None) -> list[TrialRecord]:
+        sign = -1 if self.goal == "maximize" else 1
+        ranked = [t for t in self.trials if usable(t.best)]
+        # ties: the trial the sweep named best first, then the one that reached the value first
+        ranked.sort(key=lambda t: (sign * t.best, t.run_id != self.best_run_id, _reached(t), t.index or 0))
+        return ranked[:top] if top else ranked
+
+    def by_index(self) -> list[TrialRecord]:
+        return sorted(self.trials, key=lambda t: (t.index is None, t.index or 0, t.name))
+
+    @property
+    def total_trials(self) -> int | None:
+        return self.limits.get("max_total_trials")
+
+    @property
+    def parameter_names(self) -> list[str]:
+        names: dict[str, None] = dict.fromkeys(self.search_space or {})
+        for t in self.by_index():
+            names.update(dict.fromkeys(t.params))
+        return list(names)
+
+    def to_dict(self, histories: bool = False) -> dict[str, Any]:
+        best = self.best
+        return {
+            "name": self.name,
+            "where": self.where,
+            "location": self.location,
+            "status": self.status,
+            "objective": {"goal": self.goal, "primary_metric": self.primary_metric},
+            "run_id": self.run_id,
+            "experiment": self.experiment,
+            "started": self.started,
+            "ended": self.ended,
+            "sampling": self.sampling,
+            "policy": self.policy,
+            "policy_settings": self.policy_settings,
+            "limits": self.limits,
+            "counts": self.counts,
+            "best": None
+            if best is None
+            else {"trial": best.name, "run_id": best.run_id, "value": _json_number(best.best), "params": best.params},
+            "trials": [t.to_dict(histories) for t in self.by_index()],
+            "compute": self.savings.to_dict() if self.savings is not None else None,
+            "url": self.url,
+            "ui_command": self.ui_command,
+            "cancel_requested": self.cancel_requested,
+            "unparsed_children": self.unparsed_children,
+            "cut_short": self.cut_short,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class SweepListing:
+    """One row of `sweep list`: enough to pick a sweep, without reading every trial's history."""
+
+    name: str
+    where: str
+    status: str
+    started: float | None
+    ended: float | None
+    done: int | None  # None where counting would read every trial (a cloud listing)
+    total: int | None
+    best: float | None
+    primary_metric: str | None
+    goal: str | None
+    experiment: str | None
+    progress: Any = None  # monitor.progress.Progress, where the trials were read
+    flags: list = field(default_factory=list)  # monitor.health.Flag, from each trial's latest value
+
+    @classmethod
+    def of(cls, summary: SweepSummary, *, done: int | None, best: float | None, **overrides) -> SweepListing:
+        """The row of a sweep whose summary was read without its trials: every field the summary holds, from it."""
+        fields = dict(
+            name=summary.name,
+            where=summary.where,
+            status=summary.status,
+            started=summary.started,
+            ended=summary.ended,
+            done=done,
+            total=summary.total_trials,
+            best=best,
+            primary_metric=summary.primary_metric,
+            goal=summary.goal,
+            experiment=summary.experiment,
+        )
+        return cls(**{**fields, **overrides})
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None:
+            return None
+        return None if self.ended is None else max(0.0, self.ended - self.started)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "where": self.where,
+            "status": self.status,
+            "experiment": self.experiment,
+            "trials_done": self.done,
+            "trials_total": self.total,
+            "best": _json_number(self.best),
+            "objective": {"goal": self.goal, "primary_metric": self.primary_metric},
+            "started": self.started,
+            "ended": self.ended,
+            "duration_s": None if self.duration is None else round(self.duration, 3),
+            "progress": None if self.progress is None else self.progress.to_dict(),
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+
+def _reached(t: TrialRecord) -> float:
+    for p in t.history:
+        if p.value == t.best:
+            return p.timestamp
+    return math.inf
+
+
+def _json_number(value: float | None) -> float | str | None:
+    """JSON has no NaN or infinity: they are written as the strings "NaN", "Infinity", "-Infinity"."""
+    if value is None or math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def parse_param(text: str) -> Any:
+    """A parameter as the emulator logged it (render_value: JSON numbers, bare strings) back to its value."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError):
+        return text
+    return value if isinstance(value, (int, float, str, bool)) or value is None else text
+
+
+def parse_logbase(value: Any) -> float | None:
+    """A sampling's ``logbase`` as the spec or the service gives it (a number, its text, or "e") as a number."""
+    if value is None or str(value).strip().lower() in ("", "e"):
+        return None
+    try:
+        base = float(value)
+    except (TypeError, ValueError):
+        return None
+    return base if base > 0 and base != 1 and math.isfinite(base) else None
+
+
+def sweep_seconds(trials: Sequence[TrialRecord]) -> float:
+    return sum(t.duration or 0.0 for t in trials)
+
+
+def require_trials(summary: SweepSummary) -> SweepSummary:
+    """The sweep, if it has at least one trial; else why not, in one line."""
+    if not summary.trials:
+        raise MonitorInputError(
+            f"sweep {summary.name} has no trials yet (it is {summary.status}; {summary.where}: {summary.location})"
+        )
+    return summary
+
+
+def require_best(summary: SweepSummary) -> TrialRecord:
+    """The best trial, or the reason there is none: no trials, none finished, or none logged a usable value."""
+    require_trials(summary)
+    best = summary.best
+    if best is not None:
+        return best
+    if not summary.ended_trials:
+        running = summary.count("running") + summary.count("queued")
+        raise MonitorInputError(
+            f"no trial of sweep {summary.name} has finished yet ({running} running or queued); "
+            f"try again later, or `sweep watch {summary.name}`"
+        )
+    logged = sorted({k for t in summary.trials for k in t.metrics})
+    hint = _closest(summary.primary_metric, logged)
+    what = f"they logged: {', '.join(logged)}" if logged else "they logged no metrics"
+    raise MonitorInputError(
+        f"no trial of sweep {summary.name} logged a usable value of its primary metric "
+        f"{summary.primary_metric!r} (NaN and infinity never count); {what}" + (f" ({hint})" if hint else "")
+    )
+
+
+def _closest(metric: str, logged: list[str]) -> str:
+    """A did-you-mean for a metric name: as the emulator's no-metric note, `acc` for `accuracy` counts."""
+    import difflib
+
+    close = (
+        difflib.get_close_matches(metric, logged, n=1, cutoff=0.5)
+        or [n for n in logged if n.lower() in metric.lower() or metric.lower() in n.lower()][:1]
+    )
+    return f"did you mean `{close[0]}`?" if close else ""

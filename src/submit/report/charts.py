@@ -1,0 +1,300 @@
+"""The report's charts, as plotly figures built from ``SweepSummary`` data (``report.py`` lays them out).
+
+Every chart shows every trial (no 10-run default): a trial with no value of the primary metric (failed early, or
+logging another name) still gets its line in the parallel coordinates, on the metric axis's "none" tick, in grey.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+from ..monitor.importance import Importances
+from ..monitor.record import SweepSummary, TrialRecord, usable
+
+STATUS_COLOUR = {
+    "completed": "#2a9d8f",
+    "canceled": "#e9a23b",
+    "failed": "#d1495b",
+    "running": "#457b9d",
+    "queued": "#8d99ae",
+}
+GREY = "#b8b8b8"
+LOG_TYPES = ("loguniform", "qloguniform", "lognormal", "qlognormal")
+CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def esc(text: Any) -> str:
+    """Text for plotly's hover labels, which read a subset of HTML: '<' in a cancel reason must stay a '<'."""
+    return html.escape(str(text), quote=False)
+
+
+def _is_log(summary: SweepSummary, name: str) -> bool:
+    declared = (summary.search_space or {}).get(name)
+    return isinstance(declared, dict) and declared.get("type") in LOG_TYPES
+
+
+def _numeric(values: list) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
+
+
+def _label(value: Any) -> str:
+    return "(none)" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _axis(summary: SweepSummary, name: str, trials: list[TrialRecord]) -> dict:
+    values = [t.params.get(name) for t in trials]
+    if _numeric(values):
+        if _is_log(summary, name) and all(v > 0 for v in values):
+            return _log_axis(name, values)
+        return {"label": name, "values": values, **_range(values)}
+    levels = sorted({_label(v) for v in values}, key=lambda s: (_sort_key(s), s))
+    index = {level: i for i, level in enumerate(levels)}
+    return {
+        "label": name,
+        "values": [index[_label(v)] for v in values],
+        "tickvals": list(range(len(levels))),
+        "ticktext": levels,
+        "range": [-0.5, len(levels) - 0.5],
+    }
+
+
+def _log_axis(name: str, values: list[float]) -> dict:
+    """A log-scaled parameter on a log axis: parcoords has none, so its log10 with ticks at the decades' values."""
+    logs = [math.log10(v) for v in values]
+    lo, hi = math.floor(min(logs)), math.ceil(max(logs))
+    if lo == hi:
+        hi += 1
+    decades = list(range(lo, hi + 1))
+    return {
+        "label": name,
+        "values": logs,
+        "range": [lo, hi],
+        "tickvals": decades,
+        "ticktext": [f"{10.0**d:g}" for d in decades],
+    }
+
+
+def _sort_key(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.inf
+
+
+def _range(values: list[float]) -> dict:
+    lo, hi = min(values), max(values)
+    if lo == hi:  # one trial, or a constant: give the axis some height
+        pad = abs(lo) * 0.1 or 1.0
+        return {"range": [lo - pad, hi + pad]}
+    return {}
+
+
+def parallel_coordinates(summary: SweepSummary):
+    """One line per trial across its parameters and its best primary-metric value."""
+    import plotly.graph_objects as go
+    from plotly.colors import sequential
+
+    trials = summary.by_index()
+    metric = summary.primary_metric
+    good = [t.best for t in trials if usable(t.best)]
+    dims = [_axis(summary, n, trials) for n in summary.parameter_names]
+    lo, hi = (min(good), max(good)) if good else (0.0, 1.0)
+    span = (hi - lo) or (abs(hi) * 0.1 or 1.0)
+    none = lo - 0.15 * span  # trials without a value sit on their own tick below the axis's values
+    values = [t.best if usable(t.best) else none for t in trials]
+    ticks = [lo + span * f for f in (0, 0.25, 0.5, 0.75, 1)] if good else []
+    metric_dim = {
+        "label": f"best {metric}",
+        "values": values,
+        "range": [none - 0.05 * span, max(hi, lo + span) + 0.05 * span],
+        "tickvals": [none, *ticks],
+        "ticktext": ["none", *(f"{v:.4g}" for v in ticks)],
+    }
+    scale = list(sequential.Viridis if summary.goal == "maximize" else reversed(sequential.Viridis))
+    cmin, cmax = metric_dim["range"]
+    start = (lo - cmin) / (cmax - cmin)  # below this: the "none" trials, grey
+    colorscale = [[0.0, GREY], [start * 0.9, GREY]] + [
+        [start + (1 - start) * i / (len(scale) - 1), c] for i, c in enumerate(scale)
+    ]
+    fig = go.Figure(
+        go.Parcoords(
+            line={"color": values, "colorscale": colorscale, "cmin": cmin, "cmax": cmax, "showscale": False},
+            dimensions=[*dims, metric_dim],
+        )
+    )
+    fig.update_layout(height=460, margin={"l": 80, "r": 80, "t": 60, "b": 30})
+    return fig
+
+
+def curves(summary: SweepSummary):
+    """Every trial's primary metric over its steps; where a canceled or failed trial stopped, a marker says why."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for status in ("completed", "canceled", "failed", "running"):
+        xs: list = []
+        ys: list = []
+        texts: list = []
+        sizes: list = []  # a trial that logged one value is a line of one point, which plotly draws as nothing: a dot
+        for t in summary.by_index():
+            if t.status != status or not t.history:
+                continue
+            for p in t.history:
+                xs.append(p.step)
+                ys.append(p.value if math.isfinite(p.value) else None)
+                texts.append(f"{esc(t.name)}<br>step {p.step}: {p.value:.6g}")
+                sizes.append(6 if len(t.history) == 1 else 0)
+            xs.append(None)
+            ys.append(None)
+            texts.append("")
+            sizes.append(0)
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines+markers",
+                    name=status,
+                    line={"color": STATUS_COLOUR[status], "width": 1},
+                    marker={"size": sizes, "color": STATUS_COLOUR[status]},
+                    opacity=0.7,
+                    hovertext=texts,
+                    hoverinfo="text",
+                )
+            )
+    stops = [t for t in summary.by_index() if t.status in ("canceled", "failed") and t.history]
+    if stops:
+        fig.add_trace(
+            go.Scatter(
+                x=[t.history[-1].step for t in stops],
+                y=[t.history[-1].value if math.isfinite(t.history[-1].value) else None for t in stops],
+                mode="markers",
+                name="stopped here",
+                marker={"symbol": "x", "size": 9, "color": [STATUS_COLOUR[t.status] for t in stops]},
+                hovertext=[f"{esc(t.name)} {t.status}<br>{esc(_why(t))}" for t in stops],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        height=420,
+        xaxis_title="step",
+        yaxis_title=summary.primary_metric,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        legend={"orientation": "h", "y": 1.08},
+    )
+    return fig
+
+
+def _why(t: TrialRecord) -> str:
+    if t.status == "failed":
+        return f"exit code {t.exit_code}" if t.exit_code is not None else "failed"
+    return t.cancel_reason or "canceled"
+
+
+def parameter_scatter(summary: SweepSummary):
+    """The best primary-metric value against each parameter, one panel per parameter, coloured by status."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    names = summary.parameter_names or ["(no parameters)"]
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.16)
+    trials = [t for t in summary.by_index() if usable(t.best)]
+    shown: set[str] = set()
+    for i, name in enumerate(names):
+        row, col = divmod(i, cols)
+        for status in STATUS_COLOUR:
+            group = [t for t in trials if t.status == status]
+            if not group:
+                continue
+            xs = [t.params.get(name) for t in group]
+            fig.add_trace(
+                go.Scatter(
+                    x=[_label(x) if not isinstance(x, (int, float)) else x for x in xs],
+                    y=[t.best for t in group],
+                    mode="markers",
+                    name=status,
+                    legendgroup=status,
+                    showlegend=status not in shown,
+                    marker={"color": STATUS_COLOUR[status], "size": 6, "opacity": 0.75},
+                    hovertext=[
+                        f"{esc(t.name)}<br>{esc(name)} = {esc(_label(x))}<br>{t.best:.6g}"
+                        for t, x in zip(group, xs, strict=True)
+                    ],
+                    hoverinfo="text",
+                ),
+                row=row + 1,
+                col=col + 1,
+            )
+            shown.add(status)
+        if _is_log(summary, name):
+            fig.update_xaxes(type="log", exponentformat="power", row=row + 1, col=col + 1)
+        else:  # string choices in the order the parallel coordinates use
+            fig.update_xaxes(categoryorder="category ascending", row=row + 1, col=col + 1)
+    fig.update_yaxes(title_text=summary.primary_metric, col=1)
+    fig.update_layout(height=300 * rows + 60, margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    return fig
+
+
+def importance_chart(found: Importances):
+    import plotly.graph_objects as go
+
+    ranked = list(reversed(found.ranked))  # plotly draws the first bar at the bottom
+    fig = go.Figure(
+        go.Bar(
+            x=[i.importance for i in ranked],
+            y=[i.parameter for i in ranked],
+            orientation="h",
+            error_x={"type": "data", "array": [i.spread for i in ranked]},
+            marker={"color": "#457b9d"},
+        )
+    )
+    fig.update_layout(
+        height=120 + 40 * len(ranked),
+        xaxis_title="importance (drop in R²)",
+        margin={"l": 120, "r": 20, "t": 20, "b": 50},
+    )
+    return fig
+
+
+def best_so_far(summaries: list[SweepSummary], by: str):
+    """Each sweep's best-so-far value against trial number (``by="trial"``) or trial-seconds spent (``"seconds"``)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for summary in summaries:
+        xs, ys = _best_so_far(summary, by)
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines+markers", line_shape="hv", name=esc(summary.name), marker={"size": 4})
+        )
+    metric = summaries[0].primary_metric
+    fig.update_layout(
+        height=400,
+        xaxis_title="trial number"
+        if by == "trial"
+        else "trial-seconds spent (all trials' run time, summed, in the order they ended)",
+        yaxis_title=f"best {metric} so far",
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+    )
+    return fig
+
+
+def _best_so_far(summary: SweepSummary, by: str) -> tuple[list, list]:
+    from ..spec.objective import better
+
+    if by == "trial":
+        order = summary.by_index()
+    else:
+        order = sorted(summary.ended_trials, key=lambda t: (t.ended or math.inf, t.index or 0))
+    xs, ys, best, spent = [], [], None, 0.0
+    for n, t in enumerate(order, 1):
+        spent += t.duration or 0.0
+        if usable(t.best) and better(t.best, best, summary.goal):
+            best = t.best
+        if best is not None:
+            xs.append(n if by == "trial" else round(spent, 3))
+            ys.append(best)
+    return xs, ys
