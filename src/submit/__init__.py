@@ -15,30 +15,8 @@ The features are packages, each with a small public face: ``spec`` (the sweep as
 
 from __future__ import annotations
 
-import sys
-from importlib import import_module
-from typing import Any
-
 from .errors import AzureError, AzureUnreachable, OptionError, SpecError, UserError
-
-
-def lazy_exports(package: str, homes: dict[str, str]):
-    """A package's module ``__getattr__`` (PEP 562) that imports each public name from its module on first use.
-
-    ``homes`` maps a name to the module (relative to ``package``) that defines it; ``"module:"`` names the module
-    itself. Faces are lazy because ``sweep --help`` must not import MLflow, azure-ai-ml or even YAML.
-    """
-
-    def __getattr__(name: str) -> Any:
-        if name not in homes:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module, _, attribute = homes[name].partition(":")
-        loaded = import_module(f".{module}", package)
-        value = loaded if homes[name].endswith(":") else getattr(loaded, attribute or name)
-        setattr(sys.modules[package], name, value)
-        return value
-
-    return __getattr__
+from .spec.lazy import lazy_exports
 
 
 def run_local(spec, options=None, **kwargs):

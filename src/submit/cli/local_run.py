@@ -40,8 +40,10 @@ def run_here(
     err: Console,
 ) -> int:
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
-    from .. import run_local  # lazy: MLflow is imported only when a sweep runs
-    from ..emulator import LocalOptions
+    from ..emulator import (
+        LocalOptions,
+        run_local,  # lazy: MLflow is imported only when a sweep runs
+    )
 
     # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
     # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error

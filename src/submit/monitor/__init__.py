@@ -1,4 +1,4 @@
-"""A sweep, local or cloud, read as data: list, status, histories, best, cancel (issue 11).
+"""A sweep, local or cloud, read as data: list, status, histories, best, cancel.
 
 ``LocalSweeps(uri)`` reads a local store (the emulator's layout); ``CloudSweeps(ml_client, ...)`` reads an Azure ML
 workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI. Both return the same

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import lazy_exports
+from .lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .load import load_spec, parse_spec
