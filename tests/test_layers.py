@@ -162,3 +162,14 @@ def test_every_package_says_what_it_owns():
     for init in PACKAGE.rglob("__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc, f"{init.relative_to(SRC)} has no docstring"
+
+
+def test_every_package_face_names_each_of_its_modules():
+    # the face's docstring is the package's map: a module it does not name is one a newcomer does not find
+    unnamed = []
+    for init in PACKAGE.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        for module in init.parent.glob("*.py"):
+            if module.name != "__init__.py" and f"``{module.stem}``" not in doc:
+                unnamed.append(f"{init.parent.relative_to(SRC)}: {module.stem}")
+    assert unnamed == []

@@ -10,7 +10,8 @@ The library returns data and prints nothing; the `sweep` command (``submit.cli``
 Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``): the module ``submit.azure.client``.
 
 The features are packages, each with a small public face: ``spec`` (the sweep as data, and its validation),
-``azure``, ``emulator``, ``envcheck``, ``preflight``, ``monitor``, ``report``, ``followup`` and ``cli``.
+``azure``, ``emulator``, ``envcheck``, ``preflight``, ``monitor``, ``report``, ``followup`` and ``cli`` (which
+``__main__`` runs); ``errors`` holds the errors a user can act on, by kind.
 """
 
 from __future__ import annotations
