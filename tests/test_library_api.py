@@ -67,3 +67,20 @@ def test_importing_the_package_loads_neither_azure_ml_nor_mlflow_nor_the_cli():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_public_names_the_readme_shows_resolve_from_their_packages():
+    # README, "The same from Python": each name reached as written there, through the packages' lazy faces
+    from submit import cloud
+    from submit.monitor import LocalSweeps
+    from submit.report import write_report
+
+    assert (cloud.connect, cloud.find_workspace, cloud.submit, cloud.wait_for) == (
+        submit.azure.connect,
+        submit.azure.find_workspace,
+        submit.azure.submit,
+        submit.azure.wait_for,
+    )
+    assert LocalSweeps.__module__ == "submit.monitor.local" and write_report.__module__ == "submit.report.page"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        submit.spec.nope  # noqa: B018 - a face refuses a name it does not export, as a module does
