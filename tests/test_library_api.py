@@ -67,3 +67,26 @@ def test_importing_the_package_loads_neither_azure_ml_nor_mlflow_nor_the_cli():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_a_keyword_that_is_not_an_option_is_refused_naming_the_options(tmp_path):
+    path = write_spec(tmp_path, SPEC, scripts=("quadratic.py",))
+    store = tmp_path / "never.db"
+
+    with pytest.raises(TypeError) as raised:
+        submit.run_local(submit.load_spec(path), tracking_uri=f"sqlite:///{store}", max_concurent=2)
+
+    message = str(raised.value)
+    assert "unexpected option 'max_concurent' (did you mean 'max_concurrent'?)" in message
+    assert "the options are: inputs, max_concurrent, tracking_uri, name, resume" in message
+    assert not store.exists()  # refused before the store was made
+
+
+def test_keywords_win_over_the_options_object_given_with_them():
+    from submit.emulator.options import LocalOptions, with_options
+
+    base = LocalOptions(name="base", max_concurrent=4, keep_work=True)
+    merged = with_options(base, name="mine", max_concurrent=None)
+
+    assert (merged.name, merged.max_concurrent, merged.keep_work) == ("mine", None, True)
+    assert with_options() == LocalOptions()
