@@ -32,7 +32,8 @@ from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_timestamps
 from .server import TrackingServer, sweep_server
-from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_exists, store_folder, ui_command
+from .tags import BEST_RUN_TAG
+from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"

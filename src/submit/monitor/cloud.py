@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..emulator.tags import BEST_RUN_TAG
 from ..emulator.tracking import trial_values
 from ..spec.space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
@@ -311,7 +312,7 @@ def _summary(job, where: str) -> SweepSummary:
         },
         search_space={k: space_yaml(v) for k, v in (job.search_space or {}).items()},
         logbase=parse_logbase(getattr(sampling, "logbase", None)),
-        best_run_id=properties.get("best_child_run_id"),
+        best_run_id=properties.get(BEST_RUN_TAG),
         url=job.studio_url,
     )
 
