@@ -65,14 +65,7 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         TAG_SPACE: space_tag,
         TAG_SAMPLING: spec.sampling.label,
     }
-    tags[TAG_LIMITS] = json.dumps(
-        {
-            "max_total_trials": spec.limits.max_total_trials,
-            "max_concurrent_trials": spec.limits.concurrency,
-            "timeout": spec.limits.timeout,
-            "trial_timeout": spec.limits.trial_timeout,
-        }
-    )
+    tags[TAG_LIMITS] = json.dumps(spec.limits.recorded().to_dict())
     if spec.sampling.logbase is not None:
         tags[TAG_LOGBASE] = str(spec.sampling.logbase)
     if spec.policy is not None:

@@ -40,6 +40,7 @@ from ..emulator.tags import (
     TAG_SUPERSEDED,
     TAG_SWEEP,
 )
+from ..spec.model import RecordedLimits
 from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
 
 # a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
@@ -293,7 +294,7 @@ def _summary(parent, uri: str) -> SweepSummary:
         sampling=tags.get(TAG_SAMPLING),
         policy=tags.get(TAG_POLICY) or None,
         policy_settings=settings if isinstance(settings, dict) else {},
-        limits=limits if isinstance(limits, dict) else {},
+        limits=RecordedLimits.read(limits if isinstance(limits, dict) else {}),
         search_space=space if isinstance(space, dict) else None,
         logbase=parse_logbase(tags.get(TAG_LOGBASE)),
         best_run_id=tags.get(BEST_RUN_TAG),
