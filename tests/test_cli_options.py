@@ -141,7 +141,7 @@ def test_every_local_option_is_a_submit_flag_or_one_the_cli_fills_in():
 def test_each_local_flag_reaches_its_field_of_the_one_options_object():
     import typer
 
-    from submit.cli.local_run import local_options
+    from submit.cli.submit_command import local_options
 
     typed = ["--local", "--input", "data=d.csv", "--max-concurrent", "3", "--tracking-uri", "sqlite:///x.db"]
     typed += ["--name", "n", "--resume", "r", "--env", "A=1", "--keep-work"]

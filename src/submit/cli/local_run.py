@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -25,16 +25,6 @@ if TYPE_CHECKING:
     from ..emulator.options import LocalOptions
 
 INTERRUPTED = "interrupted"  # SweepResult.status of a sweep stopped by Ctrl-C
-
-
-def local_options(params: Mapping[str, Any]) -> LocalOptions:
-    """The one ``LocalOptions`` of a `sweep submit --local`, from its parsed parameters (``ctx.params``);
-    OptionError for an --env the shell cannot give."""
-    from ..emulator.options import LocalOptions
-    from .submit_command import LOCAL_FIELDS
-
-    given = {field: params[parameter] for parameter, field in LOCAL_FIELDS.items()}
-    return LocalOptions(**{**given, "env": parse_env(given["env"])})
 
 
 def run_here(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,6 +17,9 @@ from . import codes
 from .common import err, load_specs, out, reported, show_warnings
 from .env_check import SKIP, SKIP_HELP, check_environments
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
+
+if TYPE_CHECKING:
+    from ..emulator.options import LocalOptions
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -64,8 +68,8 @@ _REBUILD_ENV = typer.Option(False, "--rebuild-env", help="Local, with --isolated
 
 # the parameters only one path takes, by name (their flags are read from the command, see typed_options)
 CLOUD_ONLY = ("wait", "subscription", "resource_group", "workspace")
-# `sweep submit` parameter -> the LocalOptions field it sets (local_run.local_options builds them in one place): a new
-# local option is a LocalOptions field, its parameter above and its line here
+# `sweep submit` parameter -> the LocalOptions field it sets (local_options builds them in one place): a new local
+# option is a LocalOptions field, its parameter above and its line here
 LOCAL_FIELDS = {
     "input_": "inputs",
     "max_concurrent": "max_concurrent",
@@ -137,7 +141,7 @@ def submit(
                 err.print("preflight found a problem: nothing submitted or run", markup=False, highlight=False)
                 raise typer.Exit(codes.PREFLIGHT)
         if local:
-            from .local_run import local_options, run_here  # lazy: `sweep --help` needs neither path
+            from .local_run import run_here  # lazy: `sweep --help` needs neither path
 
             options = local_options(ctx.params)
             code = run_here(
@@ -149,6 +153,16 @@ def submit(
             cloud_options = dict(subscription=subscription, resource_group=resource_group, workspace=workspace)
             code = submit_cli(loaded, dry_run=dry_run, wait=wait, as_json=json_, out=out, err=err, **cloud_options)
     raise typer.Exit(code)
+
+
+def local_options(params: Mapping[str, Any]) -> LocalOptions:
+    """The one ``LocalOptions`` of a `sweep submit --local`, from its parsed parameters (``ctx.params``);
+    OptionError for an --env the shell cannot give."""
+    from ..emulator.options import LocalOptions
+    from .local_run import parse_env
+
+    given = {field: params[parameter] for parameter, field in LOCAL_FIELDS.items()}
+    return LocalOptions(**{**given, "env": parse_env(given["env"])})
 
 
 def typed_options(ctx: typer.Context) -> dict[str, str]:
