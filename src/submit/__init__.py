@@ -21,7 +21,11 @@ from .spec.lazy import lazy_exports
 
 
 def run_local(spec, options=None, **kwargs):
-    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``)."""
+    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``).
+
+    ``options`` is a ``submit.emulator.LocalOptions``; keywords are its fields (``max_concurrent=2``), winning over
+    ``options``', and a keyword that is none of them is a TypeError naming them.
+    """
     from .emulator import run_local as _run_local
 
     return _run_local(spec, options, **kwargs)

@@ -8,9 +8,10 @@ store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an A
 prints.
 """
 
+from ..emulator.tags import TAG_CANCEL_REQUESTED
 from ..emulator.tracking import cancel_requested
 from ..spec.objective import best_of, better
-from .local import TAG_CANCEL_REQUESTED, LocalSweeps, open_store
+from .local import LocalSweeps, open_store
 from .record import (
     MetricPoint,
     MonitorInputError,
