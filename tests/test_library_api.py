@@ -94,7 +94,7 @@ def test_a_keyword_that_is_not_an_option_is_refused_naming_the_options(tmp_path)
         submit.run_local(submit.load_spec(path), tracking_uri=f"sqlite:///{store}", max_concurent=2)
 
     message = str(raised.value)
-    assert "unexpected option 'max_concurent' (did you mean 'max_concurrent'?)" in message
+    assert "unexpected option 'max_concurent' (did you mean `max_concurrent`?)" in message
     assert "the options are: inputs, max_concurrent, tracking_uri, name, resume" in message
     assert not store.exists()  # refused before the store was made
 

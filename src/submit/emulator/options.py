@@ -7,12 +7,12 @@ keyword shorthand (``run_local(spec, max_concurrent=2)``) is ``with_options``, a
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..spec.names import did_you_mean
 from .results import SweepResult
 
 # called with the event's kind ("start", "trial_started", "progress", "best", "trial_canceling", "trial_ended",
@@ -49,8 +49,8 @@ def with_options(options: LocalOptions | None = None, /, **given: Any) -> LocalO
     names = [f.name for f in dataclasses.fields(LocalOptions)]
     unknown = [key for key in given if key not in names]
     if unknown:
-        meant = difflib.get_close_matches(unknown[0], names, n=1)
-        hint = f" (did you mean {meant[0]!r}?)" if meant else ""
+        meant = did_you_mean(unknown[0], names)
+        hint = f" ({meant})" if meant else ""
         raise TypeError(
             f"run_local() got an unexpected option {unknown[0]!r}{hint}; the options are: {', '.join(names)}"
         )
