@@ -29,9 +29,10 @@ def check_environments(specs, err: Console, *, skip: bool = False, notes: bool =
     if skip:
         return
     from ..envcheck import check_environment  # lazy: `sweep --help` and the monitor commands never need it
+    from ..pipeline.model import Pipeline
 
     problems = []
-    for spec in specs:
+    for spec in (s for s in specs if not isinstance(s, Pipeline)):  # a pipeline's components: not checked yet
         report = check_environment(spec)
         spec.warnings.extend(report.warnings)
         problems += report.problems
