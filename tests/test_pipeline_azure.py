@@ -32,6 +32,8 @@ from _azure_util import (
 from submit.cli import app
 from submit.cli.cloud_submit import submit_cli
 from submit.cli.common import load_specs
+from submit.monitor import MonitorInputError
+from submit.monitor.cloud import CloudSweeps
 
 logging.getLogger("azure").setLevel(logging.ERROR)
 
@@ -200,3 +202,19 @@ def test_what_azure_refuses_in_a_sweep_step_stops_the_submission_before_azure(re
     assert code == 2
     assert rest.requests == []
     assert f"{path}: jobs.tune.sampling_algorithm: Azure ML refuses a sampling algorithm written as a mapping" in err
+
+
+def test_monitoring_a_cloud_pipeline_says_what_works_today_in_one_line(rest):
+    code, out, err = submit(rest, [OFFICIAL_PIPELINE])
+    assert code == 0, err
+    name = job_puts(rest)[0].path.rsplit("/", 1)[1]
+    client = MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
+
+    with pytest.raises(MonitorInputError) as refused:
+        CloudSweeps(client, tracking_uri="sqlite:///unused.db").status(name)
+
+    assert f"job {name} in " in str(refused.value)
+    assert str(refused.value).endswith(
+        "is a pipeline job: the monitoring commands do not read pipelines yet; `sweep submit --wait` follows one to "
+        "its end, the studio shows its steps"
+    )

@@ -361,3 +361,40 @@ def test_what_does_not_take_a_pipeline_yet_says_what_does_in_one_line(args):
         "pipeline.yml:4: type: a pipeline job (jobs.sweep_step): `sweep validate`, `sweep submit --dry-run` and "
         "`sweep submit` (to Azure ML) take it; running it here (--local, --preflight) and the other commands do not yet"
     )
+
+
+MALFORMED = {
+    "jobs-a-list": ("jobs: [a, b]", "jobs: expected a mapping of step names to steps, found a list"),
+    "no-jobs": ("description: none", "jobs: missing required key"),
+    "step-a-string": ("jobs:\n  a: hello", "jobs.a: expected a mapping of step settings"),
+    "tags-a-list": (
+        "tags: [1]\njobs:\n  a: {type: command, component: ./components/prepare.yml}",
+        "tags: expected a mapping",
+    ),
+    "another-step-type": (
+        "jobs:\n  a: {type: parallel}",
+        "jobs.a.type: a `parallel` step; sweep takes `command` and `sweep` steps",
+    ),
+    "component-a-list": ("jobs:\n  a: {type: command, component: [1]}", "jobs.a.component: expected a component file"),
+    "sweep-step-bare": ("jobs:\n  a: {type: sweep}", "jobs.a.trial: missing required key"),
+    "component-a-folder": (
+        "jobs:\n  a: {type: command, component: ./components}",
+        "jobs.a.component: no such component file",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_pipeline_is_a_located_message_and_exit_2(case, tmp_path):
+    body, expected = MALFORMED[case]
+    folder = tmp_path / "pipelines"
+    shutil.copytree(PIPELINE_FIXTURES, folder)
+    path = folder / "bad.yml"
+    path.write_text(f"type: pipeline\n{body}\n")
+
+    result = CliRunner().invoke(app, ["validate", str(path)])
+
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith(f"{path}:"), result.output
+    assert expected in result.output

@@ -55,7 +55,10 @@ def _step(step: Step, base: Path) -> dict[str, Any]:
 
 def render_pipeline_validation(pipeline: Pipeline, out: Console, err: Console) -> None:
     s = pipeline_summary(pipeline)
-    out.print(f"[bold green]ok[/] {s['pipeline']} (pipeline, {len(s['steps'])} steps)", highlight=False)
+    out.print(
+        f"[bold green]ok[/] {s['pipeline']} (pipeline, {len(s['steps'])} step{'s' if len(s['steps']) != 1 else ''})",
+        highlight=False,
+    )
     table = Table(show_header=False, box=None, padding=(0, 2))
     for name, step in s["steps"].items():
         after = f" after {', '.join(step['after'])}" if step["after"] else ""

@@ -16,6 +16,7 @@ from ..spec.names import job_name_problem
 from ..spec.overrides import apply_overrides
 from ..spec.validate import Checker
 from ..spec.validate.checker import kind_of
+from ..spec.validate.job_rules import strings_of
 from ..spec.validate.space_rules import KEY_NAME
 from ..spec.validate.trial_rules import inputs_of, outputs_of
 from .bindings import check_binding
@@ -103,6 +104,8 @@ def _pipeline(data: dict, check: Checker, path: Path | None, checkers: list[Chec
     if isinstance(data.get("name"), str) and job_name_problem(data["name"]):
         check.error(("name",), job_name_problem(data["name"]), "name: my-pipeline-1")
     settings = check.fields(data.get("settings") or {}, ("settings",), SETTINGS, "pipeline settings")
+    tags = strings_of(data.get("tags"), ("tags",), check, "tag names to values")
+    strings_of(data.get("properties"), ("properties",), check, "property names to values")
     inputs = inputs_of(data.get("inputs"), check, base_dir)
     outputs = outputs_of(data.get("outputs"), check)
     steps = _steps(data.get("jobs"), check, base_dir, checkers)
@@ -127,7 +130,7 @@ def _pipeline(data: dict, check: Checker, path: Path | None, checkers: list[Chec
         ),
         inputs=inputs,
         outputs=outputs,
-        tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
+        tags=tags or {},
         warnings=[w for c in checkers for w in c.warnings],
         azure_problems=tuple(p for c in checkers for p in c.azure_only),
         **{k: data.get(k) for k in ("name", "display_name", "experiment_name", "description")},

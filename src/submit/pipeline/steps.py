@@ -66,9 +66,11 @@ def step_of(name: str, value: Any, check: Checker, base_dir: Path, checkers: lis
         component = _command_component(value, inputs, outputs, check, base_dir, checkers, cache)
         sweep = None
     else:
+        component = None
         if value.get("trial") is None:
             check.error(("trial",), "missing required key", "trial: ./train.yml (a command component file)")
-        component = _cached(value.get("trial"), ("trial",), check, base_dir, checkers, cache)
+        else:
+            component = _cached(value["trial"], ("trial",), check, base_dir, checkers, cache)
         sweep = _sweep_settings(name, value, check)
     if component is None or inputs is None or outputs is None:
         return None
