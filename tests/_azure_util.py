@@ -503,33 +503,22 @@ class AzureMLRest(HttpTransport):
                 return 201, resource
             if rec.method == "GET" and f"{name}:{version}" in self.code_versions:
                 return 200, self.code_versions[f"{name}:{version}"]
-        env = re.match(r"^/environments/([^/]+)/versions/([^/]+)$", rest)
-        if env:
-            key = f"{env.group(1)}:{env.group(2)}"
+        # environment versions, and a pipeline's anonymous components (registered by content hash before the job)
+        version = re.match(r"^/(environments|components)/([^/]+)/versions/([^/]+)$", rest)
+        if version:
+            kind, name, number = version.groups()
+            registry = self.environments if kind == "environments" else self.components
+            key = f"{name}:{number}"
             if rec.method == "PUT":
-                self.environments[key] = {
+                registry[key] = {
                     "id": f"{ws_id}{rest}",
-                    "name": env.group(2),
-                    "type": "Microsoft.MachineLearningServices/workspaces/environments/versions",
+                    "name": number,
+                    "type": f"Microsoft.MachineLearningServices/workspaces/{kind}/versions",
                     **rec.body,
                 }
-                return 201, self.environments[key]
-            if rec.method == "GET" and key in self.environments:
-                return 200, self.environments[key]
-        component = re.match(r"^/components/([^/]+)/versions/([^/]+)$", rest)
-        if component:
-            # a pipeline's anonymous components, registered by their content hash before the job is PUT
-            key = f"{component.group(1)}:{component.group(2)}"
-            if rec.method == "PUT":
-                self.components[key] = {
-                    "id": f"{ws_id}{rest}",
-                    "name": component.group(2),
-                    "type": "Microsoft.MachineLearningServices/workspaces/components/versions",
-                    **rec.body,
-                }
-                return 201, self.components[key]
-            if rec.method == "GET" and key in self.components:
-                return 200, self.components[key]
+                return 201, registry[key]
+            if rec.method == "GET" and key in registry:
+                return 200, registry[key]
         found = self._answer_assets(rec, ws_id, rest)
         if found is not None:
             return found
@@ -717,3 +706,28 @@ class AzureMLRest(HttpTransport):
                 "provisioningState": "Succeeded",
             },
         }
+
+
+def submit_specs(rest, specs, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs):
+    """``sweep submit``'s cloud path (``submit_cli``) for loaded specs or pipelines, as the CLI calls it, with our
+    static credential and the recorded API ``rest`` under the real client: (exit code, stdout, stderr)."""
+    from rich.console import Console
+
+    from submit.cli.cloud_submit import submit_cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = submit_cli(
+        specs,
+        dry_run=False,
+        wait=wait,
+        subscription=SUBSCRIPTION,
+        resource_group=RESOURCE_GROUP,
+        workspace=workspace,
+        as_json=as_json,
+        out=Console(file=out, soft_wrap=True, highlight=False),
+        err=Console(file=err, soft_wrap=True, highlight=False),
+        credential=credential or StaticToken(),
+        transport=rest,
+        **client_kwargs,
+    )
+    return code, out.getvalue(), err.getvalue()

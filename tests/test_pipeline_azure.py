@@ -5,14 +5,12 @@ original file sends, the same workspace finding, one-line errors, studio URL and
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import shutil
 
 import pytest
 from azure.ai.ml import MLClient, load_job
-from rich.console import Console
 from typer.testing import CliRunner
 
 from _azure_util import (
@@ -28,9 +26,9 @@ from _azure_util import (
     pipelines,
     plain,
     service_error,
+    submit_specs,
 )
 from submit.cli import app
-from submit.cli.cloud_submit import submit_cli
 from submit.cli.common import load_specs
 from submit.monitor import MonitorInputError
 from submit.monitor.cloud import CloudSweeps
@@ -86,22 +84,8 @@ def test_the_dry_run_json_carries_the_job(tmp_path):
 # submitting
 
 
-def submit(rest, paths, *, wait=False, as_json=False, workspace=WORKSPACE):
-    out, err = io.StringIO(), io.StringIO()
-    code = submit_cli(
-        load_specs(paths, [], pipelines=True),
-        dry_run=False,
-        wait=wait,
-        subscription=SUBSCRIPTION,
-        resource_group=RESOURCE_GROUP,
-        workspace=workspace,
-        as_json=as_json,
-        out=Console(file=out, soft_wrap=True, highlight=False),
-        err=Console(file=err, soft_wrap=True, highlight=False),
-        credential=StaticToken(),
-        transport=rest,
-    )
-    return code, out.getvalue(), err.getvalue()
+def submit(rest, paths, **kwargs):
+    return submit_specs(rest, load_specs(paths, [], pipelines=True), **kwargs)
 
 
 def job_puts(rest):

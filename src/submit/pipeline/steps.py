@@ -14,14 +14,15 @@ from ..spec.names import did_you_mean
 from ..spec.space import Choice, SearchSpace
 from ..spec.validate import Checker
 from ..spec.validate.space_rules import limits_of, objective_of, policy_of, sampling_of, search_space_of
+from ..spec.validate.sweep import TOP_KEYS as SWEEP_TOP_KEYS
 from ..spec.validate.sweep import search_rules
 from ..spec.validate.trial_rules import TRIAL_KEYS, inputs_of, outputs_of, reference_rules, trial_of
-from .bindings import binding_of
+from .bindings import binding_of, is_expression
 from .component import LITERAL_TYPES, component_of, fits
 from .model import Binding, Component, ComponentInput, Step, SweepSettings
 from .traps import sweep_step_traps
 
-COMMON_KEYS = (
+COMMAND_KEYS = (
     "type",
     "name",
     "display_name",
@@ -33,16 +34,13 @@ COMMON_KEYS = (
     "inputs",
     "outputs",
     "identity",
-    "queue_settings",
-    "resources",
-)
-COMMAND_KEYS = COMMON_KEYS + (
     "component",
     "limits",
     "services",
-    *[k for k in TRIAL_KEYS if k != "resources" and k != "queue_settings"],
+    *TRIAL_KEYS,
 )
-SWEEP_KEYS = COMMON_KEYS + ("trial", "search_space", "sampling_algorithm", "objective", "early_termination", "limits")
+# a sweep step takes a sweep job's keys, but for the schema (the pipeline's) and services (a command's)
+SWEEP_KEYS = tuple(k for k in SWEEP_TOP_KEYS if k not in ("$schema", "services"))
 STEP_TYPES = ("command", "sweep")
 # the distributions that sample values no integer input takes
 _CONTINUOUS = ("uniform", "loguniform", "normal", "lognormal")
@@ -134,20 +132,9 @@ def _step_inputs(value: Any, check: Checker, base_dir: Path) -> dict[str, Input 
         return {}
     if not check.mapping(value, ("inputs",), "input names to values or bindings"):
         return None
-    bound: dict[str, Input | Binding] = {}
-    plain = {}
-    for name, v in value.items():
-        target = v.get("path") if isinstance(v, dict) else v
-        where = ("inputs", name, "path") if isinstance(v, dict) else ("inputs", name)
-        binding = binding_of(target, where, check)
-        if binding is not None:
-            bound[str(name)] = binding
-        elif not (isinstance(target, str) and target.strip().startswith("${{")):
-            plain[name] = v
+    bound, plain = _split(value, "inputs", check)
     given = inputs_of(plain, check, base_dir)
-    if given is None:
-        return None
-    return {str(n): bound.get(str(n)) or given[str(n)] for n in value if str(n) in bound or str(n) in given}
+    return None if given is None else _in_file_order(value, bound, given)
 
 
 def _step_outputs(value: Any, check: Checker) -> dict[str, Output | Binding] | None:
@@ -155,30 +142,40 @@ def _step_outputs(value: Any, check: Checker) -> dict[str, Output | Binding] | N
         return {}
     if not check.mapping(value, ("outputs",), "output names to settings or bindings"):
         return None
-    bound: dict[str, Output | Binding] = {}
-    plain = {}
-    for name, v in value.items():
-        target = v.get("path") if isinstance(v, dict) else v
-        where = ("outputs", name, "path") if isinstance(v, dict) else ("outputs", name)
-        binding = binding_of(target, where, check) if isinstance(target, str) else None
-        if binding is not None:
-            if binding.kind != "outputs":
-                check.error(
-                    where,
-                    f"`{binding.text}`: a step's output binds to a pipeline output",
-                    "write ${{parent.outputs.<name>}}",
-                )
-            bound[str(name)] = binding
-        elif isinstance(v, str):
+    bound, plain = _split(value, "outputs", check)
+    for name, binding in bound.items():
+        if binding.kind != "outputs":
             check.error(
-                where,
+                ("outputs", name),
+                f"`{binding.text}`: a step's output binds to a pipeline output",
+                "write ${{parent.outputs.<name>}}",
+            )
+    for name, v in list(plain.items()):
+        if isinstance(v, str):
+            check.error(
+                ("outputs", name),
                 f"expected a mapping such as `{{type: uri_folder}}` or ${{{{parent.outputs.<name>}}}}, found {v!r}",
             )
-        else:
-            plain[name] = v
+            del plain[name]
     given = outputs_of(plain, check)
-    if given is None:
-        return None
+    return None if given is None else _in_file_order(value, bound, given)
+
+
+def _split(value: dict, kind: str, check: Checker) -> tuple[dict[str, Binding], dict]:
+    """A step's ``inputs`` or ``outputs``: the bindings (a value, or a data setting's ``path``), and the rest as a
+    sweep's inputs or outputs are written (an expression of no known form is reported and dropped)."""
+    bound, plain = {}, {}
+    for name, v in value.items():
+        target = v.get("path") if isinstance(v, dict) else v
+        binding = binding_of(target, (kind, name, "path") if isinstance(v, dict) else (kind, name), check)
+        if binding is not None:
+            bound[str(name)] = binding
+        elif not is_expression(target):
+            plain[name] = v
+    return bound, plain
+
+
+def _in_file_order(value: dict, bound: dict, given: dict) -> dict:
     return {str(n): bound.get(str(n)) or given[str(n)] for n in value if str(n) in bound or str(n) in given}
 
 
