@@ -201,6 +201,22 @@ CASES = {
         "`kernel` is both set here and swept in search_space; give it one way",
         "",
     ),
+    "fixed-value-of-another-type": (
+        {"rows: ${{parent.inputs.rows}}": "rows: many"},
+        "three_steps.yml",
+        "rows: many",
+        "jobs.prepare.inputs.rows",
+        "`rows` is an input of type `integer` in the component prepare.yml; 'many' is not one",
+        "a value of type integer",
+    ),
+    "pipeline-type-spelt-otherwise": (
+        {"type: pipeline": "type: Pipeline"},
+        "three_steps.yml",
+        "type: Pipeline",
+        "type",
+        "expected `pipeline`, found 'Pipeline'",
+        "type: pipeline",
+    ),
     "search-range-from-a-binding": (
         {"min_value: -6": "min_value: ${{parent.inputs.rows}}"},
         "three_steps.yml",

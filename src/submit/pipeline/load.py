@@ -1,8 +1,17 @@
 """A pipeline job file -> the validated model: read with a line map, apply ``--set``, check every part, or raise one
 ``SpecError`` with every problem of the pipeline and of its component files, each at its own file:line.
 
->>> from pathlib import Path
->>> pipeline = load_pipeline(Path("tests/fixtures/pipelines/three_steps.yml"))  # doctest: +SKIP
+>>> pipeline = parse_pipeline('''
+... type: pipeline
+... jobs:
+...   hello:
+...     type: command
+...     command: echo ${{inputs.who}}
+...     environment: azureml:env:1
+...     inputs: {who: world}
+... ''')
+>>> pipeline.order, pipeline.steps["hello"].inputs["who"].value
+(('hello',), 'world')
 """
 
 from __future__ import annotations
@@ -96,7 +105,8 @@ def parse_pipeline(text: str, *, source: str = "<pipeline>", path: Path | None =
 def _pipeline(data: dict, check: Checker, path: Path | None, checkers: list[Checker]) -> Pipeline | None:
     base_dir = path.parent if path else Path.cwd()
     check.known_keys(data, (), TOP_KEYS)
-    if not is_pipeline(data):
+    if data.get("type") != "pipeline":
+        # load_job takes only the lower-case word ("Unsupported job type: Pipeline")
         check.error(("type",), f"expected `pipeline`, found {data.get('type')!r}", "type: pipeline")
     for key in NAMES:
         if data.get(key) is not None and not isinstance(data[key], str):

@@ -197,6 +197,15 @@ def _against_component(step: Step, value: dict, check: Checker) -> None:
                     did_you_mean(name, declared)
                     or (f"its {kind}: " + ", ".join(declared) if declared else f"it has no {kind}"),
                 )
+    for name, given in step.inputs.items():
+        declared = component.inputs.get(name)
+        if isinstance(given, Input) and given.type == "literal" and declared is not None:
+            if declared.type in LITERAL_TYPES and not fits(declared.type, given.value):
+                check.error(
+                    ("inputs", name),
+                    f"`{name}` is an input of type `{declared.type}` in {what}; {given.value!r} is not one",
+                    f"a value of type {declared.type}",
+                )
     space = step.sweep.search_space if step.sweep else SearchSpace({})
     if step.sweep is not None:
         _swept_inputs(space, component, what, check)
