@@ -234,6 +234,14 @@ CASES = {
         "grid sampling needs `choice`, found `loguniform`",
         "",
     ),
+    "standalone-rule-empty-search-space": (
+        {"    search_space:\n      lr:": "    search_space: {}\n    unused:\n      lr:"},
+        "three_steps.yml",
+        "search_space: {}",
+        "jobs.tune.search_space",
+        "is empty; a sweep needs at least one parameter",
+        "",
+    ),
     "standalone-rule-misspelt-key": (
         {"    objective:\n      goal": "    objectiv:\n      goal"},
         "three_steps.yml",

@@ -70,7 +70,7 @@ def step_of(name: str, value: Any, check: Checker, base_dir: Path, checkers: lis
         else:
             component = _cached(value["trial"], ("trial",), check, base_dir, checkers, cache)
         sweep = _sweep_settings(name, value, check)
-    if component is None or inputs is None or outputs is None:
+    if component is None or inputs is None or outputs is None or (kind == "sweep" and sweep is None):
         return None
     step = Step(name, kind, component, inputs, outputs, sweep, value.get("compute"))
     _against_component(step, value, check)
@@ -113,9 +113,9 @@ def _sweep_settings(name: str, value: dict, check: Checker) -> SweepSettings | N
     space_data = value.get("search_space")
     bound = sweep_step_traps(name, value, check)
     if isinstance(space_data, dict) and bound:
-        space_data = {k: v for k, v in space_data.items() if k not in bound}  # reported once, as the trap
+        space_data = {k: v for k, v in space_data.items() if k not in bound} or None  # reported once, as the trap
     settings = dict(
-        search_space=search_space_of(space_data, check) if space_data else None,
+        search_space=search_space_of(space_data, check),
         sampling=sampling_of(value.get("sampling_algorithm"), check),
         objective=objective_of(value.get("objective"), check),
         limits=limits_of(value.get("limits"), check),
