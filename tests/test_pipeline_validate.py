@@ -401,6 +401,10 @@ MALFORMED = {
     ),
     "component-a-list": ("jobs:\n  a: {type: command, component: [1]}", "jobs.a.component: expected a component file"),
     "sweep-step-bare": ("jobs:\n  a: {type: sweep}", "jobs.a.trial: missing required key"),
+    "component-not-yaml": (
+        "jobs:\n  a: {type: command, component: ./src/prepare.py}\n  b: {type: sweep}",
+        "src/prepare.py:1: not valid YAML",  # and the pipeline's own problems still listed:
+    ),
     "component-a-folder": (
         "jobs:\n  a: {type: command, component: ./components}",
         "jobs.a.component: no such component file",
@@ -420,5 +424,7 @@ def test_a_malformed_pipeline_is_a_located_message_and_exit_2(case, tmp_path):
 
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    assert result.output.startswith(f"{path}:"), result.output
     assert expected in result.output
+    assert case != "component-not-yaml" or "bad.yml:4: jobs.b.trial: missing required key" in result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith("  hint: ")]
+    assert lines and all(line.startswith(str(folder)) for line in lines), result.output  # each at its file:line

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..errors import SpecError
 from ..spec.grammar import parse_command
 from ..spec.load import did_you_mean_file, line_map, read_yaml
 from ..spec.names import did_you_mean
@@ -66,8 +67,14 @@ def component_of(value: Any, path: tuple, check: Checker, base_dir: Path, checke
     if not file.is_file():
         check.error(path, f"no such component file: {file}", did_you_mean_file(file))
         return None
-    text = file.read_text(encoding="utf-8")
-    node, data = read_yaml(text, str(file))
+    try:
+        node, data = read_yaml(file.read_text(encoding="utf-8"), str(file))
+    except (OSError, UnicodeDecodeError) as e:
+        check.error(path, f"cannot read the component file {file}: {e}")
+        return None
+    except SpecError as e:  # not YAML: said at its line, the pipeline's other problems still collected
+        check.problems.extend(e.problems)
+        return None
     own = Checker(str(file), line_map(node) if node is not None else {}, set())
     checkers.append(own)
     if not isinstance(data, dict):
