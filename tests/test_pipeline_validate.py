@@ -336,6 +336,10 @@ def test_trial_timeout_in_a_sweep_step_is_a_warning_with_its_source(tmp_path):
     assert "Azure ML was seen not to apply it in a pipeline" in warning
     assert "https://github.com/Azure/azure-sdk-for-python/issues/39549" in warning
 
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output  # a warning does not fail
+    assert f"warning {warning}" in result.output
+
 
 def test_a_seed_in_a_sweep_step_is_refused_for_azure_with_its_source(tmp_path):
     path = edited(tmp_path, {"sampling_algorithm: random": "sampling_algorithm: {type: random, seed: 7}"})
