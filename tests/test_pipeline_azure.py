@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 
 import pytest
 from azure.ai.ml import MLClient, load_job
@@ -28,6 +27,7 @@ from _azure_util import (
     service_error,
     submit_specs,
 )
+from pipeline_helpers import edited
 from submit.cli import app
 from submit.cli.common import load_specs
 from submit.monitor import MonitorInputError
@@ -174,12 +174,7 @@ def test_a_workspace_that_is_not_there_is_one_line(rest):
 
 
 def test_what_azure_refuses_in_a_sweep_step_stops_the_submission_before_azure(rest, tmp_path):
-    folder = tmp_path / "pipelines"
-    shutil.copytree(PIPELINE_FIXTURES, folder)
-    path = folder / "three_steps.yml"
-    path.write_text(
-        path.read_text().replace("sampling_algorithm: random", "sampling_algorithm: {type: random, seed: 7}")
-    )
+    path = edited(tmp_path, {"sampling_algorithm: random": "sampling_algorithm: {type: random, seed: 7}"})
 
     code, out, err = submit(rest, [path])
 
@@ -202,3 +197,29 @@ def test_monitoring_a_cloud_pipeline_says_what_works_today_in_one_line(rest):
         "is a pipeline job: the monitoring commands do not read pipelines yet; `sweep submit --wait` follows one to "
         "its end, the studio shows its steps"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what azure-ai-ml sends for the Azure traps of a sweep step (docs/semantics.md, "Sweep steps in a pipeline"): the
+# facts the validator's warning and errors state, held by the installed SDK
+
+
+def _sent(tmp_path, edits: dict[str, str]) -> dict:
+    return rest_of(edited(tmp_path, edits))["properties"]["jobs"]["tune"]
+
+
+def test_the_sdk_sends_a_sweep_steps_trial_timeout(tmp_path):
+    tune = _sent(tmp_path, {"      timeout: 600\n": "      timeout: 600\n      trial_timeout: 120\n"})
+    assert tune["limits"]["trial_timeout"] == 120  # sent: whether the service applies it is azure-sdk#39549
+
+
+def test_the_sdk_sends_a_sweep_steps_seed_in_its_yaml_form_not_the_sweep_jobs(tmp_path):
+    tune = _sent(tmp_path, {"sampling_algorithm: random": "sampling_algorithm: {type: random, seed: 7}"})
+    assert tune["sampling_algorithm"] == {"type": "random", "seed": 7}
+    standalone = plain(load_job(OFFICIAL / "sobol_seed.yaml")._to_rest_object().as_dict())["properties"]
+    assert standalone["samplingAlgorithm"]["samplingAlgorithmType"] == "Random"  # what a sweep job sends instead
+
+
+def test_the_sdk_sends_a_search_range_binding_as_text(tmp_path):
+    tune = _sent(tmp_path, {"min_value: -6": "min_value: ${{parent.inputs.rows}}"})
+    assert tune["search_space"]["lr"]["min_value"] == "${{parent.inputs.rows}}"

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from _azure_util import OFFICIAL, PIPELINE_FIXTURES
+from pipeline_helpers import edited, line_of
 from submit.cli import app
 from submit.errors import SpecError
 from submit.pipeline import load_pipeline
@@ -22,24 +23,6 @@ from submit.pipeline.model import Binding
 OFFICIAL_PIPELINE = (
     OFFICIAL / "azureml-examples/cli/jobs/pipelines-with-components/pipeline_with_hyperparameter_sweep/pipeline.yml"
 )
-
-
-def edited(tmp_path: Path, edits: dict[str, str], file: str = "three_steps.yml") -> Path:
-    """Our fixtures copied to ``tmp_path``, with each ``old -> new`` edit made in ``file`` (which must hold ``old``)."""
-    folder = tmp_path / "pipelines"
-    shutil.copytree(PIPELINE_FIXTURES, folder)
-    target = folder / file
-    text = target.read_text()
-    for old, new in edits.items():
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    target.write_text(text)
-    return folder / "three_steps.yml"
-
-
-def line_of(path: Path, fragment: str) -> int:
-    text = path.read_text()
-    return text[: text.index(fragment)].count("\n") + 1
 
 
 def problems_of(path: Path):
