@@ -415,3 +415,41 @@ def test_a_malformed_pipeline_is_a_located_message_and_exit_2(case, tmp_path):
     assert case != "component-not-yaml" or "bad.yml:4: jobs.b.trial: missing required key" in result.output
     lines = [line for line in result.output.splitlines() if not line.startswith("  hint: ")]
     assert lines and all(line.startswith(str(folder)) for line in lines), result.output  # each at its file:line
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the environment check, as a standalone sweep's, for each step's component
+
+
+def test_the_environment_check_reads_each_components_code_against_its_environment():
+    result = CliRunner().invoke(app, ["validate", str(OFFICIAL_PIPELINE)])
+
+    assert result.exit_code == 0, result.output
+    for script in ("train-src/train.py:5", "predict-src/predict.py:5"):  # `import mlflow` in each component's code
+        assert f"{script}: `import mlflow`: curated AzureML-sklearn-1.5 has mlflow-skinny only as a dependency" in (
+            result.output
+        )
+    assert "note jobs.sweep_step: curated AzureML-sklearn-1.5 declares Python 3.10" in result.output
+
+
+def test_an_environment_problem_refuses_the_pipeline_at_the_components_line(tmp_path):
+    inline = "environment:\n  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04\n  conda_file: ../conda.yml"
+    path = edited(
+        tmp_path, {"environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33": inline}, "components/train.yml"
+    )
+    (path.parent / "conda.yml").write_text(
+        "channels: [conda-forge]\ndependencies:\n  - python=3.10\n  - pip:\n    - scikit-learn==1.5.0\n"
+    )
+    component = path.parent / "components" / "train.yml"
+
+    result = CliRunner().invoke(app, ["validate", str(path)])
+
+    assert result.exit_code == 2, result.output
+    assert "src/train.py:7: `import mlflow`: no package of" in result.output  # the component's own code
+    image = line_of(component, "image: mcr")
+    assert (
+        f"{component}:{image}: environment.image: `mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04` has no tag"
+        in (result.output)
+    )
+    assert result.output.rstrip().endswith("--skip-env-check skips the check for one run")
+    assert CliRunner().invoke(app, ["validate", str(path), "--skip-env-check"]).exit_code == 0

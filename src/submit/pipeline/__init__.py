@@ -5,8 +5,8 @@ the standalone sweep's rules); build the job Azure ML receives and submit it.
 problem located in the pipeline or its component files), ``steps`` (command and sweep steps against their
 components), ``component`` (command component files, inline and registered), ``bindings`` (``${{parent...}}``),
 ``graph`` (dependency cycles and order), ``traps`` (what Azure does with a sweep step's settings in a pipeline),
-``build`` (the job's YAML for ``--dry-run`` and the SDK's ``PipelineJob``), ``submit`` (through
-``submit.azure.client``). The names below load on first use: ``sweep --help`` imports none of this.
+``environments`` (each component's code against its environment, by ``submit.envcheck``), ``build`` (the job's
+YAML for ``--dry-run`` and the SDK's ``PipelineJob``), ``submit`` (through ``submit.azure.client``). The names below load on first use: ``sweep --help`` imports none of this.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def read_component(data: dict, check: Checker, base_dir: Path, source: str) -> C
                 f"write ${{{{inputs.{ref.name}}}}} and declare `{ref.name}` under inputs:",
             )
     reference_rules(command, None, inputs, outputs, check, path=("command",))
-    return Component(source=source, inputs=inputs or {}, outputs=outputs or {}, trial=trial)
+    return Component(source=source, inputs=inputs or {}, outputs=outputs or {}, trial=trial, base_dir=base_dir)
 
 
 def _inputs(value: Any, check: Checker) -> dict[str, ComponentInput] | None:

@@ -56,6 +56,7 @@ class Component:
     outputs: dict[str, str] = field(default_factory=dict)  # name -> type
     trial: Trial | None = None  # command, environment, code (None when registered)
     registered: str | None = None
+    base_dir: Path | None = None  # where its relative paths start: the component file's folder, or the pipeline's
 
 
 @dataclass(frozen=True)

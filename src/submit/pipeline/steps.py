@@ -102,7 +102,8 @@ def _command_component(value, inputs, outputs, check, base_dir, checkers, cache)
         return None
     declared = {n: ComponentInput(n, "string") for n in inputs or {}}
     reference_rules(parse_command(trial.command), None, declared, outputs or {}, check, path=("command",))
-    return Component(source="inline", inputs=declared, outputs={n: "uri_folder" for n in outputs or {}}, trial=trial)
+    outputs = {n: "uri_folder" for n in outputs or {}}
+    return Component(source="inline", inputs=declared, outputs=outputs, trial=trial, base_dir=base_dir)
 
 
 def _sweep_settings(name: str, value: dict, check: Checker) -> SweepSettings | None:
