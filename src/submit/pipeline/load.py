@@ -25,37 +25,22 @@ from ..spec.names import job_name_problem
 from ..spec.overrides import apply_overrides
 from ..spec.validate import Checker
 from ..spec.validate.checker import kind_of
-from ..spec.validate.job_rules import strings_of
+from ..spec.validate.job_rules import TOP_STRINGS, strings_of
 from ..spec.validate.space_rules import KEY_NAME
+from ..spec.validate.sweep import JOB_KEYS
 from ..spec.validate.trial_rules import inputs_of, outputs_of
 from .bindings import check_binding
 from .graph import cycles, dependency_order
 from .model import Binding, Pipeline, PipelineSettings, Step
 from .steps import step_of
 
-TOP_KEYS = (
-    "$schema",
-    "type",
-    "name",
-    "display_name",
-    "experiment_name",
-    "description",
-    "tags",
-    "properties",
-    "settings",
-    "inputs",
-    "outputs",
-    "jobs",
-    "compute",
-    "identity",
-)
+TOP_KEYS = (*JOB_KEYS, "settings", "inputs", "outputs", "jobs", "compute", "identity")
 SETTINGS = {
     "default_compute": str,
     "default_datastore": str,
     "continue_on_step_failure": bool,
     "force_rerun": bool,
 }
-NAMES = ("name", "display_name", "experiment_name", "description", "compute")
 
 
 def is_pipeline(data: Any) -> bool:
@@ -108,7 +93,7 @@ def _pipeline(data: dict, check: Checker, path: Path | None, checkers: list[Chec
     if data.get("type") != "pipeline":
         # load_job takes only the lower-case word ("Unsupported job type: Pipeline")
         check.error(("type",), f"expected `pipeline`, found {data.get('type')!r}", "type: pipeline")
-    for key in NAMES:
+    for key in TOP_STRINGS:
         if data.get(key) is not None and not isinstance(data[key], str):
             check.error((key,), f"expected a string, found {kind_of(data[key])}")
     if isinstance(data.get("name"), str) and job_name_problem(data["name"]):

@@ -33,15 +33,10 @@ from .space_rules import (
 )
 from .trial_rules import inputs_of, outputs_of, reference_rules, trial_of
 
+# the keys every Azure ML job takes (a sweep's, a pipeline's: submit.pipeline)
+JOB_KEYS = ("$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties")
 TOP_KEYS = (
-    "$schema",
-    "type",
-    "name",
-    "display_name",
-    "experiment_name",
-    "description",
-    "tags",
-    "properties",
+    *JOB_KEYS,
     "trial",
     "search_space",
     "sampling_algorithm",
