@@ -339,6 +339,17 @@ def test_a_seed_in_a_sweep_step_is_refused_for_azure_with_its_source(tmp_path):
     assert f"{path}:{problem.where.rsplit(':', 1)[1]}: jobs.tune.sampling_algorithm: Azure ML refuses" in result.output
 
 
+def test_a_swept_input_the_components_command_never_uses_is_a_warning(tmp_path):
+    path = edited(tmp_path, {"--depth ${{inputs.depth}}": "--depth 3"}, "components/train.yml")
+    pipeline = load_pipeline(path)
+
+    [warning] = pipeline.warnings
+    assert warning == (
+        f"{path}:{line_of(path, 'depth:')}: jobs.tune.search_space.depth: the component train.yml's command never "
+        "uses `${{inputs.depth}}`: the swept value reaches no argument"
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # the CLI: every problem in one message, exit 2; what does not take a pipeline yet says so in one line
 

@@ -239,6 +239,11 @@ def _swept_inputs(space: SearchSpace, component: Component, what: str, check: Ch
         clash = _clash(declared, dist)
         if clash:
             check.error(path + ("type",), clash[0], clash[1])
+        elif component.trial is not None and ("inputs", name) not in component.trial.references:
+            # a standalone sweep's "not used in trial.command", for the component the values reach as inputs
+            check.warn(
+                path, f"{what}'s command never uses `${{{{inputs.{name}}}}}`: the swept value reaches no argument"
+            )
 
 
 def _clash(declared: ComponentInput, dist) -> tuple[str, str] | None:
