@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
+import yaml
 from azure.core.credentials import AccessToken
 from azure.core.pipeline._tools import is_rest
 from azure.core.pipeline.transport import HttpTransport, RequestsTransportResponse
@@ -86,18 +87,36 @@ REFUSED: dict[str, Refusal] = {
         "Validation for CommandSchema failed",
         "a component file kept among the sweep configs; load_job reads it as a command job and refuses it",
     ),
-    "azureml-examples/cli/jobs/pipelines-with-components/pipeline_with_hyperparameter_sweep/pipeline.yml": Refusal(
-        "type",
-        "pipeline jobs are not supported",
-        None,
-        "ours: a pipeline job is out of scope; its sweep step, written as its own sweep job, is supported",
-    ),
 }
+# pipeline jobs written for the tests, beside the official ones
+PIPELINE_FIXTURES = ROOT / "tests" / "fixtures" / "pipelines"
+
+
+def official_files() -> list[Path]:
+    """Every YAML file of the official corpus: sweep jobs, pipeline jobs and their component files."""
+    return sorted(p for root in CORPUS_ROOTS for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+
+
+def _is_pipeline_job(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text())
+    return isinstance(data, dict) and data.get("type") == "pipeline"
+
+
+def official_pipelines() -> list[Path]:
+    return [p for p in official_files() if _is_pipeline_job(p)]
+
+
+def pipelines() -> list[Path]:
+    """Every pipeline job the pipeline tests check: the official ones and ours (the valid ones, at the top of
+    tests/fixtures/pipelines)."""
+    return official_pipelines() + sorted(PIPELINE_FIXTURES.glob("*.yml"))
 
 
 def corpus() -> list[Path]:
-    """Every YAML file of the official corpus, refused ones included."""
-    return sorted(p for root in CORPUS_ROOTS for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+    """Every sweep-job file of the official corpus, refused ones included: not the pipeline jobs, nor the component
+    files in their folders."""
+    folders = [p.parent for p in official_pipelines()]
+    return [p for p in official_files() if not any(p.is_relative_to(f) for f in folders)]
 
 
 def corpus_key(path: Path) -> str:
@@ -380,6 +399,7 @@ class AzureMLRest(HttpTransport):
         self.code_versions: dict[str, dict] = {}
         self.jobs: dict[str, dict] = {}
         self.environments: dict[str, dict] = {}
+        self.components: dict[str, dict] = {}  # "name:version" -> the component version as registered
         self.run_statuses: list[str] = []  # what run history answers to successive polls, then final_status
         self.final_status = "Completed"
         self.logs: dict[str, str] = {}  # job name -> its hyperdrive.txt, served once the run reports it
@@ -483,19 +503,22 @@ class AzureMLRest(HttpTransport):
                 return 201, resource
             if rec.method == "GET" and f"{name}:{version}" in self.code_versions:
                 return 200, self.code_versions[f"{name}:{version}"]
-        env = re.match(r"^/environments/([^/]+)/versions/([^/]+)$", rest)
-        if env:
-            key = f"{env.group(1)}:{env.group(2)}"
+        # environment versions, and a pipeline's anonymous components (registered by content hash before the job)
+        version = re.match(r"^/(environments|components)/([^/]+)/versions/([^/]+)$", rest)
+        if version:
+            kind, name, number = version.groups()
+            registry = self.environments if kind == "environments" else self.components
+            key = f"{name}:{number}"
             if rec.method == "PUT":
-                self.environments[key] = {
+                registry[key] = {
                     "id": f"{ws_id}{rest}",
-                    "name": env.group(2),
-                    "type": "Microsoft.MachineLearningServices/workspaces/environments/versions",
+                    "name": number,
+                    "type": f"Microsoft.MachineLearningServices/workspaces/{kind}/versions",
                     **rec.body,
                 }
-                return 201, self.environments[key]
-            if rec.method == "GET" and key in self.environments:
-                return 200, self.environments[key]
+                return 201, registry[key]
+            if rec.method == "GET" and key in registry:
+                return 200, registry[key]
         found = self._answer_assets(rec, ws_id, rest)
         if found is not None:
             return found
@@ -683,3 +706,28 @@ class AzureMLRest(HttpTransport):
                 "provisioningState": "Succeeded",
             },
         }
+
+
+def submit_specs(rest, specs, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs):
+    """``sweep submit``'s cloud path (``submit_cli``) for loaded specs or pipelines, as the CLI calls it, with our
+    static credential and the recorded API ``rest`` under the real client: (exit code, stdout, stderr)."""
+    from rich.console import Console
+
+    from submit.cli.cloud_submit import submit_cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = submit_cli(
+        specs,
+        dry_run=False,
+        wait=wait,
+        subscription=SUBSCRIPTION,
+        resource_group=RESOURCE_GROUP,
+        workspace=workspace,
+        as_json=as_json,
+        out=Console(file=out, soft_wrap=True, highlight=False),
+        err=Console(file=err, soft_wrap=True, highlight=False),
+        credential=credential or StaticToken(),
+        transport=rest,
+        **client_kwargs,
+    )
+    return code, out.getvalue(), err.getvalue()

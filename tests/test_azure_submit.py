@@ -12,7 +12,6 @@ REST body before upload is covered by the parity test in test_azure_builder.py.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from pathlib import Path
@@ -21,7 +20,6 @@ import pytest
 from azure.ai.ml import MLClient, load_job
 from azure.core.exceptions import ServiceRequestError
 from azure.identity import CredentialUnavailableError
-from rich.console import Console
 from typer.testing import CliRunner
 
 from _azure_util import (
@@ -38,12 +36,12 @@ from _azure_util import (
     parity_specs,
     refusal,
     service_error,
+    submit_specs,
     token_claims,
 )
 from submit.azure.client import find_workspace
 from submit.azure.job import job_yaml, to_azure_job
 from submit.cli import app
-from submit.cli.cloud_submit import submit_cli as _submit_cli
 from submit.errors import UserError
 from submit.spec.load import load_spec
 
@@ -66,26 +64,7 @@ class Run:
 
 def submit(rest, paths, **kwargs) -> Run:
     """``submit_cli`` as the CLI calls it, with our static credential and the recorded API under the real client."""
-    return Run(*_run_specs(rest, [load_spec(p) for p in paths], **kwargs))
-
-
-def _run_specs(rest, specs, *, credential=None, workspace=WORKSPACE, wait=False, as_json=False, **client_kwargs):
-    out, err = io.StringIO(), io.StringIO()
-    code = _submit_cli(
-        specs,
-        dry_run=False,
-        wait=wait,
-        subscription=SUBSCRIPTION,
-        resource_group=RESOURCE_GROUP,
-        workspace=workspace,
-        as_json=as_json,
-        out=Console(file=out, soft_wrap=True, highlight=False),
-        err=Console(file=err, soft_wrap=True, highlight=False),
-        credential=credential or StaticToken(),
-        transport=rest,
-        **client_kwargs,
-    )
-    return code, out.getvalue(), err.getvalue()
+    return Run(*submit_specs(rest, [load_spec(p) for p in paths], **kwargs))
 
 
 def job_puts(rest):
@@ -377,7 +356,7 @@ def test_service_400_shows_the_service_message(rest):
 
 
 def test_local_compute_is_refused_before_contacting_azure(rest):
-    run = Run(*_run_specs(rest, [load_spec(OFFICIAL / "hello_sweep.yaml", ["compute=local"])]))
+    run = Run(*submit_specs(rest, [load_spec(OFFICIAL / "hello_sweep.yaml", ["compute=local"])]))
     assert run.code == 2 and rest.requests == []
     assert (
         run.err.strip()

@@ -43,8 +43,9 @@ def loaded_by(*args: str) -> tuple[int, list[str]]:
         ("submit", "--help"),
         ("validate", str(ROOT / "sweep_specs" / "quickstart.yaml")),
         ("validate", str(ROOT / "sweep_specs" / "bayesian_svm.yaml")),
+        ("validate", str(ROOT / "tests" / "fixtures" / "pipelines" / "three_steps.yml")),
     ],
-    ids=["help", "submit-help", "validate", "validate-bayesian"],
+    ids=["help", "submit-help", "validate", "validate-bayesian", "validate-pipeline"],
 )
 def test_help_and_validate_import_no_heavy_module(args):
     code, modules = loaded_by(*args)

@@ -3,7 +3,8 @@
 Every import is read from the source with ``ast`` (those inside functions too: a lazy import is still an arrow), so a
 circle or an arrow back up is caught before anyone runs into it. The layers, lowest first::
 
-    errors <- spec <- (azure | envcheck) <- emulator <- preflight <- monitor <- (report | followup) <- cli <- submit
+    errors <- spec <- (azure | envcheck) <- emulator <- preflight <- pipeline <- monitor <- (report | followup) <- cli
+    <- submit
 
 A package imports only from lower layers or from itself; packages of one layer do not import each other.
 ``submit`` itself (``__init__.py``, the public API, and ``__main__``) sits on top and may reach any feature.
@@ -26,6 +27,7 @@ LAYERS = (
     ("azure", "envcheck"),
     ("emulator",),
     ("preflight",),
+    ("pipeline",),
     ("monitor",),
     ("report", "followup"),
     ("cli",),

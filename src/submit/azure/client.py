@@ -169,8 +169,14 @@ def submit_job(ml_client, spec: SweepSpec):
 def submit(spec: SweepSpec, ml_client) -> SubmittedJob:
     """Submit one spec through a client from ``connect``; raises ``AzureError`` with the spec's path if refused."""
     refuse_local_compute([spec])
+    return created(ml_client, lambda: to_azure_job(spec), spec)
+
+
+def created(ml_client, build: Callable[[], object], spec) -> SubmittedJob:
+    """``jobs.create_or_update`` of the job ``build()`` makes (a sweep, or a pipeline: ``submit.pipeline``), with
+    ``spec``'s file named in the one-line ``AzureError`` any SDK failure becomes, building the job included."""
     try:
-        job = submit_job(ml_client, spec)
+        job = ml_client.jobs.create_or_update(build())
     except Exception as e:  # every SDK failure becomes one line
         raise azure_error(e, spec=spec) from e
     return SubmittedJob(spec=_where(spec), name=job.name, studio_url=job.studio_url, status=_status(job.status))

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from ..azure import client as cloud
 from ..errors import UserError
 from . import codes, shapes
+from .pipeline_commands import is_pipeline, job_yaml_of, pipeline_dry_run, submit_one
 
 
 def submit_cli(
@@ -51,12 +52,11 @@ def submit_cli(
 
 
 def print_dry_run(specs, *, as_json: bool, out) -> None:
-    from ..azure.job import job_yaml  # lazy: azure-ai-ml is imported only when a job is built
-
     if as_json:
-        out.print(json.dumps([shapes.dry_run_job(s) for s in specs], indent=2), markup=False)
+        jobs = [pipeline_dry_run(s) if is_pipeline(s) else shapes.dry_run_job(s) for s in specs]
+        out.print(json.dumps(jobs, indent=2), markup=False)
     else:
-        out.print("---\n".join(job_yaml(s) for s in specs), markup=False, end="")
+        out.print("---\n".join(job_yaml_of(s) for s in specs), markup=False, end="")
 
 
 @contextmanager
@@ -77,7 +77,7 @@ def _submit_all(ml_client, specs, *, wait: bool, as_json: bool, out, err) -> int
     code = codes.SUCCESS
     for spec in specs:
         try:
-            job = cloud.submit(spec, ml_client)
+            job = submit_one(spec, ml_client)
         except UserError as e:  # the next spec is still submitted
             err.print(str(e), markup=False)
             code = max(code, codes.for_error(e))

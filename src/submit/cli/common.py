@@ -30,14 +30,17 @@ def reported() -> Iterator[None]:
         raise typer.Exit(codes.INTERRUPTED) from None
 
 
-def load_specs(paths: list[Path], overrides: list[str]) -> list:
-    """Every spec, loaded and validated; the problems of all of them in one SpecError."""
+def load_specs(paths: list[Path], overrides: list[str], *, pipelines: bool = False) -> list:
+    """Every spec, loaded and validated; the problems of all of them in one SpecError. With ``pipelines``, a
+    pipeline job file (``type: pipeline``) is loaded as one (``submit.pipeline``), else refused in one line."""
+    from ..pipeline.load import load_job_file
     from ..spec.load import load_spec  # lazy: `sweep --help` loads no spec
 
+    load = load_job_file if pipelines else load_spec
     specs, problems = [], []
     for path in paths:
         try:
-            specs.append(load_spec(path, overrides))
+            specs.append(load(path, overrides))
         except SpecError as e:
             problems.extend(e.problems)
     if problems:

@@ -29,10 +29,12 @@ def check_environments(specs, err: Console, *, skip: bool = False, notes: bool =
     if skip:
         return
     from ..envcheck import check_environment  # lazy: `sweep --help` and the monitor commands never need it
+    from ..pipeline.environments import check_environments as check_pipeline
+    from ..pipeline.model import Pipeline
 
     problems = []
     for spec in specs:
-        report = check_environment(spec)
+        report = check_pipeline(spec) if isinstance(spec, Pipeline) else check_environment(spec)
         spec.warnings.extend(report.warnings)
         problems += report.problems
         for note in report.notes if notes else ():

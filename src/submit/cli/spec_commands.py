@@ -37,6 +37,7 @@ def validate(
         check_azure,  # lazy, as every import a command alone needs: `sweep --help` stays light
     )
     from . import shapes
+    from .pipeline_commands import is_pipeline, pipeline_summary, render_pipeline_validation
     from .render import render_validation
 
     with reported():
@@ -45,20 +46,20 @@ def validate(
                 "--input without --preflight: --input stands in for a remote input of the preflight trial; add --preflight, or drop --input"
             )
         values, set_ = split_values(set_) if preflight else ({}, set_)
-        loaded = load_specs(specs, set_)
+        loaded = load_specs(specs, set_, pipelines=not preflight)
         for spec in loaded:
             check_azure(spec)  # validate checks the spec Azure receives, which refuses what only a local run takes
         check_environments(loaded, err, skip=skip_env_check)
         if not json_:
             for spec in loaded:
-                render_validation(spec, out, err)
+                (render_pipeline_validation if is_pipeline(spec) else render_validation)(spec, out, err)
         reports = []
         if preflight:
             reports = preflight_all(
                 loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err if json_ else out
             )
     if json_:
-        summaries = [shapes.validation_summary(s) for s in loaded]
+        summaries = [(pipeline_summary if is_pipeline(s) else shapes.validation_summary)(s) for s in loaded]
         for summary, report in zip(summaries, reports, strict=False):
             summary["preflight"] = shapes.preflight_report(report)
         out.print(json.dumps(summaries, indent=2), markup=False)

@@ -62,10 +62,13 @@ class EnvReport:
     imports: int = 0  # how many third-party imports were checked
 
 
-def check_environment(spec: SweepSpec) -> EnvReport:
+def check_environment(spec: SweepSpec, check: Checker | None = None) -> EnvReport:
     """Check ``spec``'s trial code against its environment; the report's problems refuse the spec, its warnings
-    and notes do not."""
-    found = declared(spec, spec_checker(spec))
+    and notes do not.
+
+    ``spec`` may be anything with a ``trial`` and a ``base_dir`` (a pipeline step's component), with ``check``
+    locating what is written about its environment (default: the spec file's ``trial.environment``)."""
+    found = declared(spec, check or spec_checker(spec))
     report = EnvReport(found.label, list(found.problems), list(found.warnings), list(found.notes))
     if found.not_checkable:
         report.notes.append(f"not checkable offline (not Python packages): {', '.join(found.not_checkable)}")

@@ -106,6 +106,11 @@ class CloudSweeps:
             raise MonitorInputError(unknown_sweep(name, [self.describe()], [])) from e
         except Exception as e:
             raise _unreachable(e) from e
+        if getattr(job, "type", None) == "pipeline":
+            raise MonitorInputError(
+                f"job {name} in {self.describe()} is a pipeline job: the monitoring commands do not read pipelines "
+                "yet; `sweep submit --wait` follows one to its end, the studio shows its steps"
+            )
         if getattr(job, "type", None) != "sweep":
             raise MonitorInputError(f"job {name} in {self.describe()} is a {job.type} job, not a sweep")
         return job

@@ -37,7 +37,7 @@ def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([Problem(source, "", "no such file", _did_you_mean_file(path))]) from None
+        raise SpecError([Problem(source, "", "no such file", did_you_mean_file(path))]) from None
     except IsADirectoryError:
         raise SpecError([Problem(source, "", "is a folder, expected a sweep spec YAML file")]) from None
     except (OSError, UnicodeDecodeError) as e:
@@ -87,7 +87,7 @@ def line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict
     return out
 
 
-def _did_you_mean_file(path: Path) -> str:
+def did_you_mean_file(path: Path) -> str:
     folder = path.parent if path.parent.exists() else None
     if folder is None:
         return ""

@@ -36,6 +36,12 @@ class Checker:
         self.warnings: list[str] = []
         self.azure_only: list[Problem] = []  # refused by Azure, harmless to a local run (see SweepSpec.azure_problems)
 
+    def at(self, prefix: tuple, strip: tuple = ()) -> Checker:
+        """This checker for a part of the file: the rules' key paths (``search_space.lr``) are reported at
+        ``prefix + path`` (``jobs.tune.search_space.lr``), ``strip`` first taken off the front (a component's
+        ``trial.command`` is its file's ``command``). Problems and warnings land in this checker."""
+        return _At(self, prefix, strip)
+
     def where(self, path: tuple) -> str:
         for i in range(len(path), -1, -1):
             if path[:i] in self.overridden:
@@ -135,3 +141,26 @@ class Checker:
             self.error(path, f"expected {expected}, found {kind_of(v)} {v!r}")
             return None
         return v
+
+
+class _At(Checker):
+    """A view of a checker whose key paths are moved (``Checker.at``); it shares the checker's lists."""
+
+    def __init__(self, parent: Checker, prefix: tuple, strip: tuple):
+        self.parent, self.prefix, self.strip = parent, prefix, strip
+        self.source, self.lines, self.overridden = parent.source, parent.lines, parent.overridden
+        self.problems, self.warnings, self.azure_only = parent.problems, parent.warnings, parent.azure_only
+
+    def _moved(self, path: tuple) -> tuple:
+        if self.strip and path[: len(self.strip)] == self.strip:
+            path = path[len(self.strip) :]
+        return self.prefix + path
+
+    def where(self, path: tuple) -> str:
+        return self.parent.where(self._moved(path))
+
+    def problem(self, path: tuple, message: str, hint: str = "") -> Problem:
+        return self.parent.problem(self._moved(path), message, hint)
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.parent.warn(self._moved(path), message)

@@ -33,15 +33,10 @@ from .space_rules import (
 )
 from .trial_rules import inputs_of, outputs_of, reference_rules, trial_of
 
+# the keys every Azure ML job takes (a sweep's, a pipeline's: submit.pipeline)
+JOB_KEYS = ("$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties")
 TOP_KEYS = (
-    "$schema",
-    "type",
-    "name",
-    "display_name",
-    "experiment_name",
-    "description",
-    "tags",
-    "properties",
+    *JOB_KEYS,
     "trial",
     "search_space",
     "sampling_algorithm",
@@ -127,8 +122,12 @@ def _another_kind(data: dict, check: Checker) -> bool:
         jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
         steps = [f"jobs.{k}" for k, v in jobs.items() if isinstance(v, dict) and v.get("type") == "sweep"]
         where = f" ({', '.join(steps)})" if steps else ""
-        # one line, no hint: the message is the fix (the step as a `type: sweep` file, its trial inline)
-        check.error(("type",), f"pipeline jobs are not supported; submit the sweep step's own YAML{where}")
+        # one line, no hint: what takes a pipeline today (the loader is submit.pipeline's)
+        check.error(
+            ("type",),
+            f"a pipeline job{where}: `sweep validate`, `sweep submit --dry-run` and `sweep submit` (to Azure ML) "
+            "take it; running it here (--local, --preflight) and the other commands do not yet",
+        )
         return True
     if isinstance(kind, str) and kind.lower() in ("command", "parallel", "spark", "automl", "import", "data_transfer"):
         check.error(("type",), f"a {kind} job, not a sweep job; `sweep` validates and submits `type: sweep` jobs")
@@ -145,12 +144,18 @@ def _another_kind(data: dict, check: Checker) -> bool:
 
 
 def _across_sections(sweep: dict, check: Checker) -> None:
-    space, sampling, limits, trial = sweep["search_space"], sweep["sampling"], sweep["limits"], sweep["trial"]
-    if space is not None and sampling is not None:
-        sampler_rules(space, sampling, sweep["policy"], check)
-        log_bounds_advice(space, sampling, check)
+    space, sampling, trial = sweep["search_space"], sweep["sampling"], sweep["trial"]
+    search_rules(space, sampling, sweep["policy"], sweep["limits"], check)
     if trial is not None:
         reference_rules(parse_command(trial.command), space, sweep["inputs"], sweep["outputs"], check)
+
+
+def search_rules(space, sampling, policy, limits, check: Checker) -> None:
+    """The rules across the search settings (the sampler's distributions and policy, log bounds, Bayesian trials):
+    a standalone sweep's, and each sweep step's of a pipeline (``submit.pipeline``)."""
+    if space is not None and sampling is not None:
+        sampler_rules(space, sampling, policy, check)
+        log_bounds_advice(space, sampling, check)
     if limits is not None and sampling is not None and space is not None and sampling.type == "bayesian":
         bayesian_advice(space, limits, check)
 

@@ -266,10 +266,16 @@ def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
 
 
 def reference_rules(
-    command: Command, space: SearchSpace | None, inputs: dict | None, outputs: dict | None, check: Checker
+    command: Command,
+    space: SearchSpace | None,
+    inputs: dict | None,
+    outputs: dict | None,
+    check: Checker,
+    path: tuple = ("trial", "command"),
 ) -> None:
-    """Every ``${{kind.name}}`` names something the spec declares; every search-space key is used (a warning)."""
-    path = ("trial", "command")
+    """Every ``${{kind.name}}`` names something the spec declares; every search-space key is used (a warning).
+
+    ``path`` is where the command is: a sweep's ``trial.command``, a component's ``command``."""
     for ref in command.references:
         name = ref.name
         if ref.kind == "search_space" and space is not None and name not in space:
