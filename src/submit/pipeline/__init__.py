@@ -6,7 +6,8 @@ problem located in the pipeline or its component files), ``steps`` (command and 
 components), ``component`` (command component files, inline and registered), ``bindings`` (``${{parent...}}``),
 ``graph`` (dependency cycles and order), ``traps`` (what Azure does with a sweep step's settings in a pipeline),
 ``environments`` (each component's code against its environment, by ``submit.envcheck``), ``build`` (the job's
-YAML for ``--dry-run`` and the SDK's ``PipelineJob``), ``submit`` (through ``submit.azure.client``). The names below load on first use: ``sweep --help`` imports none of this.
+YAML for ``--dry-run`` and the SDK's ``PipelineJob``), ``submit`` (through ``submit.azure.client``). The names
+below load on first use: ``sweep --help`` imports none of this.
 """
 
 from __future__ import annotations
