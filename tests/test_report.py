@@ -81,7 +81,8 @@ def test_failed_canceled_string_choices_and_a_metric_missing_in_some_trials(tmp_
     assert '"ticktext":["none",' in html_text  # the metric axis's tick for the trials without a value
     text = page["text"]
     assert "mixed_4\nfailed" in text.replace("\t", "\n") and "exit code 1" in text
-    assert "the policy canceled 2 trial(s)" in text
+    assert "bandit canceled 2 trial(s)" in text
+    assert "avoided (estimate)" in text and "run after cancel (measured)" in text  # each figure on its own row
     assert "method: permutation importance" in text
 
 

@@ -184,7 +184,7 @@ def _facts(s: SweepSummary) -> str:
     else:
         rows.append(("best trial", f"none: no trial logged a usable value of {s.primary_metric}"))
     if s.savings is not None:
-        rows.append(("compute", s.savings.describe().removeprefix("compute: ")))
+        rows += s.savings.rows()
     else:
         rows.append(("compute", f"{_seconds(sum(t.duration or 0 for t in s.trials))} trial-seconds run"))
     if s.url:
