@@ -2,10 +2,15 @@
 full trial would have run after it (estimated); both counted from the interval the policy canceled at."""
 
 import pytest
+from typer.testing import CliRunner
 
+from monitor_helpers import Trial, synth_sweep
+from submit import cli
+from submit.cli.monitor_render import event_line
 from submit.emulator.policies import BanditPolicy
 from submit.emulator.results import TrialResult
 from submit.emulator.savings import Clock, estimate_savings
+from submit.monitor.follow import Event
 from submit.monitor.local import savings_of
 from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
 from submit.monitor.whatif import what_if
@@ -92,3 +97,27 @@ def test_status_and_the_replay_of_its_own_policy_give_the_same_two_figures():
     assert setting.cancels[0].after_cancel_seconds == 1.5 and setting.cancels[0].avoided_seconds == 4.0
     assert setting.to_dict()["after_cancel_seconds"] == status.to_dict()["after_cancel_seconds"]
     assert setting.to_dict()["avoided_seconds_estimate"] == status.to_dict()["avoided_seconds_estimate"]
+
+
+def test_the_cancel_line_shows_the_value_the_policy_judged_where_it_judged_it():
+    summary = hand_made_sweep()
+    t1 = summary.trials[1]
+    judged = summary.judged(t1)
+    assert (judged.interval, judged.point.step, judged.value) == (2, 1, 0.5)  # bandit weighs its best up to 2
+    line = event_line(Event("ended", summary, t1, judged))
+    assert line.startswith("canceled t1 accuracy=0.5 at step 1 (bandit: 0.5 < best")
+    assert "0.3" not in line  # its latest value, logged after the verdict
+
+
+def test_watch_reads_the_judged_value_of_a_trial_the_policy_canceled(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    trials = [
+        Trial({"x": 0}, [0.9, 0.9, 0.9, 0.9]),
+        Trial({"x": 1}, [0.5, 0.45, 0.3], status="canceled", cancel_reason=REASON, by_policy=True),
+        Trial({"x": 2}, [0.2], status="canceled", cancel_reason="sweep timeout"),  # no policy: its latest value
+    ]
+    synth_sweep(uri, "s", trials, policy="bandit", concurrency=1)
+    run = CliRunner().invoke(cli.app, ["watch", "s", "--tracking-uri", uri, "--local"])
+    lines = run.stdout.splitlines()
+    assert f"canceled s_1 accuracy=0.5 at step 1 ({REASON})" in lines
+    assert "canceled s_2 accuracy=0.2 (sweep timeout)" in lines
