@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from submit import cli, load_spec
 from submit.emulator import run_local
-from submit.emulator.policies import make_policy
+from submit.emulator.policies import interval_of, make_policy
 from submit.monitor import LocalSweeps
 
 TRAIN = Path(__file__).parents[1] / "src" / "train"
@@ -178,7 +178,7 @@ def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports
         cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "trunc", "--json"]
     )
     assert res.exit_code == 0, res.stdout + res.stderr
-    check_against_the_store(uri, "trunc", spec, ROUNDS)
+    histories = check_against_the_store(uri, "trunc", spec, ROUNDS)
     summary = json.loads(res.stdout)
     killed = [t for t in summary["trials"] if t["status"] == "canceled"]
     assert summary["counts"]["canceled"] == len(killed) >= 1
@@ -193,5 +193,6 @@ def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports
         r"  run after cancel \(measured\): [\d.]+ trial-seconds past the values canceled at\n",
         res.stderr,
     )
-    for t in killed:  # the live log names each cancel and its reason as it happens
-        assert f"canceled {t['name']}" in res.stderr and t["cancel_reason"] in res.stderr
+    for t in killed:  # the live log names each cancel, the value judged (truncation: the n-th) and the reason
+        judged = histories[t["name"]][interval_of(t["cancel_reason"]) - 1]
+        assert f"canceled {t['name']} val_log_loss={judged:.6g} ({t['cancel_reason']})" in res.stderr

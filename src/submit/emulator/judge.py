@@ -90,6 +90,7 @@ class PolicyJudge:
             proc.cancel(cancellation.reason)
             if proc.cancel_reason == cancellation.reason:  # not if the process had exited meanwhile
                 self.cut[trial.name] = cancellation.interval
+                trial.judged = self.policy.judged_value(trial.history, cancellation.interval, self.goal)
                 judged = {t.name: trial.history if t is trial else others[t.name] for t in trials}  # trials' order
                 self.pools[trial.name] = pool_at(cancellation.interval, judged)
         return cancellation

@@ -162,7 +162,7 @@ class SweepSummary:
     url: str | None = None  # the studio URL (cloud)
     ui_command: str | None = None  # the command that opens `mlflow ui` on the store (local)
     cancel_requested: str | None = None  # when `sweep cancel` asked a running local sweep to stop
-    savings: Any = None  # emulator.savings.Savings: trial-seconds run and (estimated) avoided by the policy
+    savings: Any = None  # emulator.savings.Savings: trial-seconds run; the policy cancels run after cancel and avoided
     unparsed_children: list[str] = field(default_factory=list)  # children the service listed but the SDK could not read
     warnings: list[str] = field(default_factory=list)
     system_tags: dict[str, str] = field(
