@@ -1,4 +1,4 @@
-"""`sweep refine` measured: a broad sweep then a refined one, against one sweep of the same total budget (issue 18).
+"""`sweep refine` measured: a broad sweep then a refined one, against one sweep of the same total budget.
 
     PYTHONPATH=src nice -n 5 python -m bench.refine                       # 3 tasks x 10 seeds, random and sobol
     PYTHONPATH=src nice -n 5 python -m bench.refine --samplers bayesian --seeds 5 --tasks Branin,LR_breast_nll

@@ -19,6 +19,19 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MISSING = (
+    "the report tests open the report in Debian's headless chromium, and there is none on this machine: "
+    "install it with `sudo apt-get install -y chromium` (the README's test command does), then run the tests again"
+)
+
+
+def chromium() -> str:
+    """The browser's path, or a failure that says how to install it (a missing browser is not a broken report)."""
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(MISSING)
+    return CHROMIUM
+
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -102,7 +115,7 @@ def open_report(path: Path, timeout: float = 120) -> dict:
         page.write_text(text[:head] + '<meta charset="utf-8">' + RECORDER + text[head:], encoding="utf-8")
         proc = subprocess.run(
             [
-                CHROMIUM,
+                chromium(),
                 *FLAGS,
                 f"--user-data-dir={folder / 'profile'}",
                 "--virtual-time-budget=20000",
@@ -127,7 +140,7 @@ def screenshot(path: Path, png: Path, width: int = 1400, height: int = 3000) -> 
     try:
         subprocess.run(
             [
-                CHROMIUM,
+                chromium(),
                 *FLAGS,
                 f"--user-data-dir={folder}",
                 "--virtual-time-budget=20000",

@@ -15,7 +15,8 @@ from typing import Any
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from submit.emulator import tracking as t
+from submit.emulator import tags as t
+from submit.emulator.tracking import sqlite_path
 
 STATUS = {"completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED", "running": "RUNNING"}
 
@@ -48,7 +49,7 @@ def synth_sweep(
     experiment: str = "synthetic",
 ) -> str:
     """Write the sweep; returns the parent run id. Trials run ``concurrency`` at a time from ``start``."""
-    db = t.sqlite_path(uri)
+    db = sqlite_path(uri)
     if db is not None:  # as the emulator's Store does: WAL makes each commit ~3x cheaper
         with sqlite3.connect(db) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -61,11 +62,11 @@ def synth_sweep(
         t.TAG_STATE: state,
         t.TAG_PRIMARY: metric,
         t.TAG_GOAL: goal,
-        "sweep.sampling": "random",
-        "sweep.limits": json.dumps(limits or {"max_total_trials": len(trials), "max_concurrent_trials": concurrency}),
+        t.TAG_SAMPLING: "random",
+        t.TAG_LIMITS: json.dumps(limits or {"max_total_trials": len(trials), "max_concurrent_trials": concurrency}),
     }
     if policy:
-        tags["sweep.policy"] = policy
+        tags[t.TAG_POLICY] = policy
     if space is not None:
         tags[t.TAG_SPACE] = json.dumps(space)
     parent = client.create_run(exp_id, run_name=name, tags=tags, start_time=int(start * 1000)).info.run_id
@@ -77,7 +78,7 @@ def synth_sweep(
         end = begin + trial.seconds
         slots[slot] = end
         end_all = max(end_all, end)
-        run_tags = {"mlflow.parentRunId": parent, t.TAG_SWEEP: name, t.TAG_KIND: "trial", t.TAG_INDEX: str(i)}
+        run_tags = {t.TAG_PARENT: parent, t.TAG_SWEEP: name, t.TAG_KIND: "trial", t.TAG_INDEX: str(i)}
         if trial.cancel_reason:
             run_tags[t.TAG_CANCEL] = trial.cancel_reason
         if trial.by_policy:

@@ -121,3 +121,34 @@ def test_the_exit_codes_are_listed_in_the_help():
     result = CliRunner().invoke(app, ["--help"], terminal_width=200)
     shown = " ".join(result.output.split())  # rich wraps the epilog at the console's width, whatever is asked
     assert "Exit codes: 0 success" in shown and "130 interrupted" in shown
+
+
+def test_every_local_option_is_a_submit_flag_or_one_the_cli_fills_in():
+    import dataclasses
+
+    import typer
+
+    from submit.cli.submit_command import LOCAL_FIELDS, LOCAL_ONLY, NOT_FLAGS
+    from submit.emulator.options import LocalOptions
+
+    fields = [f.name for f in dataclasses.fields(LocalOptions)]
+    parameters = {p.name for p in typer.main.get_command(app).commands["submit"].params}
+
+    assert sorted([*LOCAL_FIELDS.values(), *NOT_FLAGS]) == sorted(fields)  # each field once: a flag's or the CLI's
+    assert set(LOCAL_FIELDS) <= parameters and set(LOCAL_ONLY) <= parameters
+
+
+def test_each_local_flag_reaches_its_field_of_the_one_options_object():
+    import typer
+
+    from submit.cli.submit_command import local_options
+
+    typed = ["--local", "--input", "data=d.csv", "--max-concurrent", "3", "--tracking-uri", "sqlite:///x.db"]
+    typed += ["--name", "n", "--resume", "r", "--env", "A=1", "--keep-work"]
+    command = typer.main.get_command(app).commands["submit"]
+    with command.make_context("submit", [HELLO, *typed]) as ctx:
+        options = local_options(ctx.params)
+
+    assert (options.inputs, options.max_concurrent, options.tracking_uri) == (["data=d.csv"], 3, "sqlite:///x.db")
+    assert (options.name, options.resume, options.keep_work) == ("n", "r", True)
+    assert options.env == {"A": "1"}

@@ -1,4 +1,4 @@
-"""`sweep submit SPEC --continue ID` (issue 13 item 5): what a continuation submits, through the real MLClient over
+"""`sweep submit SPEC --continue ID`: what a continuation submits, through the real MLClient over
 the recorded REST API for a cloud sweep, and through the CLI for a local one."""
 
 from __future__ import annotations

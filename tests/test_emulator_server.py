@@ -21,7 +21,7 @@ from mlflow.tracking import MlflowClient
 from rich.console import Console
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
-from submit.cli.progress import Progress
+from submit.cli.progress import LiveProgress
 from submit.emulator import LocalOptions, run_local
 from submit.emulator.server import TrackingServer
 
@@ -96,7 +96,7 @@ def test_a_server_that_cannot_start_is_one_warning_and_trials_log_to_the_store(t
     spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
     uri = sqlite_uri(tmp_path)
     shown = io.StringIO()
-    progress = Progress(Console(file=shown, soft_wrap=True))
+    progress = LiveProgress(Console(file=shown, soft_wrap=True))
     options = LocalOptions(server_command=[str(tmp_path / "no-such-server")], on_event=progress.event)
     result = run_local(spec, options, tracking_uri=uri, name="fallback")
 

@@ -1,6 +1,6 @@
-"""Issue 15, the input half: hostile or careless input gets one line, exit code 2, no traceback, and no shell code runs.
+"""Hostile or careless input gets one line, exit code 2, no traceback, and no shell code runs.
 
-Each test names the item of issue 15 it answers. The fuzz test lives in tests/test_fuzz_input.py.
+The fuzz test lives in tests/test_fuzz_input.py.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ def spec_text(command: str, space: str = '{type: choice, values: ["a"]}') -> str
     return SPEC.format(command=json.dumps(command), space=space)
 
 
-# item 2 -----------------------------------------------------------------------------------------------------------
+# values reach the trial as written, whatever the quoting ------------------------------------------------------
 
 
 @pytest.mark.parametrize("place", list(PLACES))
-def test_item2_a_value_reaches_the_script_as_written_whatever_quotes_surround_its_reference(tmp_path, place):
+def test_a_value_reaches_the_script_as_written_whatever_quotes_surround_its_reference(tmp_path, place):
     command = parse_command(f"printf '[%s]\\n' {place}")
     for value in HOSTILE:
         line = command.render({"search_space": {"v": value}})
@@ -60,7 +60,7 @@ def test_item2_a_value_reaches_the_script_as_written_whatever_quotes_surround_it
     assert not (tmp_path / "PWNED").exists()
 
 
-def test_item2_a_sweep_passes_quoted_hostile_choices_through_literally(tmp_path):
+def test_a_sweep_passes_quoted_hostile_choices_through_literally(tmp_path):
     values = ["a b", "it's", "$(touch PWNED)", "`touch PWNED`"]
     spec = spec_from(
         tmp_path,
@@ -80,7 +80,7 @@ def test_item2_a_sweep_passes_quoted_hostile_choices_through_literally(tmp_path)
     assert not list(tmp_path.rglob("PWNED"))
 
 
-def test_item2_validate_warns_where_azure_raw_substitution_would_split_or_expand_a_value():
+def test_validate_warns_where_azure_raw_substitution_would_split_or_expand_a_value():
     values = '["a b", "it\'s", "$(id)", "plain"]'
     bare = parse_spec(spec_text("python t.py ${{search_space.v}}", f"{{type: choice, values: {values}}}"))
     single = parse_spec(spec_text("python t.py '${{search_space.v}}'", f"{{type: choice, values: {values}}}"))
@@ -96,7 +96,7 @@ def test_item2_validate_warns_where_azure_raw_substitution_would_split_or_expand
     assert "splits it at its spaces" in bare.warnings[0]
 
 
-# item 6 -----------------------------------------------------------------------------------------------------------
+# hostile YAML ----------------------------------------------------------------------------------------------------
 
 ALIAS_BOMB = "".join(
     f"{k}: &{k} [{', '.join([f'*{p}'] * 9 if p else ['x'] * 9)}]\n"
@@ -124,12 +124,12 @@ def refused_by_cli(tmp_path, text: str, *args: str) -> tuple[str, float]:
     return lines[0], int(rss.split()[1])
 
 
-def test_item6_ten_thousand_nested_brackets_are_refused_in_one_line(tmp_path):
+def test_ten_thousand_nested_brackets_are_refused_in_one_line(tmp_path):
     line, _ = refused_by_cli(tmp_path, "[" * 10_000)
     assert line == f"{tmp_path / 'spec.yaml'}:1: nested deeper than 100 levels; a sweep spec needs about 10"
 
 
-def test_item6_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
+def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
     assert len(ALIAS_BOMB) < 400  # 9 levels of 9 aliases: 387,420,489 leaves once expanded
     line, peak_mb = refused_by_cli(tmp_path, ALIAS_BOMB)
     assert line == (
@@ -153,13 +153,13 @@ def test_item6_an_alias_bomb_is_refused_without_expanding_it(tmp_path):
     ],
     ids=["recursive-alias", "merge-key-bomb", "deep-through-aliases", "bad-int-tag", "python-tag"],
 )
-def test_item6_other_hostile_yaml_gets_one_line(text, message):
+def test_other_hostile_yaml_gets_one_line(text, message):
     with pytest.raises(SpecError) as e:
         parse_spec(text)
     assert len(e.value.problems) == 1 and message in str(e.value), str(e.value)
 
 
-# items 8, 9, 10, 12 through the real CLI ----------------------------------------------------------------------------
+# --set, non-finite numbers, loguniform bounds and limits, through the real CLI -----------------------------------
 
 runner = CliRunner()
 
@@ -179,7 +179,7 @@ def one_line(tmp_path, text: str, *args: str) -> str:
     return line.replace(str(path), "F")
 
 
-def test_item8_set_inside_a_scalar_choice_value_is_one_line_naming_set(tmp_path):
+def test_set_inside_a_scalar_choice_value_is_one_line_naming_set(tmp_path):
     text = spec_text("python t.py ${{search_space.v}}", "{type: choice, values: [3, 5]}")
     line = one_line(tmp_path, text, "--set", "search_space.v.values.0.k=1")
     assert (
@@ -213,7 +213,7 @@ def test_item8_set_inside_a_scalar_choice_value_is_one_line_naming_set(tmp_path)
         ("{type: choice, values: [1, .NaN]}", "F:6: search_space.v.values[1]: expected a finite number, found nan"),
     ],
 )
-def test_item9_nan_and_infinite_numbers_are_refused(tmp_path, space, expected):
+def test_nan_and_infinite_numbers_are_refused(tmp_path, space, expected):
     assert one_line(tmp_path, spec_text("python t.py ${{search_space.v}}", space)) == expected
 
 
@@ -237,7 +237,7 @@ def test_item9_nan_and_infinite_numbers_are_refused(tmp_path, space, expected):
         ("min_value: 1, max_value: 3", 10, None),  # 10..1000 with logbase 10
     ],
 )
-def test_item10_loguniform_bounds_that_look_like_values_are_warned(tmp_path, bounds, logbase, warned):
+def test_loguniform_bounds_that_look_like_values_are_warned(tmp_path, bounds, logbase, warned):
     text = spec_text("python t.py ${{search_space.v}}", f"{{type: loguniform, {bounds}}}")
     if logbase:
         text = text.replace("sampling_algorithm: random", f"sampling_algorithm: {{type: random, logbase: {logbase}}}")
@@ -250,7 +250,7 @@ def test_item10_loguniform_bounds_that_look_like_values_are_warned(tmp_path, bou
         assert len(found) == 1 and ":6: search_space.v: loguniform bounds are" in found[0] and warned in found[0]
 
 
-def test_item12_a_trial_count_that_is_not_a_number_gets_a_hint_about_trials_not_seconds(tmp_path):
+def test_a_trial_count_that_is_not_a_number_gets_a_hint_about_trials_not_seconds(tmp_path):
     text = spec_text("python t.py ${{search_space.v}}").replace("max_total_trials: 4", "max_total_trials: five")
     result, _ = validate_cli(tmp_path, text)
     assert result.exit_code == 2 and "Traceback" not in result.output
@@ -260,7 +260,7 @@ def test_item12_a_trial_count_that_is_not_a_number_gets_a_hint_about_trials_not_
     ]
 
 
-def test_item12_a_problem_inside_what_set_created_is_blamed_on_set(tmp_path):
+def test_a_problem_inside_what_set_created_is_blamed_on_set(tmp_path):
     text = spec_text("python t.py ${{search_space.v}}")
     assert one_line(tmp_path, text, "--set", "objective.goal.x=1") == (
         "--set: objective.goal: expected `minimize` or `maximize`, found {'x': 1}"
@@ -270,10 +270,10 @@ def test_item12_a_problem_inside_what_set_created_is_blamed_on_set(tmp_path):
     )
 
 
-# item 11 ----------------------------------------------------------------------------------------------------------
+# warnings shown wherever the spec is used -----------------------------------------------------------------------
 
 
-def test_item11_dry_run_shows_the_warnings_validate_prints_on_stderr_and_keeps_stdout_yaml(tmp_path):
+def test_dry_run_shows_the_warnings_validate_prints_on_stderr_and_keeps_stdout_yaml(tmp_path):
     text = spec_text("python t.py ${{search_space.v}}", "{type: loguniform, min_value: 1, max_value: 100}")
     path = tmp_path / "spec.yaml"
     path.write_text(text)
@@ -287,7 +287,7 @@ def test_item11_dry_run_shows_the_warnings_validate_prints_on_stderr_and_keeps_s
     assert yaml.safe_load(dry.stdout)["type"] == "sweep"
 
 
-def test_item11_a_local_run_shows_the_warnings_before_it_runs(tmp_path):
+def test_a_local_run_shows_the_warnings_before_it_runs(tmp_path):
     path = write_spec(
         tmp_path,
         shell_spec(
@@ -304,7 +304,7 @@ def test_item11_a_local_run_shows_the_warnings_before_it_runs(tmp_path):
     assert f"warning {path}:9: search_space.used.values[0]: '[red]a b': Azure substitutes the raw text" in result.stderr
 
 
-def test_item12_the_remote_input_hint_suggests_a_local_path_named_after_the_asset(tmp_path):
+def test_the_remote_input_hint_suggests_a_local_path_named_after_the_asset(tmp_path):
     text = (
         spec_text("python t.py ${{search_space.v}} ${{inputs.data}}")
         + "inputs:\n  data: {type: uri_folder, path: azureml:mydata:1}\n"

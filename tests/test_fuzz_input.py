@@ -1,4 +1,4 @@
-"""Issue 15: generated broken input, each answered with a clear refusal (exit code 2) and never a traceback or a hang.
+"""Generated broken input, each answered with a clear refusal (exit code 2) and never a traceback or a hang.
 
 Specs are mutated from Azure's own sweep shapes (tests/fixtures/official) with a fixed seed, so a failure is
 reproducible: its case number and text are in the message. Most cases drive the library (``parse_spec`` and what a
@@ -28,7 +28,7 @@ from submit.emulator.samplers import make_sampler
 from submit.emulator.workarea import sweep_name
 from submit.spec.grammar import parse_command
 
-SEED = 20_15  # issue 15
+SEED = 20_15
 HANG = 5.0  # seconds; the issue's "0 hangs > 5 s"
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 SEEDS = {p.name: p.read_text() for p in sorted(OFFICIAL.glob("*.yaml"))}
@@ -288,7 +288,7 @@ def test_fuzz_findings_are_one_line_each(change, expected):
 
 
 # --tracking-uri: a store that cannot be opened is the user's environment (exit code 1) or bad input (2), in one line.
-# Issue 15 item 7's own cases (`sqlite:////proc/x/s.db`, a server that does not answer) are tested with that fix.
+# the store-path cases (`sqlite:////proc/x/s.db`, a server that does not answer) are tested beside their fixes.
 BAD_STORES = ["nosuch://x", "::::", "sqlite:///"]  # an unknown scheme, not a URI, no file name
 
 

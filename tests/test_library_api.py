@@ -67,3 +67,43 @@ def test_importing_the_package_loads_neither_azure_ml_nor_mlflow_nor_the_cli():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_public_names_the_readme_shows_resolve_from_their_packages():
+    # README, "The same from Python": each name reached as written there, through the packages' lazy faces
+    from submit import cloud
+    from submit.monitor import LocalSweeps
+    from submit.report import write_report
+
+    assert (cloud.connect, cloud.find_workspace, cloud.submit, cloud.wait_for) == (
+        submit.azure.connect,
+        submit.azure.find_workspace,
+        submit.azure.submit,
+        submit.azure.wait_for,
+    )
+    assert LocalSweeps.__module__ == "submit.monitor.local" and write_report.__module__ == "submit.report.page"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        submit.spec.nope  # noqa: B018 - a face refuses a name it does not export, as a module does
+
+
+def test_a_keyword_that_is_not_an_option_is_refused_naming_the_options(tmp_path):
+    path = write_spec(tmp_path, SPEC, scripts=("quadratic.py",))
+    store = tmp_path / "never.db"
+
+    with pytest.raises(TypeError) as raised:
+        submit.run_local(submit.load_spec(path), tracking_uri=f"sqlite:///{store}", max_concurent=2)
+
+    message = str(raised.value)
+    assert "unexpected option 'max_concurent' (did you mean `max_concurrent`?)" in message
+    assert "the options are: inputs, max_concurrent, tracking_uri, name, resume" in message
+    assert not store.exists()  # refused before the store was made
+
+
+def test_keywords_win_over_the_options_object_given_with_them():
+    from submit.emulator.options import LocalOptions, with_options
+
+    base = LocalOptions(name="base", max_concurrent=4, keep_work=True)
+    merged = with_options(base, name="mine", max_concurrent=None)
+
+    assert (merged.name, merged.max_concurrent, merged.keep_work) == ("mine", None, True)
+    assert with_options() == LocalOptions()

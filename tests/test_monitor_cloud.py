@@ -112,7 +112,7 @@ def test_status_reads_the_sweep_its_children_page_by_page_and_their_histories(re
     assert (
         summary.location == f"the workspace {WORKSPACE} (resource group {RESOURCE_GROUP}, subscription {SUBSCRIPTION})"
     )
-    assert summary.limits["max_total_trials"] == 4 and summary.limits["max_concurrent_trials"] == 2
+    assert summary.limits.max_total_trials == 4 and summary.limits.max_concurrent_trials == 2
     assert summary.url.startswith(f"https://ml.azure.com/runs/{name}?wsid={WS_PATH}")
     assert {t.name: t.status for t in summary.trials} == {
         f"{name}_0": "completed",

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from mlflow.tracking import MlflowClient
 
-from emulator_helpers import spec_from, sqlite_uri, stored_sweep
+from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep
 from monitor_helpers import Trial, synth_sweep
 from submit.emulator import run_local
 from submit.errors import InputError
@@ -91,6 +91,35 @@ def test_a_policy_cancel_is_read_back_with_its_reason_and_the_compute_it_saved(t
     assert summary.policy == "bandit"  # the scheduler tags its policy on the parent
     assert summary.savings.canceled == 2 and summary.savings.avoided_seconds > 0
     assert summary.best.params == {"level": 0.9}
+
+
+def test_what_the_emulator_tags_on_its_runs_the_monitor_reads_back(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    body = shell_spec(
+        "echo ${{search_space.s}}",
+        space="s: {type: choice, values: [1]}",
+        limits="{max_total_trials: 1, trial_timeout: 300}",
+    )
+    spec = spec_from(tmp_path, body)
+    result = run_local(spec, tracking_uri=uri, name="quiet", tracking_server=False)
+
+    summary = LocalSweeps(uri).status("quiet")
+    [trial] = summary.trials
+    assert trial.note == result.trials[0].note and "it logged no metrics" in trial.note  # the trial's sweep.note
+    assert summary.sampling == "random" and summary.limits == spec.limits.recorded()  # the parent's tags
+    assert summary.to_dict()["limits"] == {
+        "max_total_trials": 1,
+        "max_concurrent_trials": 1,  # as run: the spec left it to max_total_trials
+        "timeout": None,
+        "trial_timeout": 300,
+    }
+
+
+def test_a_sweep_without_recorded_limits_says_none_of_them(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    synth_sweep(uri, "partial", [Trial({"x": 0}, [0.5])], limits={"max_total_trials": 6})
+    summary = LocalSweeps(uri).status("partial")
+    assert (summary.total_trials, summary.limits.max_concurrent_trials, summary.limits.timeout) == (6, None, None)
 
 
 def test_the_policy_of_a_sweep_that_did_not_tag_it_is_read_from_its_cancel_reasons(tmp_path):

@@ -17,7 +17,7 @@ from monitor_helpers import Trial, synth_sweep
 from submit import load_spec
 from submit.cli import app
 from submit.emulator import run_local
-from submit.emulator import tracking as t
+from submit.emulator import tags as t
 
 # one real 12-trial sweep for the module: each trial imports MLflow, minutes on a machine shared by nine
 pytestmark = pytest.mark.timeout(900)

@@ -1,4 +1,4 @@
-"""The report's timeline, ECDF and coverage of the declared space (issue 19 item 3), checked in headless chromium as
+"""The report's timeline, ECDF and coverage of the declared space, checked in headless chromium as
 tests/test_report.py checks the other charts, and their data worked by hand.
 
 Stores are synthesised with MlflowClient (tests/monitor_helpers.py) with chosen start times and run times, and read

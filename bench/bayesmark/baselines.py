@@ -27,6 +27,7 @@ import numpy as np
 
 from submit.emulator.samplers import RandomSampler
 
+from .arms import run_one
 from .tasks import tasks
 
 DEFAULT = Path(__file__).parent / "baselines.json"
@@ -44,8 +45,6 @@ def expected_min(pool: np.ndarray, t: int) -> float:
 
 
 def task_baseline(task, draws: int, ref_trials: int) -> dict:
-    from .run import run_one
-
     sampler = RandomSampler(task.space, goal="minimize", seed=10_000)
     pool = np.array([task.loss(sampler.suggest(i, [])) for i in range(draws)])
     ref = {f"{arm}@{seed}": min(run_one(task, arm, seed, ref_trials)[0]) for arm in REF_ARMS for seed in REF_SEEDS}

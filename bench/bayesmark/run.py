@@ -24,33 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from submit.emulator.samplers import BayesianSampler, Observation, RandomSampler, SobolSampler
-
-from . import peers
-from .tasks import Task, tasks
+from .arms import run_one
+from .baselines import DEFAULT, load
+from .tasks import tasks
 
 # the column order of the report: ours, then the model-based peers, then the model-free arms
 SAMPLERS = ("bayesian", "optuna_gp", "skopt_gp", "tpe", "sobol", "random")
-
-
-def run_one(task: Task, sampler: str, seed: int, trials: int) -> tuple[list[float], float]:
-    """The losses of ``trials`` sequential trials, and the seconds spent proposing them."""
-    if sampler in ("tpe", "optuna_gp"):
-        return peers.run_optuna(task, sampler, seed, trials)
-    if sampler == "skopt_gp":
-        return peers.run_skopt(task, seed, trials)
-    losses, proposing = [], 0.0
-    cls = {"bayesian": BayesianSampler, "random": RandomSampler, "sobol": SobolSampler}[sampler]
-    s = cls(task.space, goal="minimize", seed=seed)
-    observations: list[Observation] = []
-    for i in range(trials):
-        t = time.perf_counter()
-        params = s.suggest(i, observations)
-        proposing += time.perf_counter() - t
-        loss = task.loss(params)
-        observations.append(Observation(params, loss, "completed"))
-        losses.append(loss)
-    return losses, proposing
 
 
 def normalized_scores(best: dict[str, dict[str, list[float]]], frozen: dict | None, trials: int):
@@ -156,8 +135,6 @@ def merge(parts: list[dict]) -> dict:
 
 
 def main(argv=None) -> int:
-    from .baselines import DEFAULT, load
-
     ap = argparse.ArgumentParser(prog="python -m bench.bayesmark", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 3 tasks, 2 seeds, 12 trials")
     ap.add_argument("--seeds", type=int, default=10)

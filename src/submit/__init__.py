@@ -10,39 +10,22 @@ The library returns data and prints nothing; the `sweep` command (``submit.cli``
 Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``): the module ``submit.azure.client``.
 
 The features are packages, each with a small public face: ``spec`` (the sweep as data, and its validation),
-``azure``, ``emulator``, ``envcheck``, ``preflight``, ``monitor``, ``report``, ``followup`` and ``cli``.
+``azure``, ``emulator``, ``envcheck``, ``preflight``, ``monitor``, ``report``, ``followup`` and ``cli`` (which
+``__main__`` runs); ``errors`` holds the errors a user can act on, by kind.
 """
 
 from __future__ import annotations
 
-import sys
-from importlib import import_module
-from typing import Any
-
 from .errors import AzureError, AzureUnreachable, OptionError, SpecError, UserError
-
-
-def lazy_exports(package: str, homes: dict[str, str]):
-    """A package's module ``__getattr__`` (PEP 562) that imports each public name from its module on first use.
-
-    ``homes`` maps a name to the module (relative to ``package``) that defines it; ``"module:"`` names the module
-    itself. Faces are lazy because ``sweep --help`` must not import MLflow, azure-ai-ml or even YAML.
-    """
-
-    def __getattr__(name: str) -> Any:
-        if name not in homes:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module, _, attribute = homes[name].partition(":")
-        loaded = import_module(f".{module}", package)
-        value = loaded if homes[name].endswith(":") else getattr(loaded, attribute or name)
-        setattr(sys.modules[package], name, value)
-        return value
-
-    return __getattr__
+from .spec.lazy import lazy_exports
 
 
 def run_local(spec, options=None, **kwargs):
-    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``)."""
+    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``).
+
+    ``options`` is a ``submit.emulator.LocalOptions``; keywords are its fields (``max_concurrent=2``), winning over
+    ``options``', and a keyword that is none of them is a TypeError naming them.
+    """
     from .emulator import run_local as _run_local
 
     return _run_local(spec, options, **kwargs)

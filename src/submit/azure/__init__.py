@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import lazy_exports
+from ..spec.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .client import SubmittedJob, Workspace, connect, find_workspace, submit, wait_for

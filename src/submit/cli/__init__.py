@@ -1,11 +1,14 @@
 """The `sweep` command: a thin Typer shell over the library. Commands parse, call, and render with rich.
 
-One module per group of commands: ``spec_commands`` validate; ``plan_command`` plan and the preflight;
-``submit_command`` submit, with ``local_run``, ``cloud_submit`` and ``continue_command`` behind it; ``monitor`` list,
-status, cancel, best, report, and ``with_places``, the options that say where a sweep is; ``watch_command``,
-``export_command``, ``refine_command``; ``analysis`` whatif and diff. ``render``, ``monitor_render``, ``tables`` and
-``progress`` are what people read, ``shapes`` what programs read (``--json``), ``codes`` the exit-code table. Nothing
-outside this package prints, imports typer or imports rich.
+Commands, one module per group: ``spec_commands`` validate (with ``env_check``, the environment check's lines);
+``plan_command`` plan and the preflight; ``submit_command`` submit, with ``local_run``, ``cloud_submit`` and
+``continue_command`` behind it; ``monitor`` list, status, cancel, best, report, and ``with_places``, the options that
+say where a sweep is; ``watch_command``; ``export_command``; ``refine_command``; ``analysis`` whatif and diff.
+What people read: ``render`` (validation, a local sweep's end), ``monitor_render`` (list, status, the leaderboard,
+best), ``monitor_health`` (progress and health flags), ``analysis_render`` (whatif, diff), ``render_plan``, ``tables``
+(tables that keep their naming columns whole at 80 columns) and ``progress`` (a local sweep's live progress). What
+programs read: ``shapes`` (``--json``). ``codes`` is the exit-code table; ``common`` the two consoles, loading specs,
+the one-line error and its code. Nothing outside this package prints, imports typer or imports rich.
 """
 
 from __future__ import annotations

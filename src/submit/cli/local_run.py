@@ -10,6 +10,8 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -19,20 +21,17 @@ from . import codes, shapes
 from .progress import LiveProgress
 from .render import render_sweep_result
 
+if TYPE_CHECKING:
+    from ..emulator.options import LocalOptions
+
 INTERRUPTED = "interrupted"  # SweepResult.status of a sweep stopped by Ctrl-C
 
 
 def run_here(
     specs,
+    options: LocalOptions,
     *,
-    inputs=(),
-    max_concurrent=None,
-    tracking_uri=None,
-    name=None,
-    resume=None,
-    env=(),
     lock=None,
-    keep_work=False,
     isolated=False,
     rebuild_env=False,
     as_json=False,
@@ -40,15 +39,13 @@ def run_here(
     err: Console,
 ) -> int:
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
-    from .. import run_local  # lazy: MLflow is imported only when a sweep runs
-    from ..emulator import LocalOptions
+    from ..emulator import run_local  # lazy: MLflow is imported only when a sweep runs
 
     # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
     # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
-    if (name or resume) and len(specs) > 1:
+    if (options.name or options.resume) and len(specs) > 1:
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
-    trial_env = parse_env(env)
     if lock and len(specs) > 1:
         raise OptionError("--lock holds the trials of one spec: give a single spec with it")
     show = err if as_json else out
@@ -59,25 +56,15 @@ def run_here(
             from ..emulator.plan_lock import read_lock
 
             sampler = read_lock(lock, spec).sampler(spec)
-        spec_env, environment = trial_env, None
+        spec_env, environment = options.env, None
         if isolated:
             built = isolated_env(spec, rebuild=rebuild_env, show=show, err=err)
-            spec_env = {**built.trial_variables(), **trial_env}  # the user's --env still wins
+            spec_env = {**built.trial_variables(), **options.env}  # the user's --env still wins
             environment = str(built.folder)
         progress = LiveProgress(show)
         try:
-            options = LocalOptions(
-                inputs=inputs,
-                max_concurrent=max_concurrent,
-                tracking_uri=tracking_uri,
-                name=name,
-                resume=resume,
-                on_event=progress.event,
-                env=spec_env,
-                keep_work=keep_work,
-                environment=environment,
-            )
-            result = run_local(spec, options, sampler=sampler)
+            these = replace(options, on_event=progress.event, env=spec_env, environment=environment)
+            result = run_local(spec, these, sampler=sampler)
         except KeyboardInterrupt:  # Ctrl-C while the store opened, before the sweep's own handler took over
             err.print("interrupted before the sweep started; no trial ran", markup=False, highlight=False)
             return codes.INTERRUPTED

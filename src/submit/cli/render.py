@@ -6,6 +6,7 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
+from ..emulator.tags import TAG_NOTE
 from ..spec.model import SweepSpec
 from .common import show_warnings
 from .shapes import validation_summary
@@ -76,7 +77,7 @@ def render_sweep_result(result, out: Console, err: Console) -> None:
     for trial in noted[:5]:
         err.print(f"[yellow]note[/] {trial.name}: {escape(trial.note)}", markup=True, highlight=False)
     if len(noted) > 5:
-        err.print(f"... and {len(noted) - 5} more trials with a note (sweep.note on their runs)")
+        err.print(f"... and {len(noted) - 5} more trials with a note ({TAG_NOTE} on their runs)")
     failed = [t for t in result.trials if t.status == "failed"]
     for trial in failed[:3]:
         err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log_file}")

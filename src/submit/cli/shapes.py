@@ -30,12 +30,7 @@ def validation_summary(spec: SweepSpec) -> dict:
         "trials": spec.trial_count(),
         "objective": f"{spec.objective.goal} {spec.objective.primary_metric}",
         "policy": spec.policy.describe() if spec.policy else None,
-        "limits": {
-            "max_total_trials": spec.limits.max_total_trials,
-            "max_concurrent_trials": spec.limits.concurrency,
-            "timeout": spec.limits.timeout,
-            "trial_timeout": spec.limits.trial_timeout,
-        },
+        "limits": spec.limits.recorded().to_dict(),
         "warnings": list(spec.warnings),
     }
 

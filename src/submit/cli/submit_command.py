@@ -6,7 +6,9 @@ variable set in the shell says nothing about this one command.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,6 +17,9 @@ from . import codes
 from .common import err, load_specs, out, reported, show_warnings
 from .env_check import SKIP, SKIP_HELP, check_environments
 from .plan_command import PREFLIGHT_HELP, PREFLIGHT_SECONDS_HELP, preflight_all
+
+if TYPE_CHECKING:
+    from ..emulator.options import LocalOptions
 
 _SPECS = typer.Argument(..., help="Sweep spec YAML files; each becomes one sweep job.", show_default=False)
 _SET = typer.Option([], "--set", help="Override a key: --set limits.max_total_trials=4")
@@ -61,25 +66,24 @@ _ISOLATED = typer.Option(
 )
 _REBUILD_ENV = typer.Option(False, "--rebuild-env", help="Local, with --isolated: rebuild the cached environment.")
 
-# parameter name -> the flag as the user writes it
-CLOUD_ONLY = {
-    "wait": "--wait",
-    "subscription": "--subscription",
-    "resource_group": "--resource-group",
-    "workspace": "--workspace",
+# the parameters only one path takes, by name (their flags are read from the command, see typed_options)
+CLOUD_ONLY = ("wait", "subscription", "resource_group", "workspace")
+# `sweep submit` parameter -> the LocalOptions field it sets (local_options builds them in one place): a new local
+# option is a LocalOptions field, its parameter above and its line here
+LOCAL_FIELDS = {
+    "input_": "inputs",
+    "max_concurrent": "max_concurrent",
+    "tracking_uri": "tracking_uri",
+    "name": "name",
+    "resume": "resume",
+    "env": "env",
+    "keep_work": "keep_work",
 }
-LOCAL_ONLY = {
-    "input_": "--input",
-    "max_concurrent": "--max-concurrent",
-    "tracking_uri": "--tracking-uri",
-    "name": "--name",
-    "resume": "--resume",
-    "env": "--env",
-    "lock": "--lock",
-    "keep_work": "--keep-work",
-    "isolated": "--isolated",
-    "rebuild_env": "--rebuild-env",
-}
+# LocalOptions fields no flag sets: the CLI fills in on_event (the live progress) and environment (--isolated's), the
+# others keep the library's defaults
+NOT_FLAGS = ("on_event", "environment", "poll_seconds", "cancel_grace", "tracking_server", "server_command")
+# local parameters the CLI turns into something else: a sampler (--lock), the trials' environment (--isolated)
+LOCAL_ONLY = (*LOCAL_FIELDS, "lock", "isolated", "rebuild_env")
 
 
 def submit(
@@ -139,16 +143,10 @@ def submit(
         if local:
             from .local_run import run_here  # lazy: `sweep --help` needs neither path
 
-            local_options = dict(
-                max_concurrent=max_concurrent,
-                tracking_uri=tracking_uri,
-                name=name,
-                resume=resume,
-                lock=lock,
-                keep_work=keep_work,
+            options = local_options(ctx.params)
+            code = run_here(
+                loaded, options, lock=lock, isolated=isolated, rebuild_env=rebuild_env, as_json=json_, out=out, err=err
             )
-            local_options.update(isolated=isolated, rebuild_env=rebuild_env)
-            code = run_here(loaded, inputs=input_, env=env, as_json=json_, out=out, err=err, **local_options)
         else:
             from .cloud_submit import submit_cli
 
@@ -157,27 +155,41 @@ def submit(
     raise typer.Exit(code)
 
 
-def typed_options(ctx: typer.Context) -> set[str]:
-    """The parameters given on the command line (not defaults, not environment variables).
+def local_options(params: Mapping[str, Any]) -> LocalOptions:
+    """The one ``LocalOptions`` of a `sweep submit --local`, from its parsed parameters (``ctx.params``);
+    OptionError for an --env the shell cannot give."""
+    from ..emulator.options import LocalOptions
+    from .local_run import parse_env
+
+    given = {field: params[parameter] for parameter, field in LOCAL_FIELDS.items()}
+    return LocalOptions(**{**given, "env": parse_env(given["env"])})
+
+
+def typed_options(ctx: typer.Context) -> dict[str, str]:
+    """The parameters given on the command line (not defaults, not environment variables), each with its long flag.
 
     By the source's name: Typer carries its own copy of click, whose ParameterSource is not ``click.core``'s.
     """
-    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
-    return {name for name, source in sources.items() if getattr(source, "name", None) == "COMMANDLINE"}
+    typed = {}
+    for param in ctx.command.params:
+        if getattr(ctx.get_parameter_source(param.name), "name", None) == "COMMANDLINE":
+            typed[param.name] = next((o for o in param.opts if o.startswith("--")), param.name)
+    return typed
 
 
-def option_clash(typed: set[str]) -> str | None:
-    """One line naming the typed flags that cannot go together and why, or None when they can."""
-    if {"dry_run", "local"} <= typed:
+def option_clash(typed: Mapping[str, str]) -> str | None:
+    """One line naming the typed flags (parameter name -> flag, in the command's order) that cannot go together and
+    why, or None when they can."""
+    if {"dry_run", "local"} <= typed.keys():
         return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
-    if {"continue_", "resume"} <= typed:
+    if {"continue_", "resume"} <= typed.keys():
         return "--continue and --resume clash: --resume finishes an interrupted local sweep in place, --continue submits a new one; give one"
-    if {"continue_", "lock"} <= typed:
+    if {"continue_", "lock"} <= typed.keys():
         return "--continue and --lock clash: a lock file holds the trials of the whole spec, --continue only those left; give one"
     if "rebuild_env" in typed and "isolated" not in typed:
         return "--rebuild-env without --isolated: it rebuilds the environment --isolated runs the trials in; add --isolated"
     if "local" in typed:
-        cloud = [flag for key, flag in CLOUD_ONLY.items() if key in typed]
+        cloud = [flag for key, flag in typed.items() if key in CLOUD_ONLY]
         if cloud:
             return (
                 f"{_listed([*cloud, '--local'])} clash: {_listed(cloud)} {_is(cloud)} for a sweep submitted to Azure "
@@ -188,14 +200,14 @@ def option_clash(typed: set[str]) -> str | None:
     # --tracking-uri also names the store where --continue finds a local sweep
     here = [
         flag
-        for key, flag in LOCAL_ONLY.items()
-        if key in typed
+        for key, flag in typed.items()
+        if key in LOCAL_ONLY
         and not (key == "input_" and "preflight" in typed)
         and not (key == "tracking_uri" and "continue_" in typed)
     ]
     if here:
         return f"{_listed(here)} without --local: {_listed(here)} {_is(here)} for a sweep run here; add --local, or drop {_listed(here)}"
-    if {"dry_run", "wait"} <= typed:
+    if {"dry_run", "wait"} <= typed.keys():
         return "--dry-run and --wait clash: --dry-run submits nothing to wait for; give one"
     return None
 

@@ -20,7 +20,8 @@ from . import processes
 from .results import MLFLOW_STATUS, SweepResult, TrialResult
 from .samplers import Observation, Sampler
 from .snapshot import snapshot
-from .tracking import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_SUPERSEDED, Store, sqlite_path
+from .tags import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_NOTE, TAG_SUPERSEDED
+from .tracking import Store, sqlite_path
 from .trial import LOG_NAME, TrialProcess, render_command, trial_env
 from .workarea import WorkArea
 
@@ -146,7 +147,7 @@ class Launcher:
             tags[TAG_EXIT] = str(proc.returncode)
         if trial.status == "completed" and not trial.history:
             trial.note = self._no_metric_note(trial)
-            tags["sweep.note"] = trial.note
+            tags[TAG_NOTE] = trial.note
         logged = self.store.end_trial(trial.run_id, MLFLOW_STATUS[trial.status], tags, proc.log_file, running.artifacts)
         if logged and not self.keep_work and running.folder is not None:
             # the log and ./outputs are the run's artifacts now; the snapshot was only the trial's working copy

@@ -1,11 +1,18 @@
-"""What ``run_local`` takes besides the spec, as one typed object, and the concurrency it leads to."""
+"""What ``run_local`` takes besides the spec, as one typed object, and the concurrency it leads to.
+
+``LocalOptions`` is the one list of the options: `sweep submit --local` builds one from its flags, the library's
+keyword shorthand (``run_local(spec, max_concurrent=2)``) is ``with_options``, and the scheduler reads its fields.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from ..spec.names import did_you_mean
 from .results import SweepResult
 
 # called with the event's kind ("start", "trial_started", "progress", "best", "trial_canceling", "trial_ended",
@@ -34,6 +41,20 @@ class LocalOptions:
     # the virtual environment the trials run in (--isolated, whose variables come in `env`); None: this interpreter,
     # which the summary's NOT_EMULATED warning says
     environment: str | None = None
+
+
+def with_options(options: LocalOptions | None = None, /, **given: Any) -> LocalOptions:
+    """``options`` (None: every default) with the fields given as keywords replaced, a keyword winning over the same
+    field of ``options``; TypeError naming the options for a keyword that is not one."""
+    names = [f.name for f in dataclasses.fields(LocalOptions)]
+    unknown = [key for key in given if key not in names]
+    if unknown:
+        meant = did_you_mean(unknown[0], names)
+        hint = f" ({meant})" if meant else ""
+        raise TypeError(
+            f"run_local() got an unexpected option {unknown[0]!r}{hint}; the options are: {', '.join(names)}"
+        )
+    return dataclasses.replace(options or LocalOptions(), **given)
 
 
 def concurrency_of(limit: int, trials: int, max_concurrent: int | None) -> tuple[int, str | None]:

@@ -16,8 +16,9 @@ from ..errors import UserError
 from ..spec.model import SweepSpec
 from ..spec.objective import best_of
 from .results import INTERRUPTED, TrialResult
-from .tracking import (
+from .tags import (
     TAG_CANCEL,
+    TAG_DESCRIPTION,
     TAG_EXIT,
     TAG_GOAL,
     TAG_INDEX,
@@ -26,14 +27,14 @@ from .tracking import (
     TAG_POLICY,
     TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
+    TAG_SAMPLING,
     TAG_SPACE,
     TAG_SPEC,
     TAG_SPEC_TEXT,
     TAG_STATE,
     TAG_SUPERSEDED,
-    RunInfo,
-    Store,
 )
+from .tracking import RunInfo, Store
 
 SPEC_TEXT_MAX = 8000  # MLflow's MAX_TAG_VAL_LENGTH
 
@@ -62,16 +63,9 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         TAG_PRIMARY: spec.objective.primary_metric,
         TAG_GOAL: spec.objective.goal,
         TAG_SPACE: space_tag,
-        "sweep.sampling": spec.sampling.label,
+        TAG_SAMPLING: spec.sampling.label,
     }
-    tags[TAG_LIMITS] = json.dumps(
-        {
-            "max_total_trials": spec.limits.max_total_trials,
-            "max_concurrent_trials": spec.limits.concurrency,
-            "timeout": spec.limits.timeout,
-            "trial_timeout": spec.limits.trial_timeout,
-        }
-    )
+    tags[TAG_LIMITS] = json.dumps(spec.limits.recorded().to_dict())
     if spec.sampling.logbase is not None:
         tags[TAG_LOGBASE] = str(spec.sampling.logbase)
     if spec.policy is not None:
@@ -83,7 +77,7 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         if text is not None:
             tags[TAG_SPEC_TEXT] = text
     if spec.display_name:
-        tags["mlflow.note.content"] = spec.description or spec.display_name
+        tags[TAG_DESCRIPTION] = spec.description or spec.display_name
     return experiment_id, store.start_sweep(experiment_id, name, tags)
 
 

@@ -10,13 +10,12 @@ starts and settles trials, ``judge`` applies the policy and keeps the best trial
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,7 +24,7 @@ from .flocks import SweepLock
 from .inputs import check_local_code, resolve_inputs
 from .judge import BestTrial, PolicyJudge
 from .launch import Launcher, Running
-from .options import Event, LocalOptions, concurrency_of
+from .options import Event, LocalOptions, concurrency_of, with_options
 from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, stop_leftovers
 from .results import INTERRUPTED, NOT_EMULATED, SweepResult, TrialResult
@@ -33,7 +32,8 @@ from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .savings import estimate_savings, store_clock
 from .server import TrackingServer, sweep_server
-from .tracking import BEST_RUN_TAG, Store, resolve_uri, store_exists, store_folder, ui_command
+from .tags import BEST_RUN_TAG
+from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -48,36 +48,20 @@ def run_local(
     *,
     policy: EarlyTerminationPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
-    inputs: Mapping[str, str] | Sequence[str] | None = None,
-    max_concurrent: int | None = None,
-    tracking_uri: str | None = None,
-    name: str | None = None,
-    resume: str | None = None,
-    on_event: Event | None = None,
-    env: Mapping[str, str] | None = None,
     sampler: Sampler | None = None,
+    **given: Any,
 ) -> SweepResult:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
 
-    Settings come as ``options`` or as keywords (a keyword given wins over the same field of ``options``): ``inputs``
-    gives local stand-ins for remote inputs (``{"iris_csv": "data/iris.csv"}`` or ``["iris_csv=..."]``); ``resume``
-    names an interrupted sweep to continue; ``env`` adds variables to each trial's environment (``--env``).
-    ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler (``LockSampler`` runs a
-    lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError`` before the store or any file
-    is touched when the sweep cannot run here (a name that is not a valid job name, a remote input without a local
-    stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the same sweep, ``StoreUnusable``
-    when the store cannot be opened.
+    Settings come as ``options`` (``LocalOptions``), or as keywords named after its fields, a keyword winning over the
+    same field of ``options``: ``run_local(spec, max_concurrent=2, name="mine")``; a keyword that is not a field is a
+    TypeError naming them. ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler
+    (``LockSampler`` runs a lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError``
+    before the store or any file is touched when the sweep cannot run here (a name that is not a valid job name, a
+    remote input without a local stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the
+    same sweep, ``StoreUnusable`` when the store cannot be opened.
     """
-    given = dict(
-        inputs=inputs,
-        max_concurrent=max_concurrent,
-        tracking_uri=tracking_uri,
-        name=name,
-        resume=resume,
-        on_event=on_event,
-        env=env,
-    )
-    options = dataclasses.replace(options or LocalOptions(), **{k: v for k, v in given.items() if v is not None})
+    options = with_options(options, **given)
     sweep = sweep_name(spec, name=options.name, resume=options.resume)
     uri = resolve_uri(options.tracking_uri)
     area = WorkArea(store_folder(uri), sweep)

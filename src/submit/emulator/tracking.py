@@ -31,33 +31,19 @@ from urllib.parse import unquote, urlparse
 from ..errors import InputError, StoreUnusable
 from .artifacts import artifact_location, upload
 from .flocks import store_creation_lock
+from .tags import (
+    BEST_METRIC,
+    BEST_RUN_TAG,
+    TAG_CANCEL_REQUESTED,
+    TAG_INDEX,
+    TAG_KIND,
+    TAG_PARENT,
+    TAG_STATE,
+    TAG_SWEEP,
+)
 
 PROBE_SECONDS = 5.0  # a tracking server that does not answer /health in this time is reported as unreachable
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"  # MLflow 3.x's default: the store `mlflow ui` opens with no arguments
-
-# Tags the emulator sets; the `sweep.` prefix keeps them apart from MLflow's and Azure's.
-TAG_SWEEP = "sweep.name"
-TAG_KIND = "sweep.kind"  # "parent" | "trial"
-TAG_INDEX = "sweep.trial_index"
-TAG_STATE = "sweep.state"  # parent: running | completed | failed | canceled | interrupted
-TAG_SPACE = "sweep.search_space"  # parent: what the sampler draws from, to refuse resuming with another spec
-TAG_LOGBASE = "sweep.logbase"  # parent: the sampling's logbase when the spec sets one (log* bounds are its exponents)
-TAG_CANCEL = "sweep.cancel_reason"
-TAG_CANCEL_POOL = "sweep.cancel_pool"  # a trial the policy canceled: the trials (names) at its interval when judged
-TAG_EXIT = "sweep.exit_code"
-TAG_SUPERSEDED = "sweep.superseded_by"  # an interrupted trial re-run on resume: the run id of its re-run
-TAG_PRIMARY = "sweep.primary_metric"
-TAG_GOAL = "sweep.goal"
-TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
-TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings the spec gives it (delay_evaluation, ...)
-TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
-TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
-TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
-# parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
-TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
-
-BEST_RUN_TAG = "best_child_run_id"
-BEST_METRIC = "best_child_by_primary_metric"
 
 
 def default_tracking_uri() -> str:
@@ -264,7 +250,7 @@ class Store:
             self.client.create_run,
             experiment_id,
             run_name=name,
-            tags={"mlflow.parentRunId": parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
+            tags={TAG_PARENT: parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
         )
         self.artifact_uris[run.info.run_id] = run.info.artifact_uri
         return run.info.run_id

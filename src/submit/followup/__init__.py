@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import lazy_exports
+from ..spec.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .continuation import Continuation, continue_sweep

@@ -1,4 +1,4 @@
-"""`sweep submit SPEC --continue ID`: the sweep(s) that run what sweep ID did not complete (issue 13 item 5).
+"""`sweep submit SPEC --continue ID`: the sweep(s) that run what sweep ID did not complete.
 
 Azure ML v2 has no warm start (v1's ``resume_from``/``resume_child_runs`` are gone from the SDK), so a continuation
 is one or more new sweep jobs, each an ordinary sweep Azure accepts, tagged ``continues: ID``:

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from ..emulator.tracking import TAG_SPACE, TAG_SPEC, TAG_SPEC_TEXT
+from ..emulator.tags import TAG_SPACE, TAG_SPEC, TAG_SPEC_TEXT
 from ..monitor.record import MonitorInputError
 from ..spec.model import SCHEMA_URL
 

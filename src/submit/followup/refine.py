@@ -1,4 +1,4 @@
-"""`sweep refine`: the next, narrower sweep written from finished ones, every change explained (issue 18).
+"""`sweep refine`: the next, narrower sweep written from finished ones, every change explained.
 
 ``refine(summaries, originals, options)`` takes the sweeps as the monitor reads them (``SweepSummary``) and the specs
 they ran (``original``), pools their trials, ranks them by Azure's best-trial rule (each trial's best value of

@@ -1,13 +1,17 @@
-"""A sweep, local or cloud, read as data: list, status, histories, best, cancel (issue 11).
+"""A sweep, local or cloud, read as data: list, status, histories, best, cancel, and what is built on them.
 
-``LocalSweeps(uri)`` reads a local store (the emulator's layout); ``CloudSweeps(ml_client, ...)`` reads an Azure ML
-workspace through ``ml_client.jobs`` and MLflow on the workspace's tracking URI. Both return the same
-``SweepSummary``/``TrialRecord`` data, which the CLI renders and the HTML report draws. Nothing here prints.
+``record`` is the one model (``SweepSummary``, ``TrialRecord``); ``local`` (``LocalSweeps(uri)``) reads a local
+store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an Azure ML workspace through
+``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
+``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
+``replay`` and ``whatif``, ``diff``, ``importance``. The CLI renders it and the HTML report draws it; nothing here
+prints.
 """
 
+from ..emulator.tags import TAG_CANCEL_REQUESTED
 from ..emulator.tracking import cancel_requested
 from ..spec.objective import best_of, better
-from .local import TAG_CANCEL_REQUESTED, LocalSweeps, open_store
+from .local import LocalSweeps, open_store
 from .record import (
     MetricPoint,
     MonitorInputError,

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..emulator.tags import BEST_RUN_TAG
 from ..emulator.tracking import trial_values
+from ..spec.model import RecordedLimits
 from ..spec.space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
 from .record import (
@@ -303,15 +305,10 @@ def _summary(job, where: str) -> SweepSummary:
         system_tags={
             k: v for k, v in (job.tags or {}).items() if k.startswith("_aml_system_") and not _TRIAL_TAG.search(k)
         },
-        limits={
-            "max_total_trials": getattr(limits, "max_total_trials", None),
-            "max_concurrent_trials": getattr(limits, "max_concurrent_trials", None),
-            "timeout": getattr(limits, "timeout", None),
-            "trial_timeout": getattr(limits, "trial_timeout", None),
-        },
+        limits=RecordedLimits.read(limits),
         search_space={k: space_yaml(v) for k, v in (job.search_space or {}).items()},
         logbase=parse_logbase(getattr(sampling, "logbase", None)),
-        best_run_id=properties.get("best_child_run_id"),
+        best_run_id=properties.get(BEST_RUN_TAG),
         url=job.studio_url,
     )
 

@@ -1,4 +1,4 @@
-"""`sweep diff A B`: two sweeps of one spec side by side, typically a local try and the cloud run (issue 13).
+"""`sweep diff A B`: two sweeps of one spec side by side, typically a local try and the cloud run.
 
 Per sweep: statuses, the best trial and value, the distribution of the primary metric (each trial's best-ever value,
 Azure's per-trial value: quantiles and a histogram on bins shared by both), the cancels by interval. Across both:

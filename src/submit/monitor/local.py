@@ -17,11 +17,31 @@ from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
 from ..emulator.savings import Clock, estimate_savings
+from ..emulator.tags import (
+    BEST_METRIC,
+    BEST_RUN_TAG,
+    TAG_CANCEL,
+    TAG_CANCEL_POOL,
+    TAG_CANCEL_REQUESTED,
+    TAG_EXIT,
+    TAG_GOAL,
+    TAG_INDEX,
+    TAG_KIND,
+    TAG_LIMITS,
+    TAG_LOGBASE,
+    TAG_NOTE,
+    TAG_PARENT,
+    TAG_POLICY,
+    TAG_POLICY_SETTINGS,
+    TAG_PRIMARY,
+    TAG_SAMPLING,
+    TAG_SPACE,
+    TAG_STATE,
+    TAG_SUPERSEDED,
+    TAG_SWEEP,
+)
+from ..spec.model import RecordedLimits
 from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
-
-# `sweep cancel` on a local sweep: the request the running emulator polls for (see `cancel_requested`); the policy
-# and limits the scheduler writes on the parent (sweeps from before it did: policy read from the cancel reasons)
-TAG_CANCEL_REQUESTED, TAG_POLICY, TAG_LIMITS = t.TAG_CANCEL_REQUESTED, t.TAG_POLICY, t.TAG_LIMITS
 
 # a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
 stored_value = t.as_logged
@@ -122,7 +142,7 @@ class LocalSweeps:
             return None
         found = self.client.search_runs(
             experiments,
-            f"tags.`{t.TAG_SWEEP}` = '{_quote(name)}' and tags.`{t.TAG_KIND}` = 'parent'",
+            f"tags.`{TAG_SWEEP}` = '{_quote(name)}' and tags.`{TAG_KIND}` = 'parent'",
             max_results=1,
         )
         return found[0] if found else None
@@ -131,7 +151,7 @@ class LocalSweeps:
         experiments = self._experiments()
         if not experiments:
             return []
-        return [r.data.tags[t.TAG_SWEEP] for r in self._search(experiments, f"tags.`{t.TAG_KIND}` = 'parent'")]
+        return [r.data.tags[TAG_SWEEP] for r in self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'")]
 
     def require(self, name: str):
         run = self.parent(name)
@@ -174,12 +194,12 @@ class LocalSweeps:
         experiments = self._experiments()
         if not experiments:
             return []
-        parents = self._search(experiments, f"tags.`{t.TAG_KIND}` = 'parent'", order_by=["attributes.start_time DESC"])
+        parents = self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'", order_by=["attributes.start_time DESC"])
         parents = parents[:limit] if limit else parents
         wanted = {p.info.run_id for p in parents}
         runs: dict[str, list] = {}
-        for run in self._search(experiments, f"tags.`{t.TAG_KIND}` = 'trial'"):
-            parent_id = run.data.tags.get("mlflow.parentRunId")
+        for run in self._search(experiments, f"tags.`{TAG_KIND}` = 'trial'"):
+            parent_id = run.data.tags.get(TAG_PARENT)
             if parent_id in wanted:
                 runs.setdefault(parent_id, []).append(run)
         from .health import flags
@@ -191,7 +211,7 @@ class LocalSweeps:
             for run in _current_trials(runs.get(p.info.run_id, [])):
                 summary.add(_latest_only(_trial(run, p.data.tags), run, summary.primary_metric))
             summary.histories_read = False
-            row = SweepListing.of(summary, done=len(summary.ended_trials), best=p.data.metrics.get(t.BEST_METRIC))
+            row = SweepListing.of(summary, done=len(summary.ended_trials), best=p.data.metrics.get(BEST_METRIC))
             row.progress, row.flags = progress_of(summary), flags(summary)
             rows.append(row)
         return rows
@@ -206,7 +226,7 @@ class LocalSweeps:
         ended has nothing to cancel and is refused.
         """
         parent = self.require(name)
-        state = parent.data.tags.get(t.TAG_STATE)
+        state = parent.data.tags.get(TAG_STATE)
         if state != "running" or parent.info.status != "RUNNING":
             raise MonitorInputError(
                 f"sweep {name} is not running (it is {state or parent.info.status.lower()}); nothing to cancel"
@@ -250,37 +270,37 @@ def _summary(parent, uri: str) -> SweepSummary:
     import json
 
     tags = parent.data.tags
-    state = tags.get(t.TAG_STATE) or _MLFLOW.get(parent.info.status, parent.info.status.lower())
+    state = tags.get(TAG_STATE) or _MLFLOW.get(parent.info.status, parent.info.status.lower())
     try:
         limits = json.loads(tags.get(TAG_LIMITS, "{}"))
     except ValueError:
         limits = {}
     try:
-        space = json.loads(tags[t.TAG_SPACE]) if t.TAG_SPACE in tags else None
+        space = json.loads(tags[TAG_SPACE]) if TAG_SPACE in tags else None
     except ValueError:  # cut at 5,000 characters for a very large space
         space = None
     try:
-        settings = json.loads(tags.get(t.TAG_POLICY_SETTINGS, "{}"))
+        settings = json.loads(tags.get(TAG_POLICY_SETTINGS, "{}"))
     except ValueError:
         settings = {}
     return SweepSummary(
-        name=tags.get(t.TAG_SWEEP, parent.info.run_name),
+        name=tags.get(TAG_SWEEP, parent.info.run_name),
         where="local",
         location=uri,
         status=state,
-        primary_metric=tags.get(t.TAG_PRIMARY, ""),
-        goal=tags.get(t.TAG_GOAL, "maximize"),
+        primary_metric=tags.get(TAG_PRIMARY, ""),
+        goal=tags.get(TAG_GOAL, "maximize"),
         run_id=parent.info.run_id,
         experiment=parent.info.experiment_id,
         started=_seconds(parent.info.start_time),
         ended=_seconds(parent.info.end_time),
-        sampling=tags.get("sweep.sampling"),
+        sampling=tags.get(TAG_SAMPLING),
         policy=tags.get(TAG_POLICY) or None,
         policy_settings=settings if isinstance(settings, dict) else {},
-        limits=limits if isinstance(limits, dict) else {},
+        limits=RecordedLimits.read(limits if isinstance(limits, dict) else {}),
         search_space=space if isinstance(space, dict) else None,
-        logbase=parse_logbase(tags.get(t.TAG_LOGBASE)),
-        best_run_id=tags.get(t.BEST_RUN_TAG),
+        logbase=parse_logbase(tags.get(TAG_LOGBASE)),
+        best_run_id=tags.get(BEST_RUN_TAG),
         ui_command=t.ui_command(uri),
         cancel_requested=tags.get(TAG_CANCEL_REQUESTED),
     )
@@ -290,17 +310,17 @@ def _current_trials(runs) -> list:
     """The newest run of each trial index: a resumed sweep re-runs its interrupted trials under the same name."""
     by_index: dict[str, object] = {}
     for run in sorted(runs, key=lambda r: r.info.start_time or 0):
-        if t.TAG_SUPERSEDED in run.data.tags:
+        if TAG_SUPERSEDED in run.data.tags:
             continue
-        by_index[run.data.tags.get(t.TAG_INDEX, run.info.run_id)] = run
+        by_index[run.data.tags.get(TAG_INDEX, run.info.run_id)] = run
     return list(by_index.values())
 
 
 def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
     tags = run.data.tags
     values = t.trial_values(parent_tags, run.info.run_name)  # where the sweep service keeps them; else params
-    index = tags.get(t.TAG_INDEX, "")
-    exit_code = tags.get(t.TAG_EXIT, "")
+    index = tags.get(TAG_INDEX, "")
+    exit_code = tags.get(TAG_EXIT, "")
     return TrialRecord(
         name=run.info.run_name,
         run_id=run.info.run_id,
@@ -310,10 +330,10 @@ def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
         metrics={k: stored_value(v) for k, v in run.data.metrics.items()},
         started=_seconds(run.info.start_time),
         ended=_seconds(run.info.end_time),
-        cancel_reason=tags.get(t.TAG_CANCEL),
-        canceled_by_policy=t.TAG_CANCEL_POOL in tags,
+        cancel_reason=tags.get(TAG_CANCEL),
+        canceled_by_policy=TAG_CANCEL_POOL in tags,
         exit_code=int(exit_code) if exit_code.lstrip("-").isdigit() else None,
-        note=tags.get("sweep.note"),
+        note=tags.get(TAG_NOTE),
         log=(run.info.artifact_uri.rstrip("/") + "/user_logs/std_log.txt") if run.info.artifact_uri else None,
     )
 

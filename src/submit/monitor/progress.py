@@ -76,7 +76,7 @@ def progress_of(summary: SweepSummary, now: float | None = None) -> Progress:
     now = time.time() if now is None else now
     planned, planned_from = _planned(summary)
     max_concurrent = _int(summary.system_tags.get("_aml_system_max_concurrent_jobs")) or _int(
-        summary.limits.get("max_concurrent_trials")
+        summary.limits.max_concurrent_trials
     )
     timeout = _timeout(summary)
     ended = summary.status in ENDED
@@ -123,7 +123,7 @@ def _planned(summary: SweepSummary) -> tuple[int | None, str | None]:
     total = _int(tags.get("_aml_system_max_total_jobs"))
     source = "_aml_system_max_total_jobs"
     if total is None:
-        total, source = _int(summary.limits.get("max_total_trials")), "max_total_trials"
+        total, source = _int(summary.limits.max_total_trials), "max_total_trials"
     grid = grid_size(summary)
     if grid is not None and (total is None or grid < total):
         return grid, "grid"
@@ -147,7 +147,7 @@ def _timeout(summary: SweepSummary) -> float | None:
     minutes = _number(summary.system_tags.get("_aml_system_max_duration_minutes"))
     if minutes is not None:
         return minutes * 60
-    return _number(summary.limits.get("timeout"))
+    return _number(summary.limits.timeout)
 
 
 def _concurrency(summary: SweepSummary, max_concurrent: int | None, left: int) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..spec.model import RecordedLimits
 from ..spec.objective import best_of, is_failed
 
 STATUSES = ("queued", "running", "completed", "failed", "canceled")
@@ -155,7 +156,7 @@ class SweepSummary:
     sampling: str | None = None
     policy: str | None = None  # the early-termination policy's name, None without one
     policy_settings: dict[str, Any] = field(default_factory=dict)  # evaluation_interval, delay_evaluation, ...
-    limits: dict[str, Any] = field(default_factory=dict)  # max_total_trials, max_concurrent_trials, timeout, ...
+    limits: RecordedLimits = field(default_factory=RecordedLimits)
     search_space: dict[str, Any] | None = None  # the declared space, as the spec's YAML gives it
     logbase: float | None = None  # the sampling's logbase when the spec sets one; None: e, Azure's default
     best_run_id: str | None = None  # what the sweep itself names best (best_child_run_id)
@@ -212,7 +213,7 @@ class SweepSummary:
 
     @property
     def total_trials(self) -> int | None:
-        return self.limits.get("max_total_trials")
+        return self.limits.max_total_trials
 
     @property
     def parameter_names(self) -> list[str]:
@@ -236,7 +237,7 @@ class SweepSummary:
             "sampling": self.sampling,
             "policy": self.policy,
             "policy_settings": self.policy_settings,
-            "limits": self.limits,
+            "limits": self.limits.to_dict(),
             "counts": self.counts,
             "best": None
             if best is None

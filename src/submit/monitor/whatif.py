@@ -1,4 +1,4 @@
-"""`sweep whatif`: a recorded sweep, local or cloud, replayed under other early-termination settings (issue 13).
+"""`sweep whatif`: a recorded sweep, local or cloud, replayed under other early-termination settings.
 
 ``parse_setting("bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5")`` reads one setting in Azure's
 option names, checked by the spec's own policy rules (``spec.validate.policy_of``: the same messages, the same

@@ -88,7 +88,7 @@ def running_count(bars: list[Bar]) -> tuple[list[float], list[int]]:
 
 
 def _cap(summary: SweepSummary) -> int | None:
-    cap = summary.limits.get("max_concurrent_trials")
+    cap = summary.limits.max_concurrent_trials
     return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
 
 

@@ -3,14 +3,14 @@
 ``model`` (frozen dataclasses), ``load`` (YAML with a line map), ``space`` (the ten distributions), ``objective`` (the
 one place that decides "best"), ``grammar`` (the trial command's ``${{...}}``), ``shell`` (quoting), ``overrides``
 (``--set``), ``yaml_read`` (bounded YAML), ``names``; ``validate/`` holds the checker and every rule. The names below
-load on first use: ``sweep --help`` imports none of this.
+load on first use (``lazy``, which every package face uses): ``sweep --help`` imports none of this.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import lazy_exports
+from .lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .load import load_spec, parse_spec

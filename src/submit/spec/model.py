@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -145,6 +146,34 @@ class Limits(_Settings):
     def concurrency(self) -> int:
         # Azure: "If not specified, max_total_trials number of jobs launch in parallel"
         return self.max_concurrent_trials or self.max_total_trials
+
+    def recorded(self) -> RecordedLimits:
+        """What a sweep records of these limits: ``max_concurrent_trials`` as it runs them."""
+        return replace(RecordedLimits.read(self), max_concurrent_trials=self.concurrency)
+
+
+@dataclass(frozen=True)
+class RecordedLimits:
+    """The limits a sweep ran by, as its record holds them: the local parent's ``sweep.limits`` tag, an Azure job's
+    ``limits``, the ``limits`` of `--json`; Azure's names, None where the record does not say.
+
+    The one home of the limits' keys on the way back up: the emulator writes them, the monitor reads them here.
+    """
+
+    max_total_trials: int | None = None
+    max_concurrent_trials: int | None = None
+    timeout: int | None = None
+    trial_timeout: int | None = None
+
+    @classmethod
+    def read(cls, source: Mapping[str, Any] | object) -> RecordedLimits:
+        """From a mapping (the tag's JSON) or an object with the same attributes (``Limits``, Azure's limits)."""
+        if isinstance(source, Mapping):
+            return cls(**{f.name: source.get(f.name) for f in fields(cls)})
+        return cls(**{f.name: getattr(source, f.name, None) for f in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)

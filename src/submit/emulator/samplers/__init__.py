@@ -1,6 +1,8 @@
-"""Samplers, one file per algorithm over a small base (``Sampler``, ``Observation``), as Optuna lays them out.
+"""Samplers, one file per algorithm over a small ``base`` (``Sampler``, ``Observation``), as Optuna lays them out.
 
-Every sampler answers ``suggest(index, observations)``; ``make_sampler(spec)`` picks the one a spec asks for.
+Every sampler answers ``suggest(index, observations)``; ``make_sampler(spec)`` picks the one a spec asks for:
+``grid``, ``random``, ``sobol`` or ``bayesian`` (a Gaussian process over the unit cube of ``encoding``); ``lock``
+replays the trials a lock file holds.
 """
 
 from __future__ import annotations
