@@ -68,6 +68,8 @@ class PolicyJudge:
             interval = interval_of(reason)
             if interval is not None:
                 self.cut[trial.name] = interval
+                if len(trial.history) >= interval:
+                    trial.judged = self.policy.judged_value(trial.history, interval, self.goal)
 
     def as_judged(self, trial: TrialResult) -> Sequence[float]:
         """A trial's values as later judgements see them. Ours: a trial the policy canceled at interval n takes part
