@@ -13,6 +13,7 @@ from submit.emulator.policies import (
     Cancellation,
     MedianStoppingPolicy,
     TruncationSelectionPolicy,
+    interval_of,
     make_policy,
 )
 from submit.spec.load import parse_spec
@@ -115,6 +116,17 @@ def test_bandit_reason_names_the_numbers_that_decided_it():
     assert cancel == Cancellation("t1", 2, "bandit: 0.71 < best 0.93 / (1 + 0.1) at interval 2")
     cancel = BanditPolicy(slack_amount=0.125).evaluate("t1", 1, {"t0": [0.25], "t1": [0.5]}, "minimize")
     assert cancel.reason == "bandit: 0.5 > best 0.25 + 0.125 at interval 1"
+
+
+def test_the_reason_names_the_value_judged_and_its_interval_not_the_latest_value():
+    # t1 is judged at interval 2 while its history already holds a 3rd value, as when the cancel is still landing
+    histories = {"t0": [0.90, 0.93, 0.94], "t1": [0.72, 0.70, 0.60]}
+    cancel = BanditPolicy(slack_factor=0.1, delay_evaluation=2).evaluate("t1", 2, histories, "maximize")
+    assert cancel.reason == "bandit: 0.72 < best 0.93 / (1 + 0.1) at interval 2"  # its best up to 2, not 0.70
+    assert BanditPolicy.judged_value(histories["t1"], interval_of(cancel.reason), "maximize") == 0.72
+    assert MedianStoppingPolicy.judged_value(histories["t1"], 2, "maximize") == 0.72
+    assert TruncationSelectionPolicy.judged_value(histories["t1"], 2, "maximize") == 0.70  # ranked by the value at 2
+    assert interval_of("sweep timeout") is None
 
 
 def test_bandit_needs_exactly_one_slack():
@@ -347,3 +359,14 @@ def test_every_policy_judges_a_doomed_trial_only_at_even_intervals_from_the_dela
             if policy.trials_to_cancel({"t0": [good] * 6, "t2": [mid] * 6, "t1": [bad] * n}, goal, running=["t1"])
         ]
         assert canceled_at == [4, 6], goal
+
+
+def test_a_trial_canceled_before_a_resume_keeps_the_value_it_was_judged_at():
+    from submit.emulator.judge import PolicyJudge
+    from submit.emulator.results import TrialResult
+
+    judge = PolicyJudge(BanditPolicy(slack_factor=0.1), "maximize")
+    reason = "bandit: 0.6 < best 0.93 / (1 + 0.1) at interval 2"
+    t = TrialResult(0, "t", "r", {}, status="canceled", history=[0.5, 0.6, 0.9], cancel_reason=reason)
+    judge.start(t)  # as a resumed sweep reads it back from the store
+    assert judge.cut == {"t": 2} and t.judged == 0.6  # not 0.9, logged while the cancel landed

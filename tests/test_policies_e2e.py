@@ -6,7 +6,8 @@ What each test re-derives from the store alone, never from the scheduler's memor
   the reason names, gives the very same reason;
 - the best trial is the best-ever primary value over all trials, canceled ones included (Azure's rule), and it is the
   parent's `best_child_run_id`;
-- the summary counts the canceled trials and reports the trial-seconds run and avoided.
+- the summary counts the canceled trials and reports the trial-seconds run, avoided and run after cancel, the same
+  numbers `sweep status` reads back.
 Bandit runs the real src/train/train_xgb.py; median stopping and truncation run tests/scripts/boosting_curve.py,
 which logs a boosting-like loss curve the same way at a fraction of the start-up cost.
 """
@@ -24,7 +25,8 @@ from typer.testing import CliRunner
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from submit import cli, load_spec
 from submit.emulator import run_local
-from submit.emulator.policies import make_policy
+from submit.emulator.policies import interval_of, make_policy
+from submit.monitor import LocalSweeps
 
 TRAIN = Path(__file__).parents[1] / "src" / "train"
 ROUNDS = 30
@@ -128,7 +130,8 @@ limits: {{max_total_trials: 6, max_concurrent_trials: 2}}
     assert result.best_trial.params["learning_rate"] == 0.3
     assert result.count("canceled") == sum(t.status == "canceled" for t in result.trials) >= 1
     assert result.savings.canceled == result.count("canceled") and result.savings.avoided_seconds > 0
-    assert result.savings.trial_seconds == sum(t.duration for t in result.trials)
+    # what `sweep status` reads back from the store, number for number
+    assert result.savings.to_dict() == LocalSweeps(uri).status("xgb").savings.to_dict()
     assert len(histories) == 6
 
 
@@ -175,7 +178,7 @@ def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports
         cli.app, ["submit", str(spec), "--local", "--tracking-uri", uri, "--name", "trunc", "--json"]
     )
     assert res.exit_code == 0, res.stdout + res.stderr
-    check_against_the_store(uri, "trunc", spec, ROUNDS)
+    histories = check_against_the_store(uri, "trunc", spec, ROUNDS)
     summary = json.loads(res.stdout)
     killed = [t for t in summary["trials"] if t["status"] == "canceled"]
     assert summary["counts"]["canceled"] == len(killed) >= 1
@@ -185,7 +188,11 @@ def test_truncation_selection_through_the_cli_counts_canceled_trials_and_reports
     assert compute["avoided_seconds_estimate"] > 0
     assert f"{len(killed)} canceled" in res.stderr  # the summary line, on stderr with --json
     assert re.search(
-        r"compute: [\d.]+ trial-seconds run; the policy canceled \d+ trial\(s\), avoiding about", res.stderr
+        rf"compute: [\d.]+ trial-seconds run; truncation_selection canceled {len(killed)} trial\(s\)\n"
+        r"  avoided \(estimate\): [\d.]+ trial-seconds, \d+% of the sweep without the policy\n"
+        r"  run after cancel \(measured\): [\d.]+ trial-seconds past the values canceled at\n",
+        res.stderr,
     )
-    for t in killed:  # the live log names each cancel and its reason as it happens
-        assert f"canceled {t['name']}" in res.stderr and t["cancel_reason"] in res.stderr
+    for t in killed:  # the live log names each cancel, the value judged (truncation: the n-th) and the reason
+        judged = histories[t["name"]][interval_of(t["cancel_reason"]) - 1]
+        assert f"canceled {t['name']} val_log_loss={judged:.6g} ({t['cancel_reason']})" in res.stderr

@@ -81,7 +81,8 @@ def test_failed_canceled_string_choices_and_a_metric_missing_in_some_trials(tmp_
     assert '"ticktext":["none",' in html_text  # the metric axis's tick for the trials without a value
     text = page["text"]
     assert "mixed_4\nfailed" in text.replace("\t", "\n") and "exit code 1" in text
-    assert "the policy canceled 2 trial(s)" in text
+    assert "bandit canceled 2 trial(s)" in text
+    assert "avoided (estimate)" in text and "run after cancel (measured)" in text  # each figure on its own row
     assert "method: permutation importance" in text
 
 
@@ -177,3 +178,31 @@ def test_a_report_path_in_a_missing_folder_is_refused_before_anything_is_written
         write_report([summary_of([(0.1, 1)])], tmp_path / "nope" / "r.html")
     with pytest.raises(MonitorInputError, match="is a folder; give a file name"):
         write_report([summary_of([(0.1, 1)])], tmp_path)
+
+
+def test_a_canceled_trial_is_marked_at_the_value_judged_and_again_where_it_stopped(tmp_path):
+    from submit.report.charts import curves
+    from submit.report.timeline import layout_timeline, timeline_chart
+
+    uri = sqlite_uri(tmp_path)
+    reason = "bandit: 0.52 < best 0.9 / (1 + 0.1) at interval 2"
+    trials = [
+        Trial({"lr": 0.01, "opt": "adam"}, [0.8, 0.9, 0.9, 0.9], seconds=5),
+        # judged at its 2nd value (step 1), it logged four more while the cancel landed: it stopped at step 5
+        Trial({"lr": 0.02, "opt": "sgd"}, [0.5, 0.52, 0.53, 0.55, 0.56, 0.57], "canceled", reason, True, 7),
+        Trial({"lr": 0.03, "opt": "sgd"}, [0.4, 0.41], "failed", exit_code=1, seconds=3),
+    ]
+    synth_sweep(uri, "cut", trials, policy="bandit", space=SPACE, concurrency=1)
+    summary = LocalSweeps(uri).status("cut")
+    marks = {t.name: t for t in curves(summary).data if t.mode == "markers"}
+    judged, stopped, other = marks["canceled: judged here"], marks["canceled: stopped here"], marks["stopped here"]
+    assert (list(judged.x), list(judged.y)) == ([1], [0.52])
+    assert (list(stopped.x), list(stopped.y)) == ([5], [0.57])
+    assert (list(other.x), list(other.y)) == ([1], [0.41])  # a failure was judged by no one: marked where it ended
+    found = layout_timeline(summary)
+    bar = next(b for b in found.bars if b.trial.name == "cut_1")
+    second = summary.trials[1].history[1].timestamp - found.origin  # when it logged the value judged
+    lanes = {t.name: t for t in timeline_chart(summary, found).data if t.name and "here" in t.name}
+    assert list(lanes["canceled: judged here (hover: why)"].x) == [pytest.approx(second)]
+    assert second < bar.end - 2  # the x sits well inside the bar, which runs on to where the trial stopped
+    assert list(lanes["stopped here (hover: why)"].x) == [pytest.approx(found.bars[-1].end)]

@@ -113,7 +113,8 @@ def test_failed_canceled_and_running_trials_keep_their_state_and_say_why(tmp_pat
         "failed": 1,
         "running": 1,
     }
-    assert by_name(timeline)["stopped here (hover: why)"] == 3
+    assert by_name(timeline)["canceled: judged here (hover: why)"] == 2  # the policy's, at the value it judged
+    assert by_name(timeline)["stopped here (hover: why)"] == 1  # the failure, at its end
     text = written.path.read_text()
     assert "bandit: 0.36 &lt; best 0.9 / (1 + 0.1) at interval 1" in text and "exit code 3" in text
     assert "max_concurrent_trials 3" in text

@@ -97,18 +97,19 @@ def test_replaying_a_policy_free_sweep_cancels_what_the_live_policy_canceled(swe
     assert all(c.step == c.interval - 1 for c in setting.cancels)  # the script logs step r for its value r + 1
 
 
-def test_the_savings_are_the_recorded_seconds_after_each_cancel(sweeps):
+def test_the_run_after_cancel_is_the_recorded_seconds_after_each_cancel(sweeps):
     [setting] = what_if(LocalSweeps(sweeps).status("free"), [parse_setting(BANDIT)]).settings
     recorded = points(sweeps, "free")
     expected = 0.0
     for c in setting.cancels:
         history, info = recorded[c.trial]
         at = history[c.interval - 1].timestamp / 1000
-        assert c.saved_seconds == pytest.approx(info.end_time / 1000 - at)
+        assert c.after_cancel_seconds == pytest.approx(info.end_time / 1000 - at)
         assert c.after_seconds == pytest.approx(at - info.start_time / 1000)
         expected += info.end_time / 1000 - at
     total = sum((info.end_time - info.start_time) / 1000 for _, info in recorded.values())
-    assert setting.saved == (pytest.approx(expected), pytest.approx(expected))
+    assert setting.savings.after_cancel_seconds == pytest.approx(expected)
+    assert setting.recorded_seconds - setting.seconds[0] == pytest.approx(expected)  # exact: what the setting cuts
     assert setting.recorded_seconds == pytest.approx(total)
     # the best trial (rate 0.3, floor 0.2: the lowest loss) is never canceled: it survives, no loss
     best = min(recorded, key=lambda n: min(m.value for m in recorded[n][0]))
@@ -120,6 +121,33 @@ def test_a_live_policy_sweep_replayed_under_its_own_setting_cancels_the_same_tri
     [setting] = what_if(LocalSweeps(sweeps).status("live"), [parse_setting(BANDIT)]).settings
     assert setting.exact  # every trial the record cut short is canceled again within its values
     assert {c.index: (c.interval, c.reason) for c in setting.cancels} == stored_cancels(sweeps, "live")
+
+
+def test_its_own_policy_replayed_gives_the_numbers_sweep_status_gives_under_the_same_names(sweeps):
+    summary = LocalSweeps(sweeps).status("live")
+    [setting] = what_if(summary, [parse_setting(BANDIT)]).settings
+    live = summary.savings
+    assert live.canceled == len(setting.cancels) == 4
+    assert setting.savings.avoided_seconds == pytest.approx(live.avoided_seconds)
+    assert setting.savings.after_cancel_seconds == pytest.approx(live.after_cancel_seconds)
+    recorded = points(sweeps, "live")
+    after = 0.0
+    for c in setting.cancels:
+        history, info = recorded[c.trial]
+        after += (info.end_time - history[c.interval - 1].timestamp) / 1000
+    assert live.after_cancel_seconds == pytest.approx(after)  # measured on the store, at the value judged
+    status = CliRunner().invoke(cli.app, ["status", "live", "--tracking-uri", sweeps, "--local", "--json"])
+    whatif = CliRunner().invoke(
+        cli.app, ["whatif", "live", "--tracking-uri", sweeps, "--local", "-p", BANDIT, "--json"]
+    )
+    compute, [replayed] = json.loads(status.stdout)["compute"], json.loads(whatif.stdout)["settings"]
+    for key in ("avoided_seconds_estimate", "after_cancel_seconds"):
+        assert replayed[key] == compute[key]
+    text = CliRunner().invoke(cli.app, ["status", "live", "--tracking-uri", sweeps, "--local"]).stdout
+    told = CliRunner().invoke(cli.app, ["whatif", "live", "--tracking-uri", sweeps, "--local", "-p", BANDIT]).stdout
+    avoided = f"avoided (estimate): {live.avoided_seconds:.1f} "
+    after = f"run after cancel (measured): {live.after_cancel_seconds:.1f} "
+    assert avoided in text and avoided in told and after in text and after in told
 
 
 def test_a_looser_setting_names_the_trials_it_would_let_run_past_their_record_and_bounds_the_rest(sweeps):
@@ -153,7 +181,6 @@ def test_a_looser_setting_names_the_trials_it_would_let_run_past_their_record_an
             most += info.end_time / 1000 - at
         else:  # judged among no unknown value before its record ended: it ran at least as recorded
             assert u["from_interval"] == len(history) + 1
-    assert never["saved_seconds"][0] is None and never["saved_seconds"][1] == pytest.approx(most, abs=1e-3)
     assert never["seconds"] == [pytest.approx(seconds - most, abs=1e-3), None]
     assert never["best"]["possible"] is None  # unknown values could beat the recorded best
     assert set(later["beyond_record"]) == short
@@ -171,10 +198,12 @@ def test_the_text_names_each_cancel_and_fits_80_columns(sweeps):
         "objective: minimize val_log_loss; recorded policy: none",
     ]
     for i in (2, 3, 4, 5):
-        assert any(
-            re.match(rf"  cancels free_{i} at interval 5 \(step 4, [\d.]+ s in\), saves [\d.]+ s$", x) for x in lines
+        at = next(
+            n for n, x in enumerate(lines) if re.match(rf"  cancels free_{i} at interval 5 \(step 4, [\d.]+ s in\)$", x)
         )
-    assert any(x.startswith("  trial-seconds saved: ") for x in lines)
+        assert re.match(r"    run after cancel \(measured\): [\d.]+ s; avoided \(estimate\): [\d.]+ s$", lines[at + 1])
+    assert any(re.match(r"  run after cancel \(measured\): [\d.]+ s of [\d.]+ recorded$", x) for x in lines)
+    assert any(re.match(r"  avoided \(estimate\): [\d.]+ s$", x) for x in lines)
     assert "  best: free_0 (0.2" in run.stdout and "survives" in run.stdout
     assert max(len(x) for x in lines) <= 80
 

@@ -6,6 +6,7 @@ import textwrap
 
 from rich.console import Console
 
+from ..emulator.savings import AFTER_CANCEL, AVOIDED
 from ..monitor.diff import Side, SweepDiff
 from ..monitor.whatif import WhatIf, WhatIfReport
 
@@ -61,19 +62,19 @@ def _setting(w: WhatIf, out: Console) -> None:
     for c in w.cancels:
         when = "" if c.after_seconds is None else f", {c.after_seconds:.1f} s in"
         mark = "" if c.certain else "  (uncertain)"
-        _print(
-            out,
-            f"  cancels {c.trial} at interval {c.interval} (step {c.step}{when}), saves {c.saved_seconds:.1f} s{mark}",
-        )
+        _print(out, f"  cancels {c.trial} at interval {c.interval} (step {c.step}{when}){mark}")
+        _print(out, f"    {AFTER_CANCEL}: {c.after_cancel_seconds:.1f} s; {AVOIDED}: {c.avoided_seconds:.1f} s")
         _print(out, f"    {c.reason}")
     if w.beyond_record:
         _print(out, f"  would let run past their record: {', '.join(w.beyond_record)}")
     others = [t for t in w.uncertain if t not in w.beyond_record]
     if others:
         _print(out, f"  fate unknown (judged among values the record lacks): {', '.join(others)}")
-    low, high = w.saved
-    share = f" of {w.recorded_seconds:.1f} recorded"
-    _print(out, f"  trial-seconds saved: {_span(low, high, ' s')}{share}")
+    if w.cancels:
+        _print(out, f"  {AFTER_CANCEL}: {w.savings.after_cancel_seconds:.1f} s of {w.recorded_seconds:.1f} recorded")
+        _print(out, f"  {AVOIDED}: {w.savings.avoided_seconds:.1f} s")
+    if not w.exact:
+        _print(out, f"  trial-seconds it would run: {_span(*w.seconds, ' s')} of {w.recorded_seconds:.1f} recorded")
     _print(out, "  " + _best_line(w))
     for warning in w.warnings:
         _print(out, f"  note: {warning}")

@@ -126,7 +126,11 @@ def event_line(event) -> str:
     if event.kind == "best":
         return f"best so far: {t.name} {event.summary.primary_metric} = {_fmt(t.best)}"
     why = f" ({t.cancel_reason})" if t.cancel_reason else f" (exit code {t.exit_code})" if t.exit_code else ""
-    value = "" if t.final is None else f" {event.summary.primary_metric}={_fmt(t.final)}"
+    metric, j = event.summary.primary_metric, getattr(event, "judged", None)
+    if j is not None:  # the policy's number, where it judged: not whatever the trial logged before it stopped
+        value = f" {metric}={_fmt(j.value)} at step {j.point.step}"
+    else:
+        value = "" if t.final is None else f" {metric}={_fmt(t.final)}"
     return f"{t.status} {t.name}{value}{why}"
 
 

@@ -78,7 +78,8 @@ class LiveProgress:
         if t.status == "running":
             self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
             return
-        value = "" if t.best is None else f" {result.primary_metric}={t.best:.6g}"
+        shown = t.judged if t.judged is not None else t.best  # a policy's cancel: what it judged, not values after
+        value = "" if shown is None else f" {result.primary_metric}={shown:.6g}"
         why = f" ({t.cancel_reason})" if t.cancel_reason else (f" (exit code {t.exit_code})" if t.exit_code else "")
         self.console.print(f"{t.status} {t.name}{value}{why}", markup=False, highlight=False)
 

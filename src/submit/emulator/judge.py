@@ -11,16 +11,13 @@ cancels what the emulator would have canceled.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from ..spec.objective import best_of, better
-from .policies import Cancellation, EarlyTerminationPolicy, Histories
+from .policies import Cancellation, EarlyTerminationPolicy, Histories, interval_of
 from .results import SweepResult, TrialResult
 from .tracking import Store
 from .trial import TrialProcess
-
-_AT_INTERVAL = re.compile(r" at interval (\d+)")  # every policy's reason names its interval so (policies.py)
 
 
 def _reason_head(policy: EarlyTerminationPolicy) -> str:
@@ -68,9 +65,11 @@ class PolicyJudge:
         self.judged[trial.name] = len(trial.history)
         reason = trial.cancel_reason or ""
         if self.policy is not None and trial.status == "canceled" and reason.startswith(_reason_head(self.policy)):
-            match = _AT_INTERVAL.search(reason)
-            if match:
-                self.cut[trial.name] = int(match.group(1))
+            interval = interval_of(reason)
+            if interval is not None:
+                self.cut[trial.name] = interval
+                if len(trial.history) >= interval:
+                    trial.judged = self.policy.judged_value(trial.history, interval, self.goal)
 
     def as_judged(self, trial: TrialResult) -> Sequence[float]:
         """A trial's values as later judgements see them. Ours: a trial the policy canceled at interval n takes part
@@ -93,6 +92,7 @@ class PolicyJudge:
             proc.cancel(cancellation.reason)
             if proc.cancel_reason == cancellation.reason:  # not if the process had exited meanwhile
                 self.cut[trial.name] = cancellation.interval
+                trial.judged = self.policy.judged_value(trial.history, cancellation.interval, self.goal)
                 judged = {t.name: trial.history if t is trial else others[t.name] for t in trials}  # trials' order
                 self.pools[trial.name] = pool_at(cancellation.interval, judged)
         return cancellation

@@ -26,6 +26,7 @@ Choices where Azure is silent, shared by the three policies:
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,14 @@ class Cancellation:
 
 Histories = Mapping[str, Sequence[float]]
 
+_AT_INTERVAL = re.compile(r" at interval (\d+)")  # every reason below ends its verdict so
+
+
+def interval_of(reason: str | None) -> int | None:
+    """The interval a policy's cancel reason names: the trial's n-th value, the one the policy judged."""
+    match = _AT_INTERVAL.search(reason or "")
+    return int(match.group(1)) if match else None
+
 
 class EarlyTerminationPolicy(ABC):
     name = ""
@@ -55,6 +64,12 @@ class EarlyTerminationPolicy(ABC):
         """Azure applies the policy at every multiple of evaluation_interval that is >= delay_evaluation."""
         # UNCERTAIN upstream how the service reads evaluation_interval 0 (the SDK default); we read it as 1
         return n >= 1 and n % max(self.evaluation_interval, 1) == 0 and n >= self.delay_evaluation
+
+    @staticmethod
+    def judged_value(values: Sequence[float], n: int, goal: str) -> float | None:
+        """The number the policy weighs for a trial at its interval n: bandit and median stopping, its best value up
+        to n (a trial's earlier best is not forgotten); truncation selection overrides it."""
+        return best_of(values[:n], goal)
 
     @abstractmethod
     def evaluate(self, trial: str, n: int, histories: Histories, goal: str) -> Cancellation | None:
@@ -89,7 +104,7 @@ class BanditPolicy(EarlyTerminationPolicy):
 
     def evaluate(self, trial, n, histories, goal):
         pool = _pool(trial, n, histories, goal)
-        y = best_of(histories[trial][:n], goal)
+        y = self.judged_value(histories[trial], n, goal)
         best = best_of([best_of(histories[t][:n], goal) for t in pool], goal)
         if best is None:
             return None
@@ -115,7 +130,7 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
         if not averages:
             return None
         m = statistics.median(averages)
-        y = best_of(histories[trial][:n], goal)
+        y = self.judged_value(histories[trial], n, goal)
         if worse(y, m, goal):
             return Cancellation(
                 trial,
@@ -138,10 +153,15 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
             raise ValueError(f"truncation_percentage must be from 1 to 99, found {truncation_percentage}")
         self.truncation_percentage = truncation_percentage
 
+    @staticmethod
+    def judged_value(values: Sequence[float], n: int, goal: str) -> float | None:
+        """Its value at interval n: the pool is ranked by that."""
+        return values[n - 1]
+
     def evaluate(self, trial, n, histories, goal):
         pool = _pool(trial, n, histories, goal)
         k = int(len(pool) * self.truncation_percentage // 100)  # floor: 20 % of 5 trials is 1, of 4 is 0
-        score = histories[trial][n - 1]
+        score = self.judged_value(histories[trial], n, goal)
         better = sum(1 for t in pool if worse(score, histories[t][n - 1], goal))
         # Ties at the cutoff: a trial is canceled only if it is among the k worst under every ordering of the ties,
         # i.e. at least len(pool) - k trials are strictly better. Tied trials share one fate (none is canceled for
@@ -154,6 +174,9 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
                 f"trials ({self.truncation_percentage}%) at interval {n}, {better} better",
             )
         return None
+
+
+POLICIES = {p.name: p for p in (BanditPolicy, MedianStoppingPolicy, TruncationSelectionPolicy)}
 
 
 def make_policy(policy) -> EarlyTerminationPolicy | None:

@@ -27,6 +27,7 @@ class TrialResult:
     best: float | None = None  # best-ever finite primary value (Azure's rule); None if none (submit.spec.objective)
     exit_code: int | None = None
     cancel_reason: str | None = None
+    judged: float | None = None  # canceled by the policy: the number it weighed (the reason's), not its latest value
     log_tail: str = ""
     note: str | None = None  # e.g. the primary metric was never logged, did you mean ...
     log_file: str | None = None
@@ -78,7 +79,7 @@ class SweepResult:
     resumed: bool = False
     tracking_server: str | None = None  # the MLflow server trials logged to (server.py); None: the store directly
     ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
-    savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run and avoided by the policy
+    savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run; run after cancel and avoided
     stopped_by: int | None = None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
 
     def count(self, status: str) -> int:

@@ -30,7 +30,7 @@ from .processes import Watchdog, stop_leftovers
 from .results import INTERRUPTED, NOT_EMULATED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
-from .savings import estimate_savings, store_timestamps
+from .savings import estimate_savings, store_clock
 from .server import TrackingServer, sweep_server
 from .tags import BEST_RUN_TAG
 from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
@@ -170,7 +170,7 @@ class _Scheduler:
         result.elapsed = self.clock() - result.started
         policy = self.judge.policy
         result.savings = estimate_savings(
-            result.trials, self.judge.pools, store_timestamps(self.store, self.metric), policy.name if policy else None
+            result.trials, self.judge.cut, store_clock(self.store, self.metric), policy.name if policy else None
         )
         self.store.end_sweep(result.parent_run_id, result.status, FINAL_STATUS[result.status])
         self.emit("end", result)

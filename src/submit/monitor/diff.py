@@ -10,7 +10,6 @@ where). Nothing here prints.
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from typing import Any
 from .record import SweepSummary, TrialRecord, _json_number, usable
 
 BINS = 10
-_INTERVAL = re.compile(r" at interval (\d+)")
 
 
 @dataclass
@@ -158,8 +156,7 @@ def side(summary: SweepSummary) -> Side:
 
 def cancel_interval(trial: TrialRecord) -> int:
     """The interval the policy canceled it at: its reason's, else (Azure records none) the values it had logged."""
-    match = _INTERVAL.search(trial.cancel_reason or "")
-    return int(match.group(1)) if match else len(trial.history)
+    return trial.canceled_at or len(trial.history)
 
 
 def pair_trials(a: SweepSummary, b: SweepSummary) -> list[tuple[int, TrialRecord | None, TrialRecord | None]]:

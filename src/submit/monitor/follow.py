@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..spec.objective import better
-from .record import SweepSummary, TrialRecord
+from .record import Judged, SweepSummary, TrialRecord, _json_number, judged_at
 
 ENDED = {"completed", "failed", "canceled", "interrupted"}
 
@@ -24,14 +24,19 @@ class Event:
     kind: str  # started | ended | best | look | until | end
     summary: SweepSummary
     trial: TrialRecord | None = None
+    judged: Judged | None = None  # a trial the policy canceled: the value it judged, not its latest
 
     def to_dict(self) -> dict:
+        j = self.judged
         return {
             "event": self.kind,
             "sweep": self.summary.name,
             "status": self.summary.status,
             "counts": self.summary.counts,
             "trial": None if self.trial is None else self.trial.to_dict(),
+            "judged": None
+            if j is None
+            else {"interval": j.interval, "step": j.point.step, "value": _json_number(j.value)},
         }
 
 
@@ -59,7 +64,7 @@ def follow(
                 if trial.status in ("running", "queued") and before is None:
                     yield Event("started", summary, trial)
                 elif trial.status in ("completed", "failed", "canceled"):
-                    yield Event("ended", summary, trial)
+                    yield Event("ended", summary, trial, _judged(source, summary, trial))
         leader = summary.best
         if leader is not None and better(leader.best, best, summary.goal):
             best = leader.best
@@ -74,3 +79,11 @@ def follow(
         if deadline is not None and clock() >= deadline:
             return
         sleep(interval)
+
+
+def _judged(source, summary: SweepSummary, trial: TrialRecord) -> Judged | None:
+    # a look holds each trial's latest value only: the judged one is read, once, for a trial the policy canceled
+    if trial.canceled_at is None:
+        return None
+    history = source.history(trial.run_id, summary.primary_metric)
+    return judged_at(history, trial.canceled_at, summary.policy, summary.goal)

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
-from ..emulator.savings import estimate_savings
+from ..emulator.savings import Clock, estimate_savings
 from ..emulator.tags import (
     BEST_METRIC,
     BEST_RUN_TAG,
@@ -249,15 +249,18 @@ def unknown_sweep(name: str, searched: list[str], known: list[str]) -> str:
 
 
 def savings_of(summary: SweepSummary):
-    """Compute used and saved, by the emulator's own estimate (emulator/savings.py) on the stored histories."""
-    by_name = {tr.name: tr for tr in summary.trials}
+    """What the policy's cancels ran after the values they were judged at, and avoided (emulator/savings.py)."""
+    return estimate_savings(summary.trials, policy_cancels(summary), record_clock, summary.policy)
 
-    def timestamps(trial) -> tuple[list[float], float | None]:
-        record = by_name[trial.name]
-        return [p.timestamp for p in record.history], record.ended
 
-    policy_cancels = {tr.name for tr in summary.trials if tr.canceled_by_policy}
-    return estimate_savings(summary.trials, policy_cancels, timestamps, summary.policy)
+def policy_cancels(summary: SweepSummary) -> dict[str, int]:
+    """Each trial the policy canceled -> the interval it was canceled at: its reason's; Azure records no reason, so
+    there the values it logged."""
+    return {t.name: t.canceled_at or len(t.history) for t in summary.trials if t.canceled_by_policy}
+
+
+def record_clock(trial) -> Clock:
+    return Clock([p.timestamp for p in trial.history], trial.started, trial.ended)
 
 
 # the store's layout -> the model ----------------------------------------------------------------------------

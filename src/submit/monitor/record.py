@@ -39,6 +39,28 @@ class MetricPoint:
     timestamp: float  # epoch seconds, when it was logged
 
 
+@dataclass(frozen=True)
+class Judged:
+    """Where the policy canceled a trial: its n-th value of the primary metric, the one it judged."""
+
+    interval: int
+    point: MetricPoint  # that value: its MLflow step and when it was logged
+    value: float | None  # the number the policy weighed there (its ``judged_value``): the reason's
+
+
+def judged_at(history: Sequence[MetricPoint], interval: int | None, policy: str | None, goal: str) -> Judged | None:
+    """The value a policy judged at ``interval``: a whole history is in logged order, as the policy counts values,
+    so its n-th point is the one the reason's "at interval n" names."""
+    from ..emulator.policies import POLICIES
+
+    if interval is None or not 1 <= interval <= len(history):
+        return None
+    rule = POLICIES.get(policy or "")
+    values = [p.value for p in history]
+    value = rule.judged_value(values, interval, goal) if rule else values[interval - 1]
+    return Judged(interval, history[interval - 1], value)
+
+
 @dataclass
 class TrialRecord:
     name: str  # `<sweep>_<i>`: the MLflow run name locally, the child job's name in Azure
@@ -78,6 +100,14 @@ class TrialRecord:
         if self.started is None or self.ended is None:
             return None
         return max(0.0, self.ended - self.started)
+
+    @property
+    def canceled_at(self) -> int | None:
+        """The interval the policy canceled it at, as its reason names it; None if no policy canceled it or its
+        reason names none (Azure records no reason)."""
+        from ..emulator.policies import interval_of
+
+        return interval_of(self.cancel_reason) if self.canceled_by_policy else None
 
     @property
     def values(self) -> list[float]:
@@ -133,7 +163,7 @@ class SweepSummary:
     url: str | None = None  # the studio URL (cloud)
     ui_command: str | None = None  # the command that opens `mlflow ui` on the store (local)
     cancel_requested: str | None = None  # when `sweep cancel` asked a running local sweep to stop
-    savings: Any = None  # emulator.savings.Savings: trial-seconds run and (estimated) avoided by the policy
+    savings: Any = None  # emulator.savings.Savings: trial-seconds run; the policy cancels run after cancel and avoided
     unparsed_children: list[str] = field(default_factory=list)  # children the service listed but the SDK could not read
     warnings: list[str] = field(default_factory=list)
     system_tags: dict[str, str] = field(
@@ -173,6 +203,10 @@ class SweepSummary:
         # ties: the trial the sweep named best first, then the one that reached the value first
         ranked.sort(key=lambda t: (sign * t.best, t.run_id != self.best_run_id, _reached(t), t.index or 0))
         return ranked[:top] if top else ranked
+
+    def judged(self, trial: TrialRecord) -> Judged | None:
+        """Where the policy canceled ``trial``; None where the record cannot say (its history was not read)."""
+        return judged_at(trial.history, trial.canceled_at, self.policy, self.goal) if self.histories_read else None
 
     def by_index(self) -> list[TrialRecord]:
         return sorted(self.trials, key=lambda t: (t.index is None, t.index or 0, t.name))

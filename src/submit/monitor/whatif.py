@@ -3,9 +3,11 @@
 ``parse_setting("bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5")`` reads one setting in Azure's
 option names, checked by the spec's own policy rules (``spec.validate.policy_of``: the same messages, the same
 did-you-mean); ``what_if(summary, policies)`` replays the sweep's histories under each (``monitor.replay``) and returns
-per setting the cancels (trial, interval, the value's MLflow step, seconds into the trial), the trial-seconds saved
-against the record, and whether the recorded best trial keeps its best value. Where the record cannot tell (trials
-the setting would have let run past their record), it names them and gives intervals. Nothing here prints.
+per setting the cancels (trial, interval, the value's MLflow step, seconds into the trial), the two figures of
+``emulator.savings`` for them (the *run after cancel*, measured on the record: what an instant cancel cuts from it;
+the *avoided* estimate, computed by the function `sweep status` uses, so the sweep's own policy replayed gives its
+numbers), and whether the recorded best trial keeps its best value. Where the record cannot tell (trials the setting
+would have let run past their record), it names them and gives intervals. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..emulator.policies import EarlyTerminationPolicy, make_policy
+from ..emulator.savings import Savings, estimate_savings
+from .local import record_clock
 from .record import MonitorInputError, SweepSummary, _json_number
 from .replay import Replayed, best_kept, replay, run_seconds
 
@@ -72,7 +76,8 @@ class WhatIfCancel:
     step: int  # that value's MLflow step
     after_seconds: float | None  # seconds into the trial when it was logged
     reason: str
-    saved_seconds: float  # what the trial ran after that value in the record
+    after_cancel_seconds: float  # measured: what the record shows it running after that value
+    avoided_seconds: float  # estimated: what a full trial would have run after that value
     certain: bool  # False: its pool could hold values the record lacks
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,7 +88,8 @@ class WhatIfCancel:
             "step": self.step,
             "after_s": None if self.after_seconds is None else round(self.after_seconds, 3),
             "reason": self.reason,
-            "saved_s": round(self.saved_seconds, 3),
+            "after_cancel_s": round(self.after_cancel_seconds, 3),
+            "avoided_s_estimate": round(self.avoided_seconds, 3),
             "certain": self.certain,
         }
 
@@ -100,6 +106,7 @@ class WhatIf:
     unknown_from: dict[str, tuple[int, float | None]]  # uncertain trial -> (interval, seconds in) its fate is unknown
     recorded_seconds: float  # every trial's recorded run time, summed
     seconds: tuple[float, float | None]  # what the trials would have run under this setting
+    savings: Savings  # its cancels' run after cancel (measured) and avoided (estimate), as `sweep status` counts
     recorded_best: str | None  # the record's best trial
     recorded_best_value: float | None
     best: str | None  # the best trial under this setting (on the values it certainly keeps)
@@ -108,12 +115,6 @@ class WhatIf:
     best_survives: bool | None  # the record's best trial keeps its best value (None: unknown)
     goal: str = "maximize"
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def saved(self) -> tuple[float | None, float]:
-        """Trial-seconds saved against the record: (at least, at most); at least None when unbounded below."""
-        low, high = self.seconds
-        return (None if high is None else self.recorded_seconds - high), self.recorded_seconds - low
 
     @property
     def loss(self) -> tuple[float | None, float | None]:
@@ -127,7 +128,6 @@ class WhatIf:
         return max(0.0, sign * (self.recorded_best_value - self.best_possible)), max(0.0, worst)
 
     def to_dict(self) -> dict[str, Any]:
-        saved_low, saved_high = self.saved
         loss_low, loss_high = self.loss
         return {
             "setting": self.setting,
@@ -140,7 +140,8 @@ class WhatIf:
             ],
             "recorded_seconds": round(self.recorded_seconds, 3),
             "seconds": _interval(self.seconds),
-            "saved_seconds": _interval((saved_low, saved_high)),
+            "after_cancel_seconds": round(self.savings.after_cancel_seconds, 3),
+            "avoided_seconds_estimate": round(self.savings.avoided_seconds, 3),
             "recorded_best": {"trial": self.recorded_best, "value": _json_number(self.recorded_best_value)},
             "best": {
                 "trial": self.best,
@@ -198,7 +199,10 @@ def what_if(summary: SweepSummary, policies: list[EarlyTerminationPolicy]) -> Wh
 
 def _one(summary: SweepSummary, policy: EarlyTerminationPolicy) -> WhatIf:
     trials = replay(summary, policy)
-    cancels = [_cancel(r) for r in trials if r.cancel is not None]
+    savings = estimate_savings(
+        summary.trials, {r.name: r.cancel.interval for r in trials if r.cancel}, record_clock, policy.name
+    )
+    cancels = [_cancel(r, savings) for r in trials if r.cancel is not None]
     cancels.sort(key=lambda c: (c.index is None, c.index or 0))
     low = sum(run_seconds(r)[0] for r in trials)
     highs = [run_seconds(r)[1] for r in trials]
@@ -226,6 +230,7 @@ def _one(summary: SweepSummary, policy: EarlyTerminationPolicy) -> WhatIf:
         },
         recorded_seconds=sum(r.recorded_seconds() for r in trials),
         seconds=(low, high),
+        savings=savings,
         recorded_best=recorded.name if recorded else None,
         recorded_best_value=recorded.best if recorded else None,
         best=best.name if best else None,
@@ -239,10 +244,10 @@ def _one(summary: SweepSummary, policy: EarlyTerminationPolicy) -> WhatIf:
     return what
 
 
-def _cancel(r: Replayed) -> WhatIfCancel:
+def _cancel(r: Replayed, savings: Savings) -> WhatIfCancel:
     point = r.canceled_at
     started = r.started
-    end = r.end
+    cut = savings.cuts[r.name]
     return WhatIfCancel(
         trial=r.name,
         index=r.record.index,
@@ -250,7 +255,8 @@ def _cancel(r: Replayed) -> WhatIfCancel:
         step=point.step,
         after_seconds=None if started is None else point.timestamp - started,
         reason=r.cancel.reason,
-        saved_seconds=0.0 if end is None else max(0.0, end - point.timestamp),
+        after_cancel_seconds=cut.after_cancel_seconds,
+        avoided_seconds=cut.avoided_seconds,
         certain=r.uncertain_from is None or r.uncertain_from[0] > r.cancel.interval,
     )
 

@@ -164,19 +164,7 @@ def curves(summary: SweepSummary):
                     hoverinfo="text",
                 )
             )
-    stops = [t for t in summary.by_index() if t.status in ("canceled", "failed") and t.history]
-    if stops:
-        fig.add_trace(
-            go.Scatter(
-                x=[t.history[-1].step for t in stops],
-                y=[t.history[-1].value if math.isfinite(t.history[-1].value) else None for t in stops],
-                mode="markers",
-                name="stopped here",
-                marker={"symbol": "x", "size": 9, "color": [STATUS_COLOUR[t.status] for t in stops]},
-                hovertext=[f"{esc(t.name)} {t.status}<br>{esc(_why(t))}" for t in stops],
-                hoverinfo="text",
-            )
-        )
+    _stop_markers(go, fig, summary)
     fig.update_layout(
         height=420,
         xaxis_title="step",
@@ -185,6 +173,51 @@ def curves(summary: SweepSummary):
         legend={"orientation": "h", "y": 1.08},
     )
     return fig
+
+
+def _stop_markers(go, fig, summary: SweepSummary) -> None:
+    """A trial the policy canceled: an x on the value it judged (the step its reason's interval names), and a ring
+    where its line ends (values logged while the cancel landed). Any other stop: an x where the line ends."""
+    judged = {t.name: j for t in summary.by_index() if (j := summary.judged(t)) is not None}
+    stops = [t for t in summary.by_index() if t.status in ("canceled", "failed") and t.history]
+    cut = [t for t in stops if t.name in judged]
+    other = [t for t in stops if t.name not in judged]
+
+    def y(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    def add(trials, point, name, symbol, hover) -> None:
+        if trials:
+            fig.add_trace(
+                go.Scatter(
+                    x=[point(t).step for t in trials],
+                    y=[y(point(t).value) for t in trials],
+                    mode="markers",
+                    name=name,
+                    marker={"symbol": symbol, "size": 9, "color": [STATUS_COLOUR[t.status] for t in trials]},
+                    hovertext=[hover(t) for t in trials],
+                    hoverinfo="text",
+                )
+            )
+
+    add(
+        cut,
+        lambda t: judged[t.name].point,
+        "canceled: judged here",
+        "x",
+        lambda t: f"{esc(t.name)} judged at step {judged[t.name].point.step}<br>{esc(_why(t))}",
+    )
+    add(
+        cut,
+        lambda t: t.history[-1],
+        "canceled: stopped here",
+        "circle-open",
+        lambda t: (
+            f"{esc(t.name)} stopped at step {t.history[-1].step}, "
+            f"{len(t.history) - judged[t.name].interval} value(s) after the one judged"
+        ),
+    )
+    add(other, lambda t: t.history[-1], "stopped here", "x", lambda t: f"{esc(t.name)} {t.status}<br>{esc(_why(t))}")
 
 
 def _why(t: TrialRecord) -> str:

@@ -123,7 +123,10 @@ def _sweep_section(s: SweepSummary, i: int) -> str:
     parts.append(_figure(charts.parallel_coordinates(s), f"parcoords-{i}"))
     parts.append(_timeline_section(s, i))
     parts.append(f"<h3>{_e(s.primary_metric)} over each trial's steps</h3>")
-    parts.append('<p class="muted">× marks where a canceled or failed trial stopped; hover for the reason.</p>')
+    parts.append(
+        '<p class="muted">× marks the value the policy judged when it canceled a trial (○: where its line stopped), '
+        "or where a trial that failed or was canceled otherwise stopped; hover for the reason.</p>"
+    )
     parts.append(_figure(charts.curves(s), f"curves-{i}"))
     parts.append(f"<h3>parameters against {_e(s.primary_metric)}</h3>")
     parts.append(_figure(charts.parameter_scatter(s), f"scatter-{i}"))
@@ -147,7 +150,8 @@ def _timeline_section(s: SweepSummary, i: int) -> str:
     not_drawn = f"; {waiting} trial(s) queued or without a start time are not drawn" if waiting else ""
     parts.append(
         '<p class="muted">one bar per trial, from its start to its end, in the first slot free when it started: '
-        "how many ran at once, and where a slot stood idle; × marks a canceled or failed trial's end, hover for why"
+        "how many ran at once, and where a slot stood idle; × marks when the policy judged a trial it canceled (its bar "
+        "ends where it stopped), or a failed or otherwise canceled trial's end; hover for why"
         f"{_e(not_drawn)}.</p>"
     )
     return "".join(parts) + _figure(timeline.timeline_chart(s, found), f"timeline-{i}")
@@ -184,7 +188,7 @@ def _facts(s: SweepSummary) -> str:
     else:
         rows.append(("best trial", f"none: no trial logged a usable value of {s.primary_metric}"))
     if s.savings is not None:
-        rows.append(("compute", s.savings.describe().removeprefix("compute: ")))
+        rows += s.savings.rows()
     else:
         rows.append(("compute", f"{_seconds(sum(t.duration or 0 for t in s.trials))} trial-seconds run"))
     if s.url:

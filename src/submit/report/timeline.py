@@ -3,7 +3,8 @@
 Bars sit in lanes: a trial takes the first lane free when it starts, so the number of lanes in use at a moment is the
 number of trials running then, and a gap in a lane is an idle slot (optuna #4470 asks the timeline for stragglers and
 idle workers). Below the bars, the running count as a step line against ``max_concurrent_trials``. Bars are coloured
-by the trial's final state; where a trial was canceled or failed, a marker at its end says why on hover. A trial
+by the trial's final state; a marker says why on hover: for a trial the policy canceled, at the time it logged the
+value judged (the bar runs on to where it stopped), for any other cancel or failure, at its end. A trial
 still running ends at the newest time the store knows of (its latest value, or the latest end of any trial).
 """
 
@@ -119,7 +120,7 @@ def timeline_chart(summary: SweepSummary, found: Timeline | None = None):
         group = [b for b in found.bars if b.trial.status == status]
         if group:
             fig.add_trace(_bars(go, group, status, colour, summary, found, per, least), row=1, col=1)
-    _stop_markers(go, fig, found, per)
+    _stop_markers(go, fig, summary, found, per)
     _running_trace(go, fig, summary, found, per)
     fig.update_yaxes(title_text="slot", autorange="reversed", row=1, col=1)
     if lanes <= 24:
@@ -138,22 +139,42 @@ def timeline_chart(summary: SweepSummary, found: Timeline | None = None):
     return fig
 
 
-def _stop_markers(go, fig, found: Timeline, per: float) -> None:
+def _stop_markers(go, fig, summary: SweepSummary, found: Timeline, per: float) -> None:
+    """A trial the policy canceled: an x at the time it logged the value judged (its bar's end is where it stopped).
+    Any other cancel or failure: an x at its bar's end."""
+    judged = {b.trial.name: j for b in found.bars if (j := summary.judged(b.trial)) is not None}
     stops = [b for b in found.bars if b.trial.status in ("canceled", "failed")]
-    if stops:
-        fig.add_trace(
-            go.Scatter(
-                x=[b.end / per for b in stops],
-                y=[b.lane for b in stops],
-                mode="markers",
-                name="stopped here (hover: why)",
-                marker={"symbol": "x", "size": 8, "color": "#333"},
-                hovertext=[f"{esc(b.trial.name)} {b.trial.status}<br>{esc(_why(b.trial))}" for b in stops],
-                hoverinfo="text",
+    for name, group, at, hover in (
+        (
+            "canceled: judged here (hover: why)",
+            [b for b in stops if b.trial.name in judged],
+            lambda b: judged[b.trial.name].point.timestamp - found.origin,
+            lambda b: (
+                f"{esc(b.trial.name)} judged at step {judged[b.trial.name].point.step}, "
+                f"stopped {b.end - (judged[b.trial.name].point.timestamp - found.origin):.1f} s later<br>{esc(_why(b.trial))}"
             ),
-            row=1,
-            col=1,
-        )
+        ),
+        (
+            "stopped here (hover: why)",
+            [b for b in stops if b.trial.name not in judged],
+            lambda b: b.end,
+            lambda b: f"{esc(b.trial.name)} {b.trial.status}<br>{esc(_why(b.trial))}",
+        ),
+    ):
+        if group:
+            fig.add_trace(
+                go.Scatter(
+                    x=[at(b) / per for b in group],
+                    y=[b.lane for b in group],
+                    mode="markers",
+                    name=name,
+                    marker={"symbol": "x", "size": 8, "color": "#333"},
+                    hovertext=[hover(b) for b in group],
+                    hoverinfo="text",
+                ),
+                row=1,
+                col=1,
+            )
 
 
 def _bars(go, group: list[Bar], status: str, colour: str, summary: SweepSummary, found: Timeline, per, least):
