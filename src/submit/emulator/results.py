@@ -79,7 +79,7 @@ class SweepResult:
     resumed: bool = False
     tracking_server: str | None = None  # the MLflow server trials logged to (server.py); None: the store directly
     ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
-    savings: Any = None  # savings.Savings once the sweep ended: trial-seconds run; run after cancel and avoided
+    client: Any = field(default=None, repr=False)  # the MLflow client it wrote with: the monitor reads back on it
     stopped_by: int | None = None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
 
     def count(self, status: str) -> int:
@@ -111,7 +111,6 @@ class SweepResult:
             "trials": [t.to_dict() for t in sorted(self.trials, key=lambda t: t.index)],
             "warnings": self.warnings,
             "elapsed_s": round(self.elapsed, 3),
-            "compute": self.savings.to_dict() if self.savings else None,
             "ui_command": self.ui_command,
             "work_dir": self.work_dir,
         }

@@ -30,7 +30,6 @@ from .processes import Watchdog, stop_leftovers
 from .results import INTERRUPTED, NOT_EMULATED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
-from .savings import estimate_savings, store_clock
 from .server import TrackingServer, sweep_server
 from .tags import BEST_RUN_TAG
 from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
@@ -168,10 +167,6 @@ class _Scheduler:
         if result.status == "failed" and result.best_trial is not None:
             self._no_best(result)
         result.elapsed = self.clock() - result.started
-        policy = self.judge.policy
-        result.savings = estimate_savings(
-            result.trials, self.judge.cut, store_clock(self.store, self.metric), policy.name if policy else None
-        )
         self.store.end_sweep(result.parent_run_id, result.status, FINAL_STATUS[result.status])
         self.emit("end", result)
         return result
@@ -194,6 +189,7 @@ class _Scheduler:
             ui_command=ui_command(self.store.uri),
             started=self.clock(),
             tracking_server=self.server.uri if self.server else None,
+            client=self.store.client,
         )
         if resuming:
             self._take_over(result, load_previous(self.store, experiment_id, parent_id, self.metric, self.goal))

@@ -15,6 +15,7 @@ from .local import LocalSweeps, open_store
 from .record import (
     MetricPoint,
     MonitorInputError,
+    RunRecord,
     SweepListing,
     SweepSummary,
     TrialRecord,
@@ -30,6 +31,7 @@ __all__ = [
     "MonitorInputError",
     "require_best",
     "require_trials",
+    "RunRecord",
     "SweepListing",
     "SweepSummary",
     "TrialRecord",
