@@ -6,6 +6,7 @@ import time
 
 from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from ..monitor.health import MARKS, flags
 from ..monitor.progress import progress_of
@@ -117,11 +118,12 @@ def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
     ]
     optional = [(n, [_fmt(t.params.get(n)) for t in rows], "left") for n in s.parameter_names]
     title = f"best trials by {s.primary_metric} ({s.goal}); trial i is run {s.name}_i"
-    ranked = s.ranked
-    caption = None
-    if len(rows) < ranked:
-        caption = f"{len(rows)} of {ranked} trials with a value; `sweep export {s.name}` lists all"
-    return fitted_table(title, fixed, optional, width, caption=caption)
+    board = fitted_table(title, fixed, optional, width)
+    if len(rows) == s.ranked:
+        return board
+    # a line of its own under the board: a caption would wrap to the width of a narrow table
+    note = Text(f"{len(rows)} of {s.ranked} trials with a value; `sweep export {s.name}` lists all", style="dim")
+    return Group(board, note)
 
 
 def best_line(s: SweepSummary, t: TrialRecord) -> str:

@@ -245,7 +245,9 @@ class SweepSummary:
         Ties: the trial the sweep named best first, then the one that reached the value first.
         """
         ranked = [t for t in self.trials if usable(t.best)]
-        ranked.sort(key=lambda t: (sort_key(t.best, self.goal), t.run_id != self.best_run_id, _reached(t), t.index or 0))
+        ranked.sort(
+            key=lambda t: (sort_key(t.best, self.goal), t.run_id != self.best_run_id, _reached(t), t.index or 0)
+        )
         return ranked[:top] if top else ranked
 
     def judged(self, trial: TrialRecord) -> Judged | None:
