@@ -94,7 +94,7 @@ def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_pa
     trials = {t["name"]: t for t in summary["trials"]}
     assert [trials[n]["status"] for n in ("f_0", "f_1", "f_2")] == ["completed", "failed", "completed"]
     assert trials["f_1"]["exit_code"] == 1
-    assert trials["f_1"]["log_tail"].splitlines() == [
+    assert summary["log_tails"]["f_1"].splitlines() == [
         "loading /nowhere/train.csv",
         "FileNotFoundError: /nowhere/train.csv",
     ]

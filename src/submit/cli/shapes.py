@@ -50,7 +50,8 @@ def submitted_job(job: SubmittedJob) -> dict[str, Any]:
 def sweep_result(summary) -> dict[str, Any]:
     """A local sweep as it ended: ``SweepSummary.to_dict()``, the ``status --json`` shape (same keys, same values),
     with its ``RunRecord`` keys (message, tracking_uri, tracking_server, experiment_id, parent_run_id, concurrency,
-    cap_note, run_warnings, elapsed_s, work_dir, resumed, stopped_by) and each trial's ``log_tail``."""
+    cap_note, run_warnings, elapsed_s, work_dir, resumed, stopped_by, log_tails: a failed trial's name -> its log's
+    end)."""
     return summary.to_dict()
 
 

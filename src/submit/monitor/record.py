@@ -174,6 +174,7 @@ class RunRecord:
             "work_dir": self.work_dir,
             "resumed": self.resumed,
             "stopped_by": self.stopped_by,
+            "log_tails": self.log_tails,
         }
 
 
@@ -286,8 +287,7 @@ class SweepSummary:
         return {n: trial.params[n] for n in self.parameter_names if n in trial.params}
 
     def to_dict(self, histories: bool = False) -> dict[str, Any]:
-        """The ``status --json`` shape; a sweep that just ran adds its ``RunRecord`` keys, and ``log_tail`` to each
-        trial (null unless it failed)."""
+        """The ``status --json`` shape; a sweep that just ran adds its ``RunRecord`` keys."""
         best = self.best
         out = {
             "name": self.name,
@@ -318,8 +318,6 @@ class SweepSummary:
         }
         if self.run is not None:
             out.update(self.run.to_dict())
-            for trial in out["trials"]:
-                trial["log_tail"] = self.run.log_tails.get(trial["name"])
         return out
 
 
