@@ -1,4 +1,4 @@
-"""What people read in the terminal: the validation summary, the leaderboard, the end of a local sweep."""
+"""What people read in the terminal: the validation summary and the end of a local sweep (its board is monitor_render's)."""
 
 from __future__ import annotations
 
