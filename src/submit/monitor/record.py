@@ -231,11 +231,15 @@ class SweepSummary:
         return [t for t in self.trials if t.status in ("completed", "failed", "canceled")]
 
     @property
+    def names_best(self) -> bool:
+        """False for a failed sweep that names no best trial (the emulator's rule: the values of a sweep whose first
+        batch failed came from failed trials, so it removes its ``best_child_run_id``)."""
+        return not (self.status == "failed" and not self.best_run_id)
+
+    @property
     def best(self) -> TrialRecord | None:
-        """The leaderboard's first trial; None without one, and for a failed sweep that names none (the emulator's
-        rule: the values of a sweep whose first batch failed came from failed trials, so it removes its
-        ``best_child_run_id``)."""
-        if self.status == "failed" and not self.best_run_id:
+        """The leaderboard's first trial; None without one, or when the sweep names none (``names_best``)."""
+        if not self.names_best:
             return None
         ranked = self.leaderboard(1)
         return ranked[0] if ranked else None
