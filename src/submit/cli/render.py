@@ -66,7 +66,8 @@ def render_sweep_result(s, out: Console, err: Console) -> None:
     best = s.best
     if best is not None:  # a failed sweep names no best trial
         out.print(leaderboard(s, width=out.width))
-        out.print(f"{best_line(s, best)}  run id: {best.run_id}", markup=False, highlight=False)
+        out.print(best_line(s, best), markup=False, highlight=False)
+        out.print(f"  run id: {best.run_id}", markup=False, highlight=False)
     if s.savings is not None:
         out.print(s.savings.describe(), markup=False, highlight=False)
     out.print(f"open the MLflow UI: {s.ui_command}", markup=False, highlight=False)
