@@ -12,7 +12,6 @@ KILLED; Azure's NotStarted/Queued/Preparing/Starting count as queued, Canceled/C
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,7 +266,7 @@ class SweepSummary:
     @property
     def trial_seconds(self) -> float:
         """The compute the sweep used: every trial's ``duration``, summed (ended trials; a running one adds nothing)."""
-        return sweep_seconds(self.trials)
+        return sum(t.duration or 0.0 for t in self.trials)
 
     def by_index(self) -> list[TrialRecord]:
         return sorted(self.trials, key=lambda t: (t.index is None, t.index or 0, t.name))
@@ -421,10 +420,6 @@ def parse_logbase(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return base if base > 0 and base != 1 and math.isfinite(base) else None
-
-
-def sweep_seconds(trials: Sequence[TrialRecord]) -> float:
-    return sum(t.duration or 0.0 for t in trials)
 
 
 def require_trials(summary: SweepSummary) -> SweepSummary:
