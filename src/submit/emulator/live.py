@@ -63,7 +63,6 @@ class LiveSweep:
     elapsed: float = 0.0
     resumed: bool = False
     tracking_server: str | None = None  # the MLflow server trials logged to (server.py); None: the store directly
-    ui_command: str = ""  # what opens the MLflow UI on this store (bare `mlflow ui` for this folder's default store)
     client: Any = field(default=None, repr=False)  # the MLflow client it wrote with: the monitor reads back on it
     stopped_by: int | None = None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
 

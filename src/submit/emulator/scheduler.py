@@ -32,7 +32,7 @@ from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .server import TrackingServer, sweep_server
 from .tags import BEST_RUN_TAG
-from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
+from .tracking import Store, resolve_uri, store_exists, store_folder
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -186,7 +186,6 @@ class _Scheduler:
             cap_note=self.cap_note,
             warnings=[] if self.options.environment else [NOT_EMULATED],
             resumed=resuming,
-            ui_command=ui_command(self.store.uri),
             started=self.clock(),
             tracking_server=self.server.uri if self.server else None,
             client=self.store.client,
