@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 from monitor_helpers import Trial, synth_sweep
 from submit import cli
 from submit.cli.monitor_render import event_line
-from submit.emulator.policies import BanditPolicy
 from submit.emulator.live import LiveTrial
+from submit.emulator.policies import BanditPolicy
 from submit.emulator.savings import Clock, estimate_savings
 from submit.monitor.follow import Event
 from submit.monitor.local import savings_of

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..spec.objective import best_of, better
-from .policies import Cancellation, EarlyTerminationPolicy, Histories, interval_of
 from .live import LiveSweep, LiveTrial
+from .policies import Cancellation, EarlyTerminationPolicy, Histories, interval_of
 from .tracking import Store
 from .trial import TrialProcess
 

@@ -12,6 +12,7 @@ KILLED; Azure's NotStarted/Queued/Preparing/Starting count as queued, Canceled/C
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
