@@ -156,6 +156,6 @@ def test_every_command_shows_the_same_compute_best_trial_and_leaderboard(sweep):
     assert own["recorded_seconds"] == pytest.approx(compute, abs=0.01)
     assert own["recorded_best"]["trial"] == own["best"]["trial"] == EXPECTED_ORDER[0]
     assert own["cancels"] == [] and replayed["recorded_policy"] == "bandit"
-    # its savings are status's, by the one estimate (emulator.savings.estimate_savings)
+    # its savings are status's, by the one estimate (monitor.savings.estimate_savings)
     for key in ("after_cancel_seconds", "avoided_seconds_estimate"):
         assert own[key] == submitted["compute"][key]

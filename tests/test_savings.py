@@ -9,10 +9,10 @@ from submit import cli
 from submit.cli.monitor_render import event_line
 from submit.emulator.live import LiveTrial
 from submit.emulator.policies import BanditPolicy
-from submit.emulator.savings import Clock, estimate_savings
 from submit.monitor.follow import Event
 from submit.monitor.local import savings_of
-from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
+from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord, trial_seconds
+from submit.monitor.savings import Clock, estimate_savings
 from submit.monitor.whatif import what_if
 
 
@@ -28,10 +28,10 @@ def clocks_from(table):
 
 def test_each_figure_is_counted_from_the_value_judged_not_from_the_last_value_logged():
     trials = [
-        trial("t0", "completed", 30, 12.0),
-        trial("t1", "completed", 30, 14.0),
-        trial("t2", "canceled", 12, 6.0),  # judged at its 10th value; two more logged while the cancel landed
-        trial("t3", "canceled", 5, 3.0),  # timeout, not the policy: not counted
+        trial("t0", "completed", 30, 32.0),
+        trial("t1", "completed", 30, 34.0),
+        trial("t2", "canceled", 12, 13.5),  # judged at its 10th value; two more logged while the cancel landed
+        trial("t3", "canceled", 5, 4.0),  # timeout, not the policy: not counted
     ]
     table = {
         "t0": Clock([float(i) for i in range(30)], -1.0, 29.0 + 2.0),  # 2 s after its last value
@@ -40,7 +40,7 @@ def test_each_figure_is_counted_from_the_value_judged_not_from_the_last_value_lo
         "t3": Clock([0.0, 0.5, 1.0, 1.5, 2.0], -1.0, 3.0),
     }
     s = estimate_savings(trials, {"t2": 10}, clocks_from(table), "bandit")
-    assert s.trial_seconds == 32.0 + 34.0 + 13.5 + 4.0  # the clocks' run times, not the trials' own durations
+    assert s.trial_seconds == trial_seconds(trials) == 83.5  # the one sum `status` and the report show
     assert s.expected_intervals == 30 and s.canceled == 1
     assert s.after_cancel_seconds == pytest.approx(112.5 - 109.0)
     assert s.avoided_seconds == pytest.approx((30 - 10) * 1.0 + 3.0)  # from the 10th value, not the 12th

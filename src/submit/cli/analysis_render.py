@@ -6,8 +6,8 @@ import textwrap
 
 from rich.console import Console
 
-from ..emulator.savings import AFTER_CANCEL, AVOIDED
 from ..monitor.diff import Side, SweepDiff
+from ..monitor.savings import AFTER_CANCEL, AVOIDED
 from ..monitor.whatif import WhatIf, WhatIfReport
 
 BAR = 20  # the histogram's widest bar

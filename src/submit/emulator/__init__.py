@@ -7,8 +7,8 @@ nothing. Behind it: ``options`` (what a run takes besides the spec), ``workarea`
 ``tags`` (the names of the tags it holds, which the monitor reads), ``server`` (the sweep's tracking server the trials
 log to), ``resume``, ``samplers/`` (one file per algorithm), ``judge`` and ``policies`` (the early-termination rules
 and the best trial), ``trial``, ``launch``, ``snapshot`` (a trial's copy of the code), ``inputs``, ``artifacts``,
-``processes`` (trials never outlive the emulator), ``live``, ``savings`` (compute run and avoided), ``plan`` and
-``plan_lock`` (every trial before it runs, written down), and ``preflight_run`` (the preflight's one trial).
+``processes`` (trials never outlive the emulator), ``live``, ``plan`` and ``plan_lock`` (every trial before it runs,
+written down), and ``preflight_run`` (the preflight's one trial).
 
 The names below are loaded on first use (PEP 562): the monitor reads a sweep through ``emulator.tracking`` alone, and
 importing the scheduler with it would add the samplers, the policies and the server to ``sweep --help``.

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import InputError, SpecError
 from ..monitor.importance import parameter_importance
-from ..monitor.record import SweepSummary, TrialRecord, require_best, usable
+from ..monitor.record import SweepSummary, TrialRecord, ranked_trials, require_best, usable
 from ..spec.load import parse_spec
 from ..spec.model import SweepSpec, is_remote
 from ..spec.names import did_you_mean
@@ -205,7 +205,7 @@ def _same_space(specs: list[SweepSpec], summaries: list[SweepSummary]) -> None:
 
 
 def _ranked(summaries: list[SweepSummary]) -> tuple[list[TrialRecord], list[TrialRecord]]:
-    """The pooled finished trials with a value, and the same ranked best first (ties: the earlier trial)."""
+    """The pooled finished trials with a value, and the same in the leaderboard's order (``ranked_trials``)."""
     finished = [t for s in summaries for t in s.trials if t.status in ("completed", "canceled") and usable(t.best)]
     if not finished:
         for s in summaries:
@@ -220,8 +220,7 @@ def _ranked(summaries: list[SweepSummary]) -> tuple[list[TrialRecord], list[Tria
             f"{names}: {len(finished)} finished trial(s) with a value of {summaries[0].primary_metric}; refine needs "
             f"at least {MIN_FINISHED} (the best {MIN_TOP} must be at most half of them)"
         )
-    goal = summaries[0].goal
-    ranked = sorted(finished, key=lambda t: (sort_key(t.best, goal), t.index or 0))
+    ranked = ranked_trials(finished, summaries[0].goal, {s.best_run_id for s in summaries})
     return finished, ranked
 
 

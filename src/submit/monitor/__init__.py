@@ -4,7 +4,8 @@
 store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an Azure ML workspace through
 ``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
 ``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
-``replay`` and ``whatif``, ``diff``, ``importance``; ``fresh`` returns a sweep just run here (the emulator runs it,
+``savings`` (what a policy's cancels ran after cancel, and avoided), ``replay`` and ``whatif``, ``diff``,
+``importance``; ``fresh`` returns a sweep just run here (the emulator runs it,
 ``local`` reads it back) as this same model. The CLI renders it and the HTML report draws it; nothing here
 prints.
 """

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
-from ..emulator.savings import Clock, estimate_savings
 from ..emulator.tags import (
     BEST_METRIC,
     BEST_RUN_TAG,
@@ -42,6 +41,7 @@ from ..emulator.tags import (
 )
 from ..spec.model import RecordedLimits
 from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
+from .savings import Clock, estimate_savings
 
 # a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
 stored_value = t.as_logged
@@ -250,7 +250,7 @@ def unknown_sweep(name: str, searched: list[str], known: list[str]) -> str:
 
 
 def savings_of(summary: SweepSummary):
-    """What the policy's cancels ran after the values they were judged at, and avoided (emulator/savings.py)."""
+    """What the policy's cancels ran after the values they were judged at, and avoided (savings.py)."""
     return estimate_savings(summary.trials, policy_cancels(summary), record_clock, summary.policy)
 
 

@@ -12,7 +12,7 @@ KILLED; Azure's NotStarted/Queued/Preparing/Starting count as queued, Canceled/C
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,7 +201,7 @@ class SweepSummary:
     url: str | None = None  # the studio URL (cloud)
     ui_command: str | None = None  # the command that opens `mlflow ui` on the store (local)
     cancel_requested: str | None = None  # when `sweep cancel` asked a running local sweep to stop
-    savings: Any = None  # emulator.savings.Savings: trial-seconds run; the policy cancels run after cancel and avoided
+    savings: Any = None  # savings.Savings: trial-seconds run; the policy cancels run after cancel and avoided
     unparsed_children: list[str] = field(default_factory=list)  # children the service listed but the SDK could not read
     warnings: list[str] = field(default_factory=list)
     system_tags: dict[str, str] = field(
@@ -245,14 +245,8 @@ class SweepSummary:
         return ranked[0] if ranked else None
 
     def leaderboard(self, top: int | None = None) -> list[TrialRecord]:
-        """The trials with a usable value, best first by ``spec.objective``; ``top`` cuts it (``ranked`` counts all).
-
-        Ties: the trial the sweep named best first, then the one that reached the value first.
-        """
-        ranked = [t for t in self.trials if usable(t.best)]
-        ranked.sort(
-            key=lambda t: (sort_key(t.best, self.goal), t.run_id != self.best_run_id, _reached(t), t.index or 0)
-        )
+        """The trials with a usable value, best first (``ranked_trials``); ``top`` cuts it (``ranked`` counts all)."""
+        ranked = ranked_trials(self.trials, self.goal, {self.best_run_id})
         return ranked[:top] if top else ranked
 
     def judged(self, trial: TrialRecord) -> Judged | None:
@@ -266,8 +260,8 @@ class SweepSummary:
 
     @property
     def trial_seconds(self) -> float:
-        """The compute the sweep used: every trial's ``duration``, summed (ended trials; a running one adds nothing)."""
-        return sum(t.duration or 0.0 for t in self.trials)
+        """The compute the sweep used (``trial_seconds``)."""
+        return trial_seconds(self.trials)
 
     def by_index(self) -> list[TrialRecord]:
         return sorted(self.trials, key=lambda t: (t.index is None, t.index or 0, t.name))
@@ -383,6 +377,23 @@ class SweepListing:
             "progress": None if self.progress is None else self.progress.to_dict(),
             "flags": [f.to_dict() for f in self.flags],
         }
+
+
+def ranked_trials(
+    trials: Iterable[TrialRecord], goal: str, named_best: Collection[str | None] = ()
+) -> list[TrialRecord]:
+    """The leaderboard's one order: the trials with a usable value, best first by ``spec.objective``.
+
+    Ties: a trial its sweep named best (``named_best``: run ids) first, then the one that reached the value first.
+    """
+    ranked = [t for t in trials if usable(t.best)]
+    ranked.sort(key=lambda t: (sort_key(t.best, goal), t.run_id not in named_best, _reached(t), t.index or 0))
+    return ranked
+
+
+def trial_seconds(trials: Iterable[TrialRecord]) -> float:
+    """The compute trials used: each one's ``duration``, summed (ended trials; a running one adds nothing)."""
+    return sum(t.duration or 0.0 for t in trials)
 
 
 def _reached(t: TrialRecord) -> float:

@@ -4,7 +4,7 @@
 option names, checked by the spec's own policy rules (``spec.validate.policy_of``: the same messages, the same
 did-you-mean); ``what_if(summary, policies)`` replays the sweep's histories under each (``monitor.replay``) and returns
 per setting the cancels (trial, interval, the value's MLflow step, seconds into the trial), the two figures of
-``emulator.savings`` for them (the *run after cancel*, measured on the record: what an instant cancel cuts from it;
+``savings`` for them (the *run after cancel*, measured on the record: what an instant cancel cuts from it;
 the *avoided* estimate, computed by the function `sweep status` uses, so the sweep's own policy replayed gives its
 numbers), and whether the recorded best trial keeps its best value. Where the record cannot tell (trials the setting
 would have let run past their record), it names them and gives intervals. Nothing here prints.
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..emulator.policies import EarlyTerminationPolicy, make_policy
-from ..emulator.savings import Savings, estimate_savings
 from .local import record_clock
 from .record import MonitorInputError, SweepSummary, _json_number
 from .replay import Replayed, best_kept, replay, run_seconds
+from .savings import Savings, estimate_savings
 
 _SEPARATORS = re.compile(r"[\s,]+")
 

@@ -34,6 +34,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .record import trial_seconds
+
 
 class Clock(NamedTuple):
     stamps: Sequence[float]  # its primary-metric values' timestamps (epoch seconds), in logged order
@@ -106,7 +108,6 @@ class Savings:
 def estimate_savings(trials: Sequence, cancels: Mapping[str, int], clock: Clocks, policy: str | None = None) -> Savings:
     """Both figures for ``cancels`` (trial name -> the interval the policy canceled it at) among ``trials``."""
     clocks = {t.name: clock(t) for t in trials if t.name in cancels or t.status == "completed"}
-    run = sum(_run_seconds(t, clocks.get(t.name) or clock(t)) for t in trials)
     # a completed trial's values counted from its clock: the store's, the same for the emulator and the monitor
     completed = [t for t in trials if t.status == "completed" and clocks[t.name].stamps]
     if completed:
@@ -127,7 +128,7 @@ def estimate_savings(trials: Sequence, cancels: Mapping[str, int], clock: Clocks
         rate = rates[name] if rates[name] is not None else fallback
         cuts[name] = Cut(n, after_cancel(clocks[name], n), max(0, expected - n) * rate + tail)
     return Savings(
-        trial_seconds=run,
+        trial_seconds=trial_seconds(trials),
         avoided_seconds=sum(c.avoided_seconds for c in cuts.values()),
         after_cancel_seconds=sum(c.after_cancel_seconds for c in cuts.values()),
         canceled=len(cuts),
@@ -141,12 +142,6 @@ def after_cancel(clock: Clock, n: int) -> float:
     """What the record shows a trial running after its n-th value: to its run's end, else to its latest value."""
     end = clock.ended if clock.ended is not None else clock.stamps[-1]
     return max(0.0, end - clock.stamps[n - 1])
-
-
-def _run_seconds(trial, clock: Clock) -> float:
-    if clock.started is not None and clock.ended is not None:
-        return max(0.0, clock.ended - clock.started)
-    return trial.duration or 0.0
 
 
 def _seconds_per_interval(stamps: Sequence[float]) -> float | None:
