@@ -81,7 +81,15 @@ LOCAL_FIELDS = {
 }
 # LocalOptions fields no flag sets: the CLI fills in on_event (the live progress) and environment (--isolated's), the
 # others keep the library's defaults
-NOT_FLAGS = ("on_event", "environment", "poll_seconds", "cancel_grace", "tracking_server", "server_command")
+NOT_FLAGS = (
+    "on_event",
+    "environment",
+    "poll_seconds",
+    "cancel_grace",
+    "tracking_server",
+    "server_command",
+    "parent_run",
+)
 # local parameters the CLI turns into something else: a sampler (--lock), the trials' environment (--isolated)
 LOCAL_ONLY = (*LOCAL_FIELDS, "lock", "isolated", "rebuild_env")
 
