@@ -214,6 +214,9 @@ class Store:
             return None
         return runs[0].info.experiment_id, _info(runs[0])
 
+    def run(self, run_id: str) -> RunInfo:
+        return _info(_retry(self.client.get_run, run_id))
+
     def trials_of(self, experiment_id: str, parent_run_id: str) -> list[RunInfo]:
         runs = _retry(
             self.client.search_runs,
