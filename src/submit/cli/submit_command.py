@@ -128,8 +128,9 @@ def submit(
         if clash:
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
-        # a pipeline is validated, printed and submitted to Azure; the rest refuse it in one line (the sweep loader's)
-        loaded = load_specs(specs, set_, pipelines=not (local or preflight or continue_))
+        # a pipeline is validated, printed, submitted to Azure and run here; the rest refuse it in one line (the sweep
+        # loader's)
+        loaded = load_specs(specs, set_, pipelines=not (preflight or continue_))
         check_environments(
             loaded, err, skip=skip_env_check, notes=False
         )  # before anything runs or is sent, as validate does

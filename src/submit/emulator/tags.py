@@ -30,9 +30,9 @@ TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when
 TAG_PIPELINE = "sweep.pipeline"  # the pipeline's run and each step's run: the pipeline's name
 TAG_STEP = "sweep.step"  # a step's run: the step's name in `jobs:`
 TAG_STEPS = "sweep.steps"  # the pipeline's run: JSON {step: {type, state, after, reason}} in dependency order
-TAG_OUTPUTS = (
-    "sweep.outputs"  # a step's run once it completed: JSON {output: local folder} (a sweep step's: its best trial's)
-)
+TAG_INPUTS = "sweep.inputs"  # a command step's run: JSON {input: the value or local path it was given}
+TAG_OUTPUTS = "sweep.outputs"  # a step's run once it completed: JSON {output: its local folder}; a sweep step's: the
+# best trial's
 # parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
 TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
 

@@ -19,7 +19,17 @@ from typing import Any
 
 from ..emulator import processes
 from ..emulator.snapshot import snapshot
-from ..emulator.tags import TAG_CANCEL, TAG_EXIT, TAG_KIND, TAG_OUTPUTS, TAG_PARENT, TAG_PIPELINE, TAG_STATE, TAG_STEP
+from ..emulator.tags import (
+    TAG_CANCEL,
+    TAG_EXIT,
+    TAG_INPUTS,
+    TAG_KIND,
+    TAG_OUTPUTS,
+    TAG_PARENT,
+    TAG_PIPELINE,
+    TAG_STATE,
+    TAG_STEP,
+)
 from ..emulator.tracking import Store, sqlite_path
 from ..emulator.trial import LOG_NAME, TrialProcess, render_command, trial_env
 from ..emulator.workarea import WorkArea
@@ -59,7 +69,8 @@ def start_command_step(
 ) -> StepProcess:
     """Start ``step`` with its resolved ``inputs``; ``on_exit`` is called from a thread once its process exits."""
     tags = {TAG_PARENT: pipeline_run, TAG_KIND: "step", TAG_PIPELINE: pipeline, TAG_STEP: step.name}
-    run_id = store.start_run(experiment_id, f"{pipeline}_{step.name}", {**tags, TAG_STATE: "running"})
+    given = {**tags, TAG_STATE: "running", TAG_INPUTS: json.dumps(dict(inputs), default=str)[:8000]}
+    run_id = store.start_run(experiment_id, f"{pipeline}_{step.name}", given)
     folder = area.trial_folder(step.name, run_id)
     trial = step.component.trial
     code = snapshot(trial.code, folder / "code", store_db=sqlite_path(store.uri))

@@ -81,6 +81,7 @@ class StepRun:
             "outputs": self.outputs,
             "earlier_run": self.earlier,
             "sweep": self.sweep_name,
+            "best": _best(self.sweep),
         }
 
 
@@ -327,8 +328,17 @@ class _Runner:
 
     def _failed(self, failed: StepRun) -> None:
         """Skip the steps that need ``failed``'s outputs, each named; without continue_on_step_failure, stop."""
-        for name in self._dependants(failed.name):
-            self._skip(name, f"needs {failed.name}, which {failed.status}")
+        skipped = {failed.name}
+        for name in self.pipeline.order:
+            needed = [d for d in self.result.steps[name].after if d in skipped]
+            if needed and self.result.steps[name].status == "waiting":
+                skipped.add(name)
+                how = (
+                    f"which {failed.status}"
+                    if needed[0] == failed.name
+                    else f"skipped as {failed.name} {failed.status}"
+                )
+                self._skip(name, f"needs {needed[0]}, {how}")
         if not self.pipeline.settings.continue_on_step_failure and self.stopping is None:
             self._stop("failed", f"the pipeline stopped: step {failed.name} {failed.status}")
             for name, step_run in self.result.steps.items():
@@ -338,14 +348,6 @@ class _Runner:
                         f"the pipeline stopped after {failed.name} {failed.status} "
                         "(settings.continue_on_step_failure is not true)",
                     )
-
-    def _dependants(self, name: str) -> list[str]:
-        found: list[str] = []
-        for other in self.pipeline.order:
-            after = self.result.steps[other].after
-            if any(d == name or d in found for d in after):
-                found.append(other)
-        return found
 
     def _skip(self, name: str, reason: str) -> None:
         step_run = self.result.steps[name]
@@ -480,6 +482,21 @@ class _Runner:
         for name in step.sweep.search_space if step.sweep else ():
             values.pop(name, None)
         return values
+
+
+def _best(live) -> dict[str, Any] | None:
+    """A sweep step's best trial, as this run of it ended (None: no sweep run here, or no best trial)."""
+    best = getattr(live, "best_trial", None)
+    if best is None:
+        return None
+    return {
+        "trial": best.name,
+        "run_id": best.run_id,
+        "primary_metric": live.primary_metric,
+        "goal": live.goal,
+        "value": best.best,
+        "params": best.params,
+    }
 
 
 def _value(given) -> Any:

@@ -1,0 +1,131 @@
+"""`sweep submit pipeline.yml --local` for people: a line as each step starts, ends or is skipped, a sweep step's
+progress as a sweep's, and at the end the steps in a table of 80 columns and each sweep step's best trial.
+
+With ``--json`` the progress goes to stderr and stdout carries one JSON object (``PipelineRun.to_dict()``, README's
+"Pipelines").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from ..errors import OptionError
+from . import codes
+from .progress import LiveProgress
+
+if TYPE_CHECKING:
+    from ..emulator.options import LocalOptions
+    from ..pipeline.local import PipelineRun, StepRun
+
+WIDTH = 80
+COLUMNS = (("step", 16), ("type", 8), ("state", 12), ("time", 9))  # then the detail, to the 80th column
+
+
+def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Console, err: Console) -> int:
+    """Run one pipeline here and show it; returns the exit code."""
+    from ..pipeline.local import INTERRUPTED, run_pipeline_local
+
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)  # as a sweep's run: no migration chatter
+    show = err if as_json else out
+    progress = [LiveProgress(show)]
+
+    def on_event(kind: str, live) -> None:
+        progress[0].event(kind, live)
+
+    def on_step(kind: str, run: PipelineRun, step: StepRun | None) -> None:
+        if kind == "step_started" and step.type == "sweep":
+            progress[0] = LiveProgress(show)
+        if kind == "step_ended" and step.type == "sweep":
+            progress[0].stop()
+        line = step_line(kind, run, step)
+        if line:
+            show.print(line, markup=False, highlight=False)
+
+    try:
+        result = run_pipeline_local(pipeline, replace(options, on_event=on_event), on_step=on_step)
+    except KeyboardInterrupt:
+        err.print("interrupted before the pipeline started; no step ran", markup=False, highlight=False)
+        return codes.INTERRUPTED
+    finally:
+        progress[0].stop()
+    for line in summary_lines(result):
+        show.print(line, markup=False, highlight=False)
+    if result.status == INTERRUPTED:
+        path = f" {pipeline.path}" if pipeline.path else ""
+        store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
+        err.print(f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False)
+    if as_json:
+        out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False)
+    return codes.for_sweep(result.status, result.stopped_by)
+
+
+def refuse_pipeline_options(lock, isolated: bool) -> None:
+    """The local options a pipeline does not take yet, refused in one line."""
+    for given, flag in ((lock, "--lock"), (isolated, "--isolated")):
+        if given:
+            raise OptionError(f"{flag} is for a sweep spec; a pipeline runs here without it (drop {flag})")
+
+
+def step_line(kind: str, run: PipelineRun, step: StepRun | None) -> str | None:
+    """The progress line of one event of the pipeline."""
+    if kind == "start":
+        verb = "resuming" if run.resumed else "running"
+        order = " -> ".join(run.steps)
+        return f"{verb} pipeline {run.name} locally ({len(run.steps)} steps: {order}); store {run.tracking_uri}"
+    if kind == "step_started":
+        what = f"sweep {step.sweep_name}" if step.type == "sweep" else "command"
+        return f"step {step.name} started ({what})"
+    if kind == "step_ended":
+        took = f" in {step.duration:.1f} s" if step.duration is not None else ""
+        why = f": {step.reason}" if step.reason and step.status != "completed" else ""
+        return f"step {step.name} {step.status}{took}{why}"
+    if kind == "step_skipped":
+        return f"step {step.name} skipped: {step.reason}"
+    return None
+
+
+def summary_lines(run: PipelineRun) -> list[str]:
+    """The table of the steps (80 columns), each sweep step's best trial, the pipeline's outcome and outputs."""
+    head = "".join(name.ljust(width) for name, width in COLUMNS) + "detail"
+    lines = ["", head]
+    for step in run.steps.values():
+        cells = [step.name, step.type, step.status, _time(step)]
+        row = "".join(_fit(cell, width - 1).ljust(width) for cell, (_, width) in zip(cells, COLUMNS, strict=True))
+        lines.append(row + _fit(_detail(step), WIDTH - len(row)))
+    for step in run.steps.values():
+        best = step.to_dict()["best"]
+        if best is not None:
+            params = ", ".join(f"{k}={v}" for k, v in best["params"].items())
+            lines.append(f"{step.name}: best trial {best['trial']}, {best['primary_metric']} = {best['value']:.6g}")
+            lines.append(f"  {params}; run {best['run_id']}")
+    outcome = f"pipeline {run.name} {run.status} in {run.elapsed:.1f} s"
+    lines.append(outcome + (f": {run.message}" if run.message else ""))
+    for name, folder in run.outputs.items():
+        lines.append(f"output {name}: {folder}")
+    lines.append(f"open the runs with: {run.ui_command}")
+    return lines
+
+
+def _time(step: StepRun) -> str:
+    if step.earlier:
+        return "earlier"
+    return "" if step.duration is None else f"{step.duration:.1f} s"
+
+
+def _detail(step: StepRun) -> str:
+    if step.status == "completed" and step.type == "sweep" and step.sweep is not None:
+        trials = len(step.sweep.trials)
+        best = step.sweep.best_trial
+        return f"{trials} trials, best {best.name}" if best is not None else f"{trials} trials"
+    if step.status == "completed":
+        return "ran in an earlier run (--resume)" if step.earlier else ""
+    return (step.reason or "").splitlines()[0] if step.reason else ""
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
