@@ -13,7 +13,6 @@ from pathlib import Path
 
 from cli_process import cli, finish, kill, no_traceback, wait_for
 from pipeline_helpers import edited
-
 from submit.emulator.tags import BEST_RUN_TAG, TAG_INPUTS, TAG_KIND, TAG_PARENT, TAG_PIPELINE, TAG_STEP
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
@@ -134,7 +133,11 @@ def test_a_failed_step_skips_its_dependants_by_name_and_stops_the_pipeline(tmp_p
     assert code == 1, out + err
     steps = json.loads(out)["steps"]
     assert steps["broken"]["status"] == "failed" and "exited with code 3" in steps["broken"]["reason"]
-    assert steps["needs_broken"] == {**steps["needs_broken"], "status": "skipped", "reason": "needs broken, which failed"}
+    assert steps["needs_broken"] == {
+        **steps["needs_broken"],
+        "status": "skipped",
+        "reason": "needs broken, which failed",
+    }
     assert steps["needs_that"]["reason"] == "needs needs_broken, skipped as broken failed"
     assert steps["independent"]["status"] == "skipped"
     assert "continue_on_step_failure" in steps["independent"]["reason"]
