@@ -15,8 +15,12 @@ from cli_process import cli, finish, kill, no_traceback, wait_for
 from pipeline_helpers import edited
 from submit.emulator.tags import BEST_RUN_TAG, TAG_INPUTS, TAG_KIND, TAG_PARENT, TAG_PIPELINE, TAG_STEP
 
-OFFICIAL = Path(__file__).parent / "fixtures" / "official"
-SWEEP_PIPELINE = OFFICIAL / "azureml-examples/cli/jobs/pipelines-with-components/pipeline_with_hyperparameter_sweep"
+SWEEP_PIPELINE = (
+    Path(__file__).parent
+    / "fixtures"
+    / "official"
+    / "azureml-examples/cli/jobs/pipelines-with-components/pipeline_with_hyperparameter_sweep"
+)
 
 
 def run(*args: str, cwd: Path, timeout: float = 300) -> tuple[int, str, str]:
@@ -213,7 +217,8 @@ def test_the_official_sweep_pipeline_runs_here_and_its_predict_step_reads_the_be
     (shim / "pip").write_text("#!/bin/sh\necho pip stand-in: $@\n")
     (shim / "pip").chmod(0o755)
     path = f"PATH={shim}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    iris = OFFICIAL / "data" / "iris.csv"
+    iris = tmp_path / "iris.csv"  # the example's data: Fisher's iris, as scikit-learn ships it (150 rows)
+    _write_iris(iris)
     code, out, err = run(
         str(folder / "pipeline.yml"),
         "--name",
@@ -241,3 +246,12 @@ def test_the_official_sweep_pipeline_runs_here_and_its_predict_step_reads_the_be
     assert (Path(read["model"]) / "MLmodel").read_text() == logged.read_text()  # the best trial's own model
     predictions = (Path(predict["outputs"]["predict_result"]) / "predict_result.csv").read_text().splitlines()
     assert predictions[0].endswith(",predict") and len(predictions) == 31  # iris's test split: 30 rows
+
+
+def _write_iris(path: Path) -> None:
+    from sklearn.datasets import load_iris
+
+    data = load_iris(as_frame=True)
+    frame = data.frame.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+    frame["species"] = [data.target_names[t] for t in frame.pop("target")]
+    frame.to_csv(path, index=False)
