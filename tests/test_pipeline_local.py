@@ -52,11 +52,11 @@ def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_sto
     )
     # the progress (stderr under --json): a line per step, then the table within 80 columns
     assert "step prepare completed" in err and "step tune started (sweep p3_tune)" in err
-    table = err[err.index("step            type") :].splitlines()[:4]  # the header and a row per step
-    assert [row.split()[:3] for row in table[1:]] == [
-        ["prepare", "command", "completed"],
-        ["tune", "sweep", "completed"],
-        ["evaluate", "command", "completed"],
+    table = err[err.index("pipeline p3\n") : err.index("tune: best trial")].splitlines()
+    assert [row.split()[1:4] for row in table if "command" in row or "sweep " in row] == [
+        ["prepare", "│", "command"],
+        ["tune", "│", "sweep"],
+        ["evaluate", "│", "command"],
     ]
     assert all(len(row) <= 80 for row in table), table
 

@@ -1,5 +1,5 @@
 """`sweep submit pipeline.yml --local` for people: a line as each step starts, ends or is skipped, a sweep step's
-progress as a sweep's, and at the end the steps in a table of 80 columns and each sweep step's best trial.
+progress as a sweep's, and at the end the steps in a table within 80 columns and each sweep step's best trial.
 
 With ``--json`` the progress goes to stderr and stdout carries one JSON object (``PipelineRun.to_dict()``, README's
 "Pipelines").
@@ -17,13 +17,13 @@ from rich.console import Console
 from ..errors import OptionError
 from . import codes
 from .progress import LiveProgress
+from .tables import fitted_table
 
 if TYPE_CHECKING:
     from ..emulator.options import LocalOptions
     from ..pipeline.local import PipelineRun, StepRun
 
 WIDTH = 80
-COLUMNS = (("step", 16), ("type", 8), ("state", 12), ("time", 9))  # then the detail, to the 80th column
 
 
 def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Console, err: Console) -> int:
@@ -53,6 +53,7 @@ def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Co
         return codes.INTERRUPTED
     finally:
         progress[0].stop()
+    show.print(steps_table(result))
     for line in summary_lines(result):
         show.print(line, markup=False, highlight=False)
     if result.status == INTERRUPTED:
@@ -89,14 +90,19 @@ def step_line(kind: str, run: PipelineRun, step: StepRun | None) -> str | None:
     return None
 
 
+def steps_table(run: PipelineRun):
+    """The steps as a table within 80 columns (``tables.fitted_table``), the detail cut to the room left."""
+    rows = [(s.name, s.type, s.status, _time(s), _detail(s)) for s in run.steps.values()]
+    fixed = [(header, [row[i] for row in rows], "left") for i, header in enumerate(("step", "type", "state", "time"))]
+    # each column takes its width, two of padding and one of border, after the table's first border
+    room = WIDTH - 1 - sum(max(len(h), *(len(c) for c in cells)) + 3 for h, cells, _ in fixed) - 3
+    detail = ("detail", [_fit(row[4], max(room, 6)) for row in rows], "left")
+    return fitted_table(f"pipeline {run.name}", fixed, [detail], WIDTH, key=1)
+
+
 def summary_lines(run: PipelineRun) -> list[str]:
-    """The table of the steps (80 columns), each sweep step's best trial, the pipeline's outcome and outputs."""
-    head = "".join(name.ljust(width) for name, width in COLUMNS) + "detail"
-    lines = ["", head]
-    for step in run.steps.values():
-        cells = [step.name, step.type, step.status, _time(step)]
-        row = "".join(_fit(cell, width - 1).ljust(width) for cell, (_, width) in zip(cells, COLUMNS, strict=True))
-        lines.append(row + _fit(_detail(step), WIDTH - len(row)))
+    """Each sweep step's best trial, the pipeline's outcome and outputs (after the table)."""
+    lines = []
     for step in run.steps.values():
         best = step.to_dict()["best"]
         if best is not None:
