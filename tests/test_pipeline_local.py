@@ -255,3 +255,27 @@ def _write_iris(path: Path) -> None:
     frame = data.frame.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
     frame["species"] = [data.target_names[t] for t in frame.pop("target")]
     frame.to_csv(path, index=False)
+
+
+def test_ctrl_c_in_a_command_step_leaves_the_pipeline_resumable_and_resume_runs_that_step_again(tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    hang_once = f"if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300; fi; python prepare.py"
+    pipeline = edited(tmp_path, {"command: python prepare.py": f"command: {hang_once}"}, file="components/prepare.yml")
+    fewer = ("--set", "jobs.tune.limits.max_total_trials=2")
+    proc = cli("submit", str(pipeline), "--local", "--name", "c1", *fewer, cwd=tmp_path)
+    wait_for(lambda: (marks / "hung").exists(), "the prepare step to start", proc=proc)
+    kill(proc, signal.SIGINT)
+    code, out, err = finish(proc)
+    assert code == 130, out + err
+    assert "step prepare interrupted" in out and "step tune skipped" not in out
+    assert f"resume with: sweep submit {pipeline} --local --resume c1" in err
+
+    code, out, err = run(str(pipeline), "--resume", "c1", *fewer, "--json", cwd=tmp_path)
+    assert code == 0, out + err
+    assert {n: s["status"] for n, s in json.loads(out)["steps"].items()} == dict.fromkeys(
+        ("prepare", "tune", "evaluate"), "completed"
+    )
+    runs = store_runs(tmp_path / "mlflow.db")
+    prepared = sorted(r.info.status for r in runs if r.data.tags.get(TAG_STEP) == "prepare")
+    assert prepared == ["FINISHED", "KILLED"]  # the interrupted run, closed, and the run that completed
