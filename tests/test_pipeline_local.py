@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cli_process import cli, finish, kill, no_traceback, wait_for
 from pipeline_helpers import edited
-from submit.emulator.tags import BEST_RUN_TAG, TAG_INPUTS, TAG_KIND, TAG_PARENT, TAG_PIPELINE, TAG_STEP
+from submit.emulator.tags import BEST_RUN_TAG, TAG_INPUTS, TAG_KIND, TAG_PARENT, TAG_PIPELINE, TAG_STEP, TAG_STEPS
+from submit.monitor import LocalSweeps
 
 SWEEP_PIPELINE = (
     Path(__file__).parent
@@ -81,6 +82,13 @@ def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_sto
     evaluate_inputs = json.loads(steps["evaluate"].data.tags[TAG_INPUTS])
     assert evaluate_inputs["model"] == result["steps"]["tune"]["outputs"]["model"]
     assert result["steps"]["tune"]["best"]["trial"] == best.info.run_name
+    # the sweep step is a sweep as the monitor reads one, by its own name
+    sweep = LocalSweeps(f"sqlite:///{tmp_path / 'mlflow.db'}").status("p3_tune")
+    assert len(sweep.trials) == 4 and sweep.best.run_id == best.info.run_id
+    assert json.loads(top.data.tags[TAG_STEPS]) == {
+        name: {"type": step["type"], "state": "completed", "after": step["after"], "reason": None}
+        for name, step in result["steps"].items()
+    }
 
 
 FAILING = """\

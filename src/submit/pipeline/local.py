@@ -48,7 +48,7 @@ from .model import Binding, Pipeline, Step
 from .sweep_step import sweep_spec_of
 
 INTERRUPTED = "interrupted"
-ENDED = ("completed", "failed", "canceled", "skipped")
+TAG_MAX = 8000  # MLflow's MAX_TAG_VAL_LENGTH
 FAILED = ("failed", "canceled")
 # a step's sweep, as the emulator says it ended -> the step's state
 SWEEP_STATES = {"completed": "completed", "failed": "failed", "canceled": "canceled", INTERRUPTED: INTERRUPTED}
@@ -437,10 +437,13 @@ class _Runner:
     def _record(self) -> None:
         """The steps' states on the pipeline's run, for whoever reads the store (the monitor)."""
         steps = {
-            name: {"type": s.type, "state": s.status, "after": s.after, "reason": (s.reason or "")[:300] or None}
+            name: {"type": s.type, "state": s.status, "after": s.after, "reason": (s.reason or "")[:200] or None}
             for name, s in self.result.steps.items()
         }
-        self.store.set_tag(self.result.run_id, TAG_STEPS, json.dumps(steps)[:8000])
+        text = json.dumps(steps)
+        if len(text) > TAG_MAX:  # a tag holds 8,000 characters: the states whole, the reasons dropped
+            text = json.dumps({name: {**step, "reason": None} for name, step in steps.items()})
+        self.store.set_tag(self.result.run_id, TAG_STEPS, text)
 
     def _finish(self) -> None:
         result = self.result
