@@ -394,6 +394,24 @@ def test_submit_local_asks_for_a_local_copy_of_the_remote_input_in_one_line(tmp_
     assert not list(tmp_path.iterdir())  # refused before the store or a work folder was made
 
 
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (("--input", "dta=x.csv"), "--input dta: the pipeline has no input `dta`\n  hint: did you mean `data`?"),
+        (("--input", "data=no/such.csv"), "--input data=no/such.csv: no such file or folder"),
+        (("--isolated",), "--isolated is for a sweep spec; a pipeline runs here without it (drop --isolated)"),
+    ],
+    ids=["unknown-input", "missing-file", "isolated"],
+)
+def test_submit_local_refuses_what_a_pipeline_cannot_take_in_one_line(args, line, tmp_path):
+    command = ["submit", str(OFFICIAL_PIPELINE), "--local", "--skip-env-check", "--tracking-uri", str(tmp_path)]
+    result = CliRunner().invoke(app, [*command, *args])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert line in result.output
+    assert not list(tmp_path.iterdir())
+
+
 MALFORMED = {
     "jobs-a-list": ("jobs: [a, b]", "jobs: expected a mapping of step names to steps, found a list"),
     "no-jobs": ("description: none", "jobs: missing required key"),

@@ -43,9 +43,8 @@ def stand_ins(pipeline: Pipeline, given: Mapping[str, str] | Sequence[str] | Non
     for key, path in overrides.items():
         places = _places(key, pipeline)
         if not places:
-            known = [n for n in pipeline.inputs] + [
-                f"{s}.{n}" for s, step in pipeline.steps.items() for n in step.inputs
-            ]
+            bare = dict.fromkeys([*pipeline.inputs, *(n for step in pipeline.steps.values() for n in step.inputs)])
+            known = [*bare, *(f"{s}.{n}" for s, step in pipeline.steps.items() for n in step.inputs)]
             hint = did_you_mean(key, known) or (
                 "inputs: " + ", ".join(known) if known else "the pipeline has no inputs"
             )
