@@ -287,3 +287,32 @@ def test_ctrl_c_in_a_command_step_leaves_the_pipeline_resumable_and_resume_runs_
     runs = store_runs(tmp_path / "mlflow.db")
     prepared = sorted(r.info.status for r in runs if r.data.tags.get(TAG_STEP) == "prepare")
     assert prepared == ["FINISHED", "KILLED"]  # the interrupted run, closed, and the run that completed
+
+
+RENDEZVOUS = """\
+type: pipeline
+jobs:
+  writer:
+    type: command
+    command: timeout 60 sh -c 'echo met > {fifo}'
+    environment: azureml:env:1
+  reader:
+    type: command
+    command: timeout 60 cat {fifo}
+    environment: azureml:env:1
+"""
+
+
+def test_steps_with_no_dependency_between_them_run_at_once(tmp_path):
+    # each step blocks until the other has the pipe open: they complete only if they run at the same time
+    fifo = tmp_path / "meet"
+    os.mkfifo(fifo)
+    path = tmp_path / "rendezvous.yml"
+    path.write_text(RENDEZVOUS.format(fifo=fifo))
+    code, out, err = run(str(path), "--name", "r1", "--max-concurrent", "2", "--json", cwd=tmp_path)
+    assert code == 0, out + err
+    steps = json.loads(out)["steps"]
+    assert steps["writer"]["status"] == steps["reader"]["status"] == "completed"
+    (reader,) = [r for r in store_runs(tmp_path / "mlflow.db") if r.data.tags.get(TAG_STEP) == "reader"]
+    log = Path(reader.info.artifact_uri.removeprefix("file://")) / "user_logs" / "std_log.txt"
+    assert log.read_text().strip().endswith("met")
