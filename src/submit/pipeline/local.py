@@ -266,7 +266,8 @@ class _Runner:
         step_run = self.result.steps[step.name]
         sweep = step_run.sweep_name
         spec = sweep_spec_of(self.pipeline, step, self._inputs_of(step), self._experiment())
-        resume = self.store.find_sweep(sweep) is not None  # interrupted in an earlier run of the pipeline
+        # interrupted in an earlier run of this pipeline (a new run refused a name taken, in _open)
+        resume = self.result.resumed and self.store.find_sweep(sweep) is not None
         user_event = self.options.on_event
 
         def on_event(kind: str, live) -> None:
@@ -396,6 +397,12 @@ class _Runner:
                     f"a pipeline named `{name}` already exists in {store.uri}\n"
                     f"  hint: --resume {name} continues it; --name gives a new run another name"
                 )
+            for step_run in self.result.steps.values():
+                if step_run.sweep_name and store.find_sweep(step_run.sweep_name) is not None:
+                    raise UserError(
+                        f"a sweep named `{step_run.sweep_name}` (the sweep of step {step_run.name}) already exists in "
+                        f"{store.uri}\n  hint: --name gives the pipeline another name"
+                    )
             self.result.experiment_id = store.experiment_id(self._experiment())
             if self.pipeline.path:
                 tags[TAG_SPEC] = str(self.pipeline.path)
