@@ -379,7 +379,11 @@ class _Runner:
             running.proc.proc.wait()
             running.ended_at = running.ended_at or self.clock()
             self._settle(running)
+        for step_run in self.result.steps.values():
+            if step_run.status == "running":  # a sweep step whose emulator raised: its sweep says how it ended
+                step_run.status = INTERRUPTED
         self.result.status = INTERRUPTED
+        self._record()
         self.store.end_sweep(self.result.run_id, INTERRUPTED, "KILLED")
 
     # the store --------------------------------------------------------------------------------------------
