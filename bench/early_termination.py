@@ -37,8 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from submit import load_spec  # noqa: E402
-from submit.emulator import run_local  # noqa: E402
+from submit import load_spec, run_local  # noqa: E402
 from submit.emulator.policies import (  # noqa: E402
     BanditPolicy,
     MedianStoppingPolicy,
@@ -309,7 +308,7 @@ def main() -> None:
                 "trial_seconds": result.savings.trial_seconds,
                 "avoided_estimate": result.savings.avoided_seconds,
                 "wall": wall,
-                "best": result.best_trial.best,
+                "best": result.best.best,
                 "canceled": result.count("canceled"),
                 "replay_trial_seconds": replays[name][0]["trial_seconds"],
                 "replay_canceled": replays[name][0]["canceled"],

@@ -74,10 +74,10 @@ def child(trials: int, folder: Path) -> dict:
         "trials": trials,
         "completed": result.count("completed"),
         "status": result.status,
-        "tracking_server": result.tracking_server,
-        "elapsed_s": round(result.elapsed, 2),
+        "tracking_server": result.run.tracking_server,
+        "elapsed_s": round(result.run.elapsed, 2),
         "run_local_wall_s": round(time.monotonic() - wall0, 2),
-        "ms_per_trial_wall": round(1000 * result.elapsed / trials, 2),
+        "ms_per_trial_wall": round(1000 * result.run.elapsed / trials, 2),
         "emulator_cpu_ms_per_trial": round(1000 * ((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)) / trials, 2),
         "trials_cpu_ms_per_trial": round(
             1000 * ((cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)) / trials,

@@ -12,7 +12,7 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from _azure_util import WORKSPACE
+from _azure_util import WORKSPACE, submit_specs
 from emulator_helpers import write_spec
 from monitor_helpers import FAILING
 from submit.azure.client import submit_job
@@ -24,7 +24,7 @@ from submit.monitor import MonitorInputError
 from submit.monitor.cloud import CloudSweeps
 from submit.monitor.find import Places
 from submit.spec.load import load_spec
-from test_azure_submit import _run_specs, job_puts
+from test_azure_submit import job_puts
 from test_monitor_cloud import SPEC, client
 
 GRID = """\
@@ -104,7 +104,7 @@ def test_continue_a_grid_submits_exactly_the_points_it_did_not_complete(rest, tm
     specs = continued([spec], name, where=cloud_places(rest, tracking_server), out=out_c, err=err_c)
     rest.requests.clear()
 
-    code, _, submit_err = _run_specs(rest, specs)
+    code, _, submit_err = submit_specs(rest, specs)
 
     assert code == 0, submit_err
     puts = job_puts(rest)

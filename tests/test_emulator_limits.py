@@ -94,7 +94,7 @@ def test_a_failed_trial_is_failed_with_its_log_tail_and_the_sweep_goes_on(tmp_pa
     trials = {t["name"]: t for t in summary["trials"]}
     assert [trials[n]["status"] for n in ("f_0", "f_1", "f_2")] == ["completed", "failed", "completed"]
     assert trials["f_1"]["exit_code"] == 1
-    assert trials["f_1"]["log_tail"].splitlines() == [
+    assert summary["log_tails"]["f_1"].splitlines() == [
         "loading /nowhere/train.csv",
         "FileNotFoundError: /nowhere/train.csv",
     ]
@@ -146,6 +146,12 @@ def test_a_first_batch_that_logged_values_and_failed_names_no_best_trial(tmp_pat
     assert stored.statuses() == {"nb_0": "FAILED", "nb_1": "FAILED"}
     assert all(r.data.metrics["accuracy"] == 0.1 for r in stored.runs)  # the values are kept; no trial is "best"
     assert "best_child_run_id" not in stored.parent.data.tags
+    # status and list read the same sweep: no best trial either, the values still on the board's trials
+    status = CliRunner().invoke(cli.app, ["status", "nb", "--tracking-uri", uri, "--local", "--json"])
+    assert json.loads(status.stdout)["best"] is None
+    assert [t["best"] for t in json.loads(status.stdout)["trials"]] == [0.1, 0.1]
+    listed = CliRunner().invoke(cli.app, ["list", "--tracking-uri", uri, "--local", "--json"])
+    assert [(row["name"], row["best"]) for row in json.loads(listed.stdout)["sweeps"]] == [("nb", None)]
 
 
 def test_a_sweep_stopped_by_its_timeout_exits_1_as_a_canceled_azure_sweep_does_under_wait(tmp_path):

@@ -9,6 +9,7 @@ from mlflow.tracking import MlflowClient
 from emulator_helpers import spec_from, sqlite_uri, stored_sweep
 from submit.emulator import run_local
 from submit.emulator.tracking import resolve_uri
+from submit.monitor import LocalSweeps
 
 
 def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_lose_none(tmp_path, monkeypatch):
@@ -33,7 +34,8 @@ def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_l
     result = run_local(spec, name="many", max_concurrent=4)
 
     assert result.tracking_uri == f"sqlite:///{tmp_path}/mlflow.db"
-    assert result.ui_command == "mlflow ui"  # the store `mlflow ui` opens in this folder with no arguments
+    # the store `mlflow ui` opens in this folder with no arguments
+    assert LocalSweeps(result.tracking_uri).status("many").ui_command == "mlflow ui"
     assert result.concurrency == 4 and result.status == "completed"
     assert result.tracking_server.startswith("http://127.0.0.1:")  # the 4 x 300 values went through the server
     client = MlflowClient(tracking_uri=result.tracking_uri)

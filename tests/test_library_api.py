@@ -10,6 +10,7 @@ import yaml
 
 import submit
 from emulator_helpers import shell_spec, sqlite_uri, write_spec
+from submit.monitor import LocalSweeps
 
 SPEC = shell_spec(
     "python quadratic.py ${{search_space.x}} ${{search_space.k}}",
@@ -42,8 +43,12 @@ def test_validate_build_and_run_locally_return_data_and_print_nothing(tmp_path, 
         ("api_0", 0.3, "completed"),
         ("api_1", 0.9, "completed"),
     ]
-    assert result.best_trial.name == "api_0" and result.best_trial.best == pytest.approx(1.0)
+    assert result.best.name == "api_0" and result.best.best == pytest.approx(1.0)
     assert result.to_dict()["best"]["trial"] == "api_0"
+    # the one model: what `sweep status` reads from the store, with the facts of this run beside it
+    status = LocalSweeps(uri).status("api").to_dict(histories=True)
+    assert result.to_dict(histories=True) == {**status, **result.run.to_dict()}
+    assert result.run.message == "" and result.run.elapsed > 0 and result.run.concurrency == 2
 
     assert capfd.readouterr() == ("", "")
 

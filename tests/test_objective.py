@@ -7,8 +7,7 @@ import math
 import pytest
 
 from emulator_helpers import sqlite_uri, stored_sweep, write_spec
-from submit import load_spec
-from submit.emulator import run_local
+from submit import load_spec, run_local
 from submit.spec.objective import as_loss, best_of, better, check_goal, is_failed, rank_value, sort_key, worse
 
 INF, NAN = math.inf, math.nan
@@ -91,11 +90,11 @@ def test_a_trial_logging_an_infinity_is_never_the_sweeps_best_child(tmp_path, go
     uri = sqlite_uri(tmp_path)
     result = run_local(load_spec(spec), tracking_uri=uri, name="inf")
 
-    assert result.status == "completed", result.message
-    assert result.best_trial.params["v"] == best and result.best_trial.best == best
+    assert result.status == "completed", result.run.message
+    assert result.best.params["v"] == best and result.best.best == best
     failed = [t for t in result.trials if isinstance(t.params["v"], str)]
     assert failed and all(t.best is None for t in failed)  # logged only a failed value: no best value
     assert all(isinstance(t.params["v"], float) for t in result.leaderboard())
     stored = stored_sweep(uri, "inf")
-    assert stored.parent.data.tags["best_child_run_id"] == result.best_trial.run_id
+    assert stored.parent.data.tags["best_child_run_id"] == result.best.run_id
     assert stored.parent.data.metrics["best_child_by_primary_metric"] == best

@@ -363,10 +363,10 @@ def test_every_policy_judges_a_doomed_trial_only_at_even_intervals_from_the_dela
 
 def test_a_trial_canceled_before_a_resume_keeps_the_value_it_was_judged_at():
     from submit.emulator.judge import PolicyJudge
-    from submit.emulator.results import TrialResult
+    from submit.emulator.live import LiveTrial
 
     judge = PolicyJudge(BanditPolicy(slack_factor=0.1), "maximize")
     reason = "bandit: 0.6 < best 0.93 / (1 + 0.1) at interval 2"
-    t = TrialResult(0, "t", "r", {}, status="canceled", history=[0.5, 0.6, 0.9], cancel_reason=reason)
+    t = LiveTrial(0, "t", "r", {}, status="canceled", history=[0.5, 0.6, 0.9], cancel_reason=reason)
     judge.start(t)  # as a resumed sweep reads it back from the store
     assert judge.cut == {"t": 2} and t.judged == 0.6  # not 0.9, logged while the cancel landed

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import submit
 from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
 from submit import cli, load_spec
 from submit.emulator import run_local
@@ -124,10 +125,10 @@ early_termination: {{type: bandit, slack_factor: 0.1, evaluation_interval: 1, de
 limits: {{max_total_trials: 6, max_concurrent_trials: 2}}
 """)
     uri = sqlite_uri(tmp_path)
-    result = run_local(load_spec(spec), tracking_uri=uri, name="xgb")
+    result = submit.run_local(load_spec(spec), tracking_uri=uri, name="xgb")  # the sweep as `status` reads it
     histories = check_against_the_store(uri, "xgb", spec, rounds)
     # learning rate 0.3 reaches a lower loss than 0.01 or 0.02 in 60 rounds: a policy keeping the wrong trial fails here
-    assert result.best_trial.params["learning_rate"] == 0.3
+    assert result.best.params["learning_rate"] == 0.3
     assert result.count("canceled") == sum(t.status == "canceled" for t in result.trials) >= 1
     assert result.savings.canceled == result.count("canceled") and result.savings.avoided_seconds > 0
     # what `sweep status` reads back from the store, number for number

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 from monitor_helpers import Trial, synth_sweep
 from submit import cli
 from submit.cli.monitor_render import event_line
+from submit.emulator.live import LiveTrial
 from submit.emulator.policies import BanditPolicy
-from submit.emulator.results import TrialResult
 from submit.emulator.savings import Clock, estimate_savings
 from submit.monitor.follow import Event
 from submit.monitor.local import savings_of
@@ -17,7 +17,7 @@ from submit.monitor.whatif import what_if
 
 
 def trial(name, status, n, duration):
-    t = TrialResult(index=int(name[1:]), name=name, run_id=name, params={}, status=status, history=[0.5] * n)
+    t = LiveTrial(index=int(name[1:]), name=name, run_id=name, params={}, status=status, history=[0.5] * n)
     t.duration = duration
     return t
 

@@ -412,17 +412,17 @@ class Process:
 
 def test_the_live_judge_counts_a_trial_it_canceled_with_its_values_up_to_its_cancel_only():
     from submit.emulator.judge import PolicyJudge
+    from submit.emulator.live import LiveTrial
     from submit.emulator.policies import TruncationSelectionPolicy
-    from submit.emulator.results import TrialResult
 
     judge = PolicyJudge(TruncationSelectionPolicy(truncation_percentage=50, evaluation_interval=1), "maximize")
-    a = TrialResult(0, "a", "ra", {}, status="completed", history=[0.5, 0.5, 0.5])
-    b = TrialResult(1, "b", "rb", {})
+    a = LiveTrial(0, "a", "ra", {}, status="completed", history=[0.5, 0.5, 0.5])
+    b = LiveTrial(1, "b", "rb", {})
     judge.start(b)  # as the scheduler starts a trial: before its first value
     b.history = [0.1]
     assert judge.judge([a, b], b, Process()).interval == 1  # the worst of 2 at interval 1
     b.history = [0.1, 0.1, 0.1]  # logged while the cancel reached it
-    c = TrialResult(2, "c", "rc", {})
+    c = LiveTrial(2, "c", "rc", {})
     judge.start(c)
     c.history = [0.3, 0.3]
     # at 2, b's second value is not counted: the pool is a and c, and c is the 1 worst of 2 (counted, b would be)

@@ -5,7 +5,7 @@ The library returns data and prints nothing; the `sweep` command (``submit.cli``
     spec = submit.load_spec("sweep_specs/quickstart.yaml")   # SweepSpec, or SpecError naming every problem
     job = submit.to_azure_job(spec)                            # the azure-ai-ml sweep node
     print(submit.job_yaml(spec))                               # what `sweep submit --dry-run` prints
-    result = submit.run_local(spec, max_concurrent=2)          # SweepResult of a sweep run here
+    sweep = submit.run_local(spec, max_concurrent=2)           # SweepSummary of a sweep run here, as `status` reads it
 
 Cloud submission is ``submit.cloud`` (``connect``, ``submit``, ``wait_for``): the module ``submit.azure.client``.
 
@@ -21,12 +21,13 @@ from .spec.lazy import lazy_exports
 
 
 def run_local(spec, options=None, **kwargs):
-    """Run a sweep on this machine under the emulator; a ``SweepResult`` (see ``submit.emulator.scheduler.run_local``).
+    """Run a sweep on this machine under the emulator; the sweep as every command reads it: a
+    ``monitor.SweepSummary`` whose ``run`` holds what only this run knows (``submit.monitor.fresh``).
 
     ``options`` is a ``submit.emulator.LocalOptions``; keywords are its fields (``max_concurrent=2``), winning over
     ``options``', and a keyword that is none of them is a TypeError naming them.
     """
-    from .emulator import run_local as _run_local
+    from .monitor.fresh import run_local as _run_local
 
     return _run_local(spec, options, **kwargs)
 

@@ -40,7 +40,7 @@ _BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (UserError, BAD_INPUT),
 )
 
-# how a local sweep ended (SweepResult.status). A sweep stopped by its limits.timeout is "canceled": Azure "cancels the
+# how a local sweep ended (SweepSummary.status). A sweep stopped by its limits.timeout is "canceled": Azure "cancels the
 # sweep job" and shows it Canceled, which `--wait` reports as 1 (for_cloud_sweep); the local run says the same.
 _BY_SWEEP_STATUS = {"completed": SUCCESS, "canceled": FAILED, "failed": FAILED, "interrupted": INTERRUPTED}
 

@@ -1,6 +1,7 @@
 """`sweep submit --local` for people: the live progress while each sweep runs, the leaderboard when it ends.
 
-With ``--json`` the progress goes to stderr and stdout carries one JSON object per sweep (``shapes.sweep_result``).
+With ``--json`` the progress goes to stderr and stdout carries one JSON object per sweep (``shapes.sweep_result``):
+the sweep as ``status --json`` reads it, with the run's own keys.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .render import render_sweep_result
 if TYPE_CHECKING:
     from ..emulator.options import LocalOptions
 
-INTERRUPTED = "interrupted"  # SweepResult.status of a sweep stopped by Ctrl-C
+INTERRUPTED = "interrupted"  # the status of a sweep stopped by Ctrl-C
 
 
 def run_here(
@@ -41,7 +42,7 @@ def run_here(
     err: Console,
 ) -> int:
     """Run each spec under the emulator in turn and show it; returns the exit code (the worst sweep's)."""
-    from ..emulator import run_local  # lazy: MLflow is imported only when a sweep runs
+    from ..monitor.fresh import run_local  # lazy: MLflow is imported only when a sweep runs; the one model
 
     # MLflow announces each step of creating a new store ("Creating initial MLflow database tables...") at INFO,
     # ahead of our first line; a store that cannot be made is still said, in one line, by the library's error
@@ -82,7 +83,7 @@ def run_here(
             err.print(_resume_hint(spec, result), markup=False, highlight=False)
         if as_json:
             out.print(json.dumps(shapes.sweep_result(result), default=str), markup=False, highlight=False)
-        code = max(code, codes.for_sweep(result.status, result.stopped_by))
+        code = max(code, codes.for_sweep(result.status, result.run.stopped_by))
         if result.status == INTERRUPTED:
             break
     return code
@@ -130,5 +131,5 @@ def parse_env(given: Sequence[str], environ: Mapping[str, str] | None = None) ->
 
 def _resume_hint(spec, result) -> str:
     path = f" {spec.path}" if spec.path else ""
-    store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
+    store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.location}"
     return f"resume with: sweep submit{path} --local{store} --resume {result.name}"

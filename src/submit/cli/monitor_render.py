@@ -6,6 +6,7 @@ import time
 
 from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from ..monitor.health import MARKS, flags
 from ..monitor.progress import progress_of
@@ -77,15 +78,12 @@ def render_status(s: SweepSummary, out: Console) -> None:
         out.print(f"cancel requested at {s.cancel_requested}", markup=False, highlight=False)
     best = s.best
     if best is not None:
-        params = ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items())
-        out.print(
-            f"best trial: {best.name} ({best.status}) {s.primary_metric} = {_fmt(best.best)}  [{params}]",
-            markup=False,
-            highlight=False,
-        )
+        out.print(best_line(s, best), markup=False, highlight=False)
+    elif s.leaderboard():
+        out.print("best trial: none (the sweep failed; a failed sweep names no best trial)", markup=False)
     elif s.trials:
         out.print(f"best trial: none yet (no trial logged a usable {s.primary_metric})", markup=False)
-    if s.leaderboard():
+    if best is not None:
         out.print(leaderboard(s, width=out.width))
     stopped = [t for t in s.by_index() if t.status == "canceled" and t.cancel_reason]
     for t in stopped:
@@ -106,7 +104,11 @@ def render_status(s: SweepSummary, out: Console) -> None:
 
 
 def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
-    """The best trials, best first, by index (the title names their runs); parameters that do not fit wrap below."""
+    """The best trials, best first, by index (the title names their runs); parameters that do not fit wrap below.
+
+    The one board of the terminal: `submit --local` ends with it and `status` shows it. A board cut at ``top`` says
+    how many trials the full one holds, and where they all are.
+    """
     rows = s.leaderboard(top)
     fixed = [
         ("#", [str(rank) for rank in range(1, len(rows) + 1)], "right"),
@@ -115,8 +117,19 @@ def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
         ("status", [t.status for t in rows], "left"),
     ]
     optional = [(n, [_fmt(t.params.get(n)) for t in rows], "left") for n in s.parameter_names]
-    title = f"best trials by {s.primary_metric} ({s.goal}); trial i is {s.name}_i"
-    return fitted_table(title, fixed, optional, width)
+    title = f"best trials by {s.primary_metric} ({s.goal}); trial i is run {s.name}_i"
+    board = fitted_table(title, fixed, optional, width)
+    if len(rows) == s.ranked:
+        return board
+    # a line of its own under the board: a caption would wrap to the width of a narrow table
+    note = Text(f"{len(rows)} of {s.ranked} trials with a value; `sweep export {s.name}` lists all", style="dim")
+    return Group(board, note)
+
+
+def best_line(s: SweepSummary, t: TrialRecord) -> str:
+    """The best trial in one line: its name, status, value and parameters (in the spec's order)."""
+    params = ", ".join(f"{k}={_fmt(v)}" for k, v in s.params_of(t).items())
+    return f"best trial: {t.name} ({t.status}) {s.primary_metric} = {_fmt(t.best)}  [{params}]"
 
 
 def event_line(event) -> str:
@@ -138,7 +151,7 @@ def render_best(s: SweepSummary, t: TrialRecord, data: dict, out: Console) -> No
     out.print(f"best trial of {s.name}: {t.name}  run id: {t.run_id}", markup=False, highlight=False)
     out.print(f"{s.primary_metric} = {_fmt(t.best)} ({s.goal}; status {t.status})", markup=False, highlight=False)
     table = Table(show_header=False, box=None, padding=(0, 2))
-    for k, v in t.params.items():
+    for k, v in s.params_of(t).items():
         table.add_row(k, _fmt(v))
     out.print(table)
     others = {k: v for k, v in t.metrics.items() if k != s.primary_metric}

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from ..emulator import SweepResult
+    from ..emulator.live import LiveSweep
 
 
 class LiveProgress:
@@ -23,12 +23,12 @@ class LiveProgress:
 
     def __init__(self, console: Console):
         self.console = console
-        self.result: SweepResult | None = None
+        self.result: LiveSweep | None = None
         self.live = None
         self._listed = 0  # result.trials[:_listed] have had their lines
         self._watched: list = []  # trials listed as started, whose end is still to print
 
-    def event(self, kind: str, result: SweepResult) -> None:
+    def event(self, kind: str, result: LiveSweep) -> None:
         self.result = result
         if kind == "start":
             self._start(result)
@@ -37,7 +37,7 @@ class LiveProgress:
         elif self.live is None:
             self._lines(kind, result)
 
-    def _start(self, result: SweepResult) -> None:
+    def _start(self, result: LiveSweep) -> None:
         verb = "resuming" if result.resumed else "running"
         self.console.print(
             f"{verb} sweep [bold]{result.name}[/] locally, {result.concurrency} trial(s) at a time; store {result.tracking_uri}",
@@ -55,7 +55,7 @@ class LiveProgress:
             self.live = Live(console=self.console, get_renderable=self.render, refresh_per_second=4, transient=True)
             self.live.start()
 
-    def _lines(self, kind: str, result: SweepResult) -> None:
+    def _lines(self, kind: str, result: LiveSweep) -> None:
         """Without a terminal, one line per trial start and end (a log that reads well in CI).
 
         Only trials new since the last event and those still running are looked at: a sweep of 10,000 trials must not
@@ -74,7 +74,7 @@ class LiveProgress:
                 self._line(t, result)
         self._watched = still
 
-    def _line(self, t, result: SweepResult) -> None:
+    def _line(self, t, result: LiveSweep) -> None:
         if t.status == "running":
             self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
             return

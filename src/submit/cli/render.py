@@ -1,8 +1,8 @@
-"""What people read in the terminal: the validation summary, the leaderboard, the end of a local sweep."""
+"""What people read in the terminal: the validation summary and the end of a local sweep (its board is monitor_render's)."""
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -10,7 +10,6 @@ from ..emulator.tags import TAG_NOTE
 from ..spec.model import SweepSpec
 from .common import show_warnings
 from .shapes import validation_summary
-from .tables import fitted_table
 
 
 def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
@@ -40,59 +39,35 @@ def render_validation(spec: SweepSpec, out: Console, err: Console) -> None:
     show_warnings([spec], err)
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+def render_sweep_result(s, out: Console, err: Console) -> None:
+    """What `sweep submit --local` prints when the sweep ends: the sweep as `status` reads it (``SweepSummary``, its
+    board from the same renderer), with what only this run knows (``s.run``: message, wall time, log tails)."""
+    from .monitor_render import COLOUR, best_line, leaderboard  # lazy: `sweep validate` needs no monitor
 
-
-def leaderboard_table(result, top: int = 10, width: int = 80) -> Group:
-    """The best trials of a local sweep, best first, with their parameters and best primary-metric value.
-
-    A trial is shown by its index: its MLflow run is named ``<sweep>_<index>`` (the title says so), and a long sweep
-    name repeated in every row would squeeze the values out of an 80-column terminal.
-    """
-    rows = result.leaderboard(top)
-    names = list(rows[0].params) if rows else []
-    title = f"best trials by {result.primary_metric} ({result.goal}); trial i is run {result.name}_i"
-    fixed = [
-        ("#", [str(rank) for rank in range(1, len(rows) + 1)], "right"),
-        ("trial", [str(t.index) for t in rows], "right"),
-        (result.primary_metric, [_fmt(t.best) for t in rows], "right"),
-        ("status", [t.status for t in rows], "left"),
-    ]
-    return fitted_table(title, fixed, [(n, [_fmt(t.params.get(n, "")) for t in rows], "left") for n in names], width)
-
-
-def render_sweep_result(result, out: Console, err: Console) -> None:
-    """What `sweep submit --local` prints when the sweep ends."""
-    counts = ", ".join(f"{result.count(s)} {s}" for s in ("completed", "failed", "canceled") if result.count(s))
-    colour = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow"}.get(
-        result.status, "white"
-    )
-    out.print(
-        f"[bold {colour}]{result.status}[/] sweep {result.name}: {counts or 'no trials'} in {result.elapsed:.1f} s"
-    )
-    noted = sorted((t for t in result.trials if t.note), key=lambda t: t.index)
+    run = s.run
+    counts = ", ".join(f"{s.count(k)} {k}" for k in ("completed", "failed", "canceled") if s.count(k))
+    colour = COLOUR.get(s.status, "white")
+    out.print(f"[bold {colour}]{s.status}[/] sweep {s.name}: {counts or 'no trials'} in {run.elapsed:.1f} s")
+    noted = [t for t in s.by_index() if t.note]
     for trial in noted[:5]:
         err.print(f"[yellow]note[/] {trial.name}: {escape(trial.note)}", markup=True, highlight=False)
     if len(noted) > 5:
         err.print(f"... and {len(noted) - 5} more trials with a note ({TAG_NOTE} on their runs)")
-    failed = [t for t in result.trials if t.status == "failed"]
+    failed = [t for t in s.by_index() if t.status == "failed"]
     for trial in failed[:3]:
-        err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log_file}")
-        if trial.log_tail:
-            err.print("  " + trial.log_tail.replace("\n", "\n  "), markup=False, highlight=False)
+        err.print(f"[red]failed[/] {trial.name} (exit code {trial.exit_code}); log: {trial.log}")
+        tail = run.log_tails.get(trial.name)
+        if tail:
+            err.print("  " + tail.replace("\n", "\n  "), markup=False, highlight=False)
     if len(failed) > 3:
         err.print(f"... and {len(failed) - 3} more failed trials")
-    if result.message:
-        (err if result.status in ("failed", "interrupted") else out).print(
-            result.message, markup=False, highlight=False
-        )
-    if result.best_trial is not None and result.leaderboard():  # a failed sweep has no best trial to name
-        out.print(leaderboard_table(result, width=out.width))
-        best = result.best_trial
-        out.print(f"best trial: {best.name}  run id: {best.run_id}  {result.primary_metric} = {_fmt(best.best)}")
-    if getattr(result, "savings", None) is not None:
-        out.print(result.savings.describe(), markup=False, highlight=False)
-    out.print(f"open the MLflow UI: {result.ui_command}", markup=False, highlight=False)
+    if run.message:
+        (err if s.status in ("failed", "interrupted") else out).print(run.message, markup=False, highlight=False)
+    best = s.best
+    if best is not None:  # a failed sweep names no best trial
+        out.print(leaderboard(s, width=out.width))
+        out.print(best_line(s, best), markup=False, highlight=False)
+        out.print(f"  run id: {best.run_id}", markup=False, highlight=False)
+    if s.savings is not None:
+        out.print(s.savings.describe(), markup=False, highlight=False)
+    out.print(f"open the MLflow UI: {s.ui_command}", markup=False, highlight=False)

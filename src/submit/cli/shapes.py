@@ -2,7 +2,7 @@
 
 ``sweep validate --json``: a list of ``validation_summary``; ``sweep submit --dry-run --json``: a list of
 ``dry_run_job``; ``sweep submit --json``: a list of ``submitted_job``; ``sweep submit --local --json``: one
-``SweepResult.to_dict()`` object per sweep, one per line; ``sweep plan --json``: ``plan``; ``sweep validate --preflight
+``sweep_result`` object per sweep, one per line; ``sweep plan --json``: ``plan``; ``sweep validate --preflight
 --json``: each summary with a ``preflight`` key (``preflight_report``).
 """
 
@@ -47,9 +47,12 @@ def submitted_job(job: SubmittedJob) -> dict[str, Any]:
     return {"spec": job.spec, "name": job.name, "studio_url": job.studio_url, "status": job.status}
 
 
-def sweep_result(result) -> dict[str, Any]:
-    """A local sweep as it ended (``SweepResult.to_dict()``: trials, best trial, store, status)."""
-    return result.to_dict()
+def sweep_result(summary) -> dict[str, Any]:
+    """A local sweep as it ended: ``SweepSummary.to_dict()``, the ``status --json`` shape (same keys, same values),
+    with its ``RunRecord`` keys (message, tracking_uri, tracking_server, experiment_id, parent_run_id, concurrency,
+    cap_note, run_warnings, elapsed_s, work_dir, resumed, stopped_by, log_tails: a failed trial's name -> its log's
+    end)."""
+    return summary.to_dict()
 
 
 def plan(planned, lock: str | None = None) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """The local emulator of the Azure ML sweep service: a sweep run on this machine by Azure's rules.
 
-``run_local(spec)`` is the entry (``scheduler``): it runs the sweep and returns its result; it prints nothing. Behind
-it: ``options`` (what a run takes besides the spec), ``workarea`` (the sweep's name and folder), ``flocks`` (one
-emulator per sweep), ``tracking`` (the MLflow store: the parent run and one child run per trial) and ``tags`` (the
-names of the tags it holds, which the monitor reads), ``server`` (the sweep's tracking server the trials log to),
-``resume``, ``samplers/`` (one file per algorithm), ``judge`` and ``policies`` (the early-termination rules and the
-best trial), ``trial``, ``launch``, ``snapshot`` (a trial's copy of the code), ``inputs``, ``artifacts``,
-``processes`` (trials never outlive the emulator), ``results``, ``savings`` (compute run and avoided), ``plan`` and
+``run_local(spec)`` is the entry (``scheduler``): it runs the sweep and returns its live state as it ended (``live``:
+what drives the progress; the sweep as every command reads it is ``submit.run_local``, ``monitor.fresh``); it prints
+nothing. Behind it: ``options`` (what a run takes besides the spec), ``workarea`` (the sweep's name and folder),
+``flocks`` (one emulator per sweep), ``tracking`` (the MLflow store: the parent run and one child run per trial) and
+``tags`` (the names of the tags it holds, which the monitor reads), ``server`` (the sweep's tracking server the trials
+log to), ``resume``, ``samplers/`` (one file per algorithm), ``judge`` and ``policies`` (the early-termination rules
+and the best trial), ``trial``, ``launch``, ``snapshot`` (a trial's copy of the code), ``inputs``, ``artifacts``,
+``processes`` (trials never outlive the emulator), ``live``, ``savings`` (compute run and avoided), ``plan`` and
 ``plan_lock`` (every trial before it runs, written down), and ``preflight_run`` (the preflight's one trial).
 
 The names below are loaded on first use (PEP 562): the monitor reads a sweep through ``emulator.tracking`` alone, and
@@ -21,12 +22,11 @@ from ..spec.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .options import LocalOptions
-    from .results import SweepResult, TrialResult
     from .scheduler import run_local
 
 __getattr__ = lazy_exports(
     __name__,
-    {"LocalOptions": "options", "SweepResult": "results", "TrialResult": "results", "run_local": "scheduler"},
+    {"LocalOptions": "options", "run_local": "scheduler"},
 )
 
-__all__ = ["LocalOptions", "SweepResult", "TrialResult", "run_local"]
+__all__ = ["LocalOptions", "run_local"]

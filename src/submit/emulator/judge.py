@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..spec.objective import best_of, better
+from .live import LiveSweep, LiveTrial
 from .policies import Cancellation, EarlyTerminationPolicy, Histories, interval_of
-from .results import SweepResult, TrialResult
 from .tracking import Store
 from .trial import TrialProcess
 
@@ -59,7 +59,7 @@ class PolicyJudge:
         self.pools: dict[str, list[str]] = {}  # trial canceled by the policy -> the trials it was judged among
         self.cut: dict[str, int] = {}  # trial canceled by the policy -> the interval it was canceled at
 
-    def start(self, trial: TrialResult) -> None:
+    def start(self, trial: LiveTrial) -> None:
         """``trial`` is judged from its next value on (a resumed trial's earlier values were judged before); one the
         policy canceled before the sweep was resumed keeps the cut its reason names."""
         self.judged[trial.name] = len(trial.history)
@@ -71,7 +71,7 @@ class PolicyJudge:
                 if len(trial.history) >= interval:
                     trial.judged = self.policy.judged_value(trial.history, interval, self.goal)
 
-    def as_judged(self, trial: TrialResult) -> Sequence[float]:
+    def as_judged(self, trial: LiveTrial) -> Sequence[float]:
         """A trial's values as later judgements see them. Ours: a trial the policy canceled at interval n takes part
         with its values 1..n only. What it logs while the cancel reaches its process stays in the store and counts
         toward the best trial, but how many such values there are depends on when the store was read, and the
@@ -79,7 +79,7 @@ class PolicyJudge:
         cut = self.cut.get(trial.name)
         return trial.history if cut is None else trial.history[:cut]
 
-    def judge(self, trials: Sequence[TrialResult], trial: TrialResult, proc: TrialProcess) -> Cancellation | None:
+    def judge(self, trials: Sequence[LiveTrial], trial: LiveTrial, proc: TrialProcess) -> Cancellation | None:
         """Judge ``trial`` at each due interval it reached since last time; cancel its process on the first verdict."""
         if self.policy is None or proc.cancel_reason:
             return None
@@ -106,7 +106,7 @@ class BestTrial:
         self.value: float | None = None
         self.updates = 0
 
-    def consider(self, result: SweepResult, trial: TrialResult, *, record: bool = True) -> bool:
+    def consider(self, result: LiveSweep, trial: LiveTrial, *, record: bool = True) -> bool:
         """Update ``trial.best`` from its history; True when it became the sweep's best."""
         trial.best = best_of(trial.history, self.goal)
         if trial.best is None or (self.value is not None and not better(trial.best, self.value, self.goal)):

@@ -17,7 +17,7 @@ from typing import Any
 from ..spec.model import SweepSpec
 from ..spec.names import closest_name
 from . import processes
-from .results import MLFLOW_STATUS, SweepResult, TrialResult
+from .live import MLFLOW_STATUS, LiveSweep, LiveTrial
 from .samplers import Observation, Sampler
 from .snapshot import snapshot
 from .tags import TAG_CANCEL, TAG_CANCEL_POOL, TAG_EXIT, TAG_NOTE, TAG_SUPERSEDED
@@ -30,7 +30,7 @@ from .workarea import WorkArea
 class Running:
     """A trial whose process has started and not yet been settled."""
 
-    trial: TrialResult
+    trial: LiveTrial
     proc: TrialProcess
     folder: Path | None = None
     artifacts: dict[str, Path] = field(default_factory=dict)  # artifact path -> the folder logged there at the end
@@ -60,7 +60,7 @@ class Launcher:
         self.watchdog: processes.Watchdog | None = None  # set by the scheduler while the sweep runs
         self.metric = spec.objective.primary_metric
 
-    def launch(self, result: SweepResult, index: int, superseded: str | None) -> Running | None:
+    def launch(self, result: LiveSweep, index: int, superseded: str | None) -> Running | None:
         """Start trial ``index`` (re-running the run ``superseded``, if given); None when the sampler is exhausted."""
         params = self.sampler.suggest(index, self._observations(result) if self.sampler.uses_observations else ())
         if params is None:
@@ -93,7 +93,7 @@ class Launcher:
         log_file = folder / "user_logs" / LOG_NAME
         command = render_command(self.spec.trial.command, values)
         proc = TrialProcess(command, cwd=code, env=env, log_file=log_file, grace=self.grace, clock=self.clock)
-        trial = TrialResult(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
+        trial = LiveTrial(index=index, name=name, run_id=run_id, params=params, log_file=str(log_file))
         proc.start()
         if self.watchdog is not None:
             self.watchdog.watch(proc.proc.pid)
@@ -116,7 +116,7 @@ class Launcher:
             path.mkdir(parents=True, exist_ok=True)
         return folders
 
-    def _observations(self, result: SweepResult) -> list[Observation]:
+    def _observations(self, result: LiveSweep) -> list[Observation]:
         # Bayesian proposals need every trial's latest value and status: rebuilt here, once per proposal
         return [Observation(dict(t.params), t.best, t.status) for t in sorted(result.trials, key=lambda t: t.index)]
 
@@ -154,7 +154,7 @@ class Launcher:
             self.area.clear_trial(running.folder, proc.log_file)
             trial.log_file = logged
 
-    def _no_metric_note(self, trial: TrialResult) -> str:
+    def _no_metric_note(self, trial: LiveTrial) -> str:
         names = self.store.metric_names(trial.run_id)
         note = f"finished without logging the primary metric `{self.metric}`"
         if not names:

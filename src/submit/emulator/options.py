@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec.names import did_you_mean
-from .results import SweepResult
+from .live import LiveSweep
 
 # called with the event's kind ("start", "trial_started", "progress", "best", "trial_canceling", "trial_ended",
 # "warning" (a new line in result.warnings), "end") and the sweep's result so far
-Event = Callable[[str, SweepResult], None]
+Event = Callable[[str, LiveSweep], None]
 
 
 @dataclass(frozen=True)

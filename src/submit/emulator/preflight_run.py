@@ -14,8 +14,8 @@ from typing import Any
 
 from ..spec.model import SweepSpec
 from .inputs import resolve_inputs
+from .live import INTERRUPTED
 from .options import LocalOptions
-from .results import INTERRUPTED
 from .samplers import LockSampler
 from .scheduler import run_local
 from .tracking import Store

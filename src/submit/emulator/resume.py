@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..spec.model import SweepSpec
 from ..spec.objective import best_of
-from .results import INTERRUPTED, TrialResult
+from .live import INTERRUPTED, LiveTrial
 from .tags import (
     TAG_CANCEL,
     TAG_DESCRIPTION,
@@ -44,7 +44,7 @@ SPEC_TEXT_MAX = 8000  # MLflow's MAX_TAG_VAL_LENGTH
 class Previous:
     """What a resumed sweep starts from."""
 
-    trials: list[TrialResult] = field(default_factory=list)  # the trials that ended, as they ended
+    trials: list[LiveTrial] = field(default_factory=list)  # the trials that ended, as they ended
     rerun: list[int] = field(default_factory=list)  # indices of trials that never finished, to run again
     superseded: dict[int, str] = field(default_factory=dict)  # index of a trial to re-run -> its interrupted run
 
@@ -130,7 +130,7 @@ def load_previous(store: Store, experiment_id: str, parent_run_id: str, metric: 
             previous.rerun.append(index)
             previous.superseded[index] = info.run_id
             continue
-        trial = TrialResult(
+        trial = LiveTrial(
             index=index,
             name=info.name,
             run_id=info.run_id,

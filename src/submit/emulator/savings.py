@@ -153,20 +153,3 @@ def _seconds_per_interval(stamps: Sequence[float]) -> float | None:
     if len(stamps) < 2:
         return None
     return max(0.0, (stamps[-1] - stamps[0]) / (len(stamps) - 1))
-
-
-def store_clock(store, metric: str) -> Clocks:
-    """A trial's clock from the store: its primary-metric timestamps in the order ``Store.history`` gives its values,
-    and its run's start and end as the store has them (what `sweep status` reads back)."""
-
-    def clock(trial) -> Clock:
-        points = store.client.get_metric_history(trial.run_id, metric)
-        info = store.client.get_run(trial.run_id).info
-        stamps = [m.timestamp / 1000 for m in sorted(points, key=lambda m: (m.timestamp, m.step))]
-        return Clock(stamps, _ms(info.start_time), _ms(info.end_time))
-
-    return clock
-
-
-def _ms(value: int | None) -> float | None:
-    return None if value is None else value / 1000

@@ -21,16 +21,15 @@ from .flocks import SweepLock
 from .inputs import check_local_code, resolve_inputs
 from .judge import BestTrial, PolicyJudge
 from .launch import Launcher, Running
+from .live import INTERRUPTED, NOT_EMULATED, LiveSweep, LiveTrial
 from .options import Event, LocalOptions, concurrency_of, with_options
 from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, on_signals, stop_leftovers
-from .results import INTERRUPTED, NOT_EMULATED, SweepResult, TrialResult
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
-from .savings import estimate_savings, store_clock
 from .server import TrackingServer, sweep_server
 from .tags import BEST_RUN_TAG
-from .tracking import Store, resolve_uri, store_exists, store_folder, ui_command
+from .tracking import Store, resolve_uri, store_exists, store_folder
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -47,7 +46,7 @@ def run_local(
     clock: Callable[[], float] = time.monotonic,
     sampler: Sampler | None = None,
     **given: Any,
-) -> SweepResult:
+) -> LiveSweep:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
 
     Settings come as ``options`` (``LocalOptions``), or as keywords named after its fields, a keyword winning over the
@@ -149,7 +148,7 @@ class _Scheduler:
             keep_work=options.keep_work,
         )
 
-    def run(self) -> SweepResult:
+    def run(self) -> LiveSweep:
         stop_leftovers(self.area.folder)  # a dead emulator's trials, before their runs or folders are touched
         result = self._open()
         self.emit("start", result)
@@ -165,20 +164,16 @@ class _Scheduler:
         if result.status == "failed" and result.best_trial is not None:
             self._no_best(result)
         result.elapsed = self.clock() - result.started
-        policy = self.judge.policy
-        result.savings = estimate_savings(
-            result.trials, self.judge.cut, store_clock(self.store, self.metric), policy.name if policy else None
-        )
         self.store.end_sweep(result.parent_run_id, result.status, FINAL_STATUS[result.status])
         self.emit("end", result)
         return result
 
-    def _open(self) -> SweepResult:
+    def _open(self) -> LiveSweep:
         resuming = self.options.resume is not None
         experiment_id, parent_id = open_sweep(
             self.store, self.spec, self.name, resume=resuming, parent_run=self.options.parent_run
         )
-        result = SweepResult(
+        result = LiveSweep(
             name=self.name,
             tracking_uri=self.store.uri,
             experiment_id=experiment_id,
@@ -190,15 +185,15 @@ class _Scheduler:
             cap_note=self.cap_note,
             warnings=[] if self.options.environment else [NOT_EMULATED],
             resumed=resuming,
-            ui_command=ui_command(self.store.uri),
             started=self.clock(),
             tracking_server=self.server.uri if self.server else None,
+            client=self.store.client,
         )
         if resuming:
             self._take_over(result, load_previous(self.store, experiment_id, parent_id, self.metric, self.goal))
         return result
 
-    def _take_over(self, result: SweepResult, previous: Previous) -> None:
+    def _take_over(self, result: LiveSweep, previous: Previous) -> None:
         result.trials.extend(previous.trials)
         for trial in previous.trials:
             self.judge.start(trial)
@@ -209,7 +204,7 @@ class _Scheduler:
 
     # the loop ------------------------------------------------------------------------------------------
 
-    def _loop(self, result: SweepResult) -> None:
+    def _loop(self, result: LiveSweep) -> None:
         # the first batch's trials and how they ended, kept as they end: no rescan of every trial at each exit
         first_batch = {i: None for i in self.order[: min(self.concurrency, self.total)]}
         for trial in result.trials:
@@ -246,7 +241,7 @@ class _Scheduler:
                         if self.stopping is None and _first_batch_failed(first_batch):
                             self._stop("failed", "the sweep failed: initial child jobs failed")
 
-    def _fill(self, result: SweepResult) -> None:
+    def _fill(self, result: LiveSweep) -> None:
         """Start trials while a slot is free: interrupted trials of a resumed sweep first, then new ones in order."""
         while self.stopping is None and len(self.running) < self.concurrency:
             if self.rerun:
@@ -276,7 +271,7 @@ class _Scheduler:
         except queue.Empty:
             pass
 
-    def _poll(self, result: SweepResult) -> None:
+    def _poll(self, result: LiveSweep) -> None:
         for run in list(self.running.values()):
             trial = run.trial
             history = self.store.history(trial.run_id, self.metric)
@@ -288,14 +283,14 @@ class _Scheduler:
                 self.emit("trial_canceling", result)
         self.emit("progress", result)
 
-    def _check_cancel_request(self, result: SweepResult) -> None:
+    def _check_cancel_request(self, result: LiveSweep) -> None:
         """`sweep cancel` from another terminal: stop as Ctrl-C stops the sweep, so that --resume continues it."""
         if self.stopping is None and self.store.cancel_requested(result.experiment_id, result.parent_run_id):
             self.canceled_by_request = True
             self._stop(INTERRUPTED, INTERRUPTED)
             self.exits.put(None)
 
-    def _reap(self, result: SweepResult, run: Running) -> None:
+    def _reap(self, result: LiveSweep, run: Running) -> None:
         trial = run.trial
         del self.running[trial.name]
         trial.duration = self.clock() - run.proc.started
@@ -304,11 +299,11 @@ class _Scheduler:
         self.launcher.settle(run, self.judge.pools.get(trial.name))
         self.emit("trial_ended", result)
 
-    def _consider(self, result: SweepResult, trial: TrialResult) -> None:
+    def _consider(self, result: LiveSweep, trial: LiveTrial) -> None:
         if self.best.consider(result, trial):
             self.emit("best", result)
 
-    def _check_server(self, result: SweepResult) -> None:
+    def _check_server(self, result: LiveSweep) -> None:
         """Once the sweep's tracking server failed: say so, cancel the trials logging through it; later trials log to
         the store directly."""
         failure = self.server.failure if self.server else None
@@ -330,7 +325,7 @@ class _Scheduler:
         for run in self.running.values():
             run.proc.cancel(reason)
 
-    def _outcome(self, result: SweepResult) -> tuple[str, str]:
+    def _outcome(self, result: LiveSweep) -> tuple[str, str]:
         if self.stopping == INTERRUPTED:
             how = "canceled by `sweep cancel`" if self.canceled_by_request else "interrupted"
             return INTERRUPTED, f"{how}: resume with --resume {result.name}"
@@ -349,7 +344,7 @@ class _Scheduler:
             return "completed", f"no trial logged the primary metric `{self.metric}`, so there is no best trial"
         return "completed", ""
 
-    def _abort(self, result: SweepResult) -> None:
+    def _abort(self, result: LiveSweep) -> None:
         """The emulator itself failed: every trial stopped and settled, the sweep ended as failed."""
         for run in list(self.running.values()):
             run.proc.cancel("the emulator stopped on an error")
@@ -360,7 +355,7 @@ class _Scheduler:
         result.status, result.message = "failed", "the emulator stopped on an error"
         self.store.end_sweep(result.parent_run_id, "failed", "FAILED")
 
-    def _no_best(self, result: SweepResult) -> None:
+    def _no_best(self, result: LiveSweep) -> None:
         """A failed sweep names no best trial (ours: its values came from trials that failed, as the sweep did); the
         parent's ``best_child_run_id``, set while it ran, goes too, so the store says what the summary says."""
         result.best_trial = None

@@ -4,7 +4,8 @@
 store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an Azure ML workspace through
 ``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
 ``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
-``replay`` and ``whatif``, ``diff``, ``importance``. The CLI renders it and the HTML report draws it; nothing here
+``replay`` and ``whatif``, ``diff``, ``importance``; ``fresh`` returns a sweep just run here (the emulator runs it,
+``local`` reads it back) as this same model. The CLI renders it and the HTML report draws it; nothing here
 prints.
 """
 
@@ -15,6 +16,7 @@ from .local import LocalSweeps, open_store
 from .record import (
     MetricPoint,
     MonitorInputError,
+    RunRecord,
     SweepListing,
     SweepSummary,
     TrialRecord,
@@ -30,6 +32,7 @@ __all__ = [
     "MonitorInputError",
     "require_best",
     "require_trials",
+    "RunRecord",
     "SweepListing",
     "SweepSummary",
     "TrialRecord",

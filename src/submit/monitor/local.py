@@ -211,7 +211,8 @@ class LocalSweeps:
             for run in _current_trials(runs.get(p.info.run_id, [])):
                 summary.add(_latest_only(_trial(run, p.data.tags), run, summary.primary_metric))
             summary.histories_read = False
-            row = SweepListing.of(summary, done=len(summary.ended_trials), best=p.data.metrics.get(BEST_METRIC))
+            best = p.data.metrics.get(BEST_METRIC) if summary.names_best else None
+            row = SweepListing.of(summary, done=len(summary.ended_trials), best=best)
             row.progress, row.flags = progress_of(summary), flags(summary)
             rows.append(row)
         return rows

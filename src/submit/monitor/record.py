@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..spec.model import RecordedLimits
-from ..spec.objective import best_of, is_failed
+from ..spec.objective import best_of, is_failed, sort_key
 
 STATUSES = ("queued", "running", "completed", "failed", "canceled")
 
@@ -97,6 +97,8 @@ class TrialRecord:
 
     @property
     def duration(self) -> float | None:
+        """Its trial-seconds: from its run's start to its end as the store (or Azure) recorded them, so every command
+        and the report sum the same figure; None while it runs."""
         if self.started is None or self.ended is None:
             return None
         return max(0.0, self.ended - self.started)
@@ -140,6 +142,42 @@ class TrialRecord:
         return out
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What only a sweep that just ran here knows, beside what the store says of it (``monitor.fresh``)."""
+
+    message: str  # why it ended as it did ("" for a plain completion)
+    tracking_uri: str
+    experiment_id: str
+    parent_run_id: str
+    concurrency: int  # trials run at once
+    cap_note: str | None  # why fewer than the spec's max_concurrent_trials ran at once
+    warnings: list[str]  # the run's own: the environment not emulated, a tracking server that failed
+    elapsed: float  # the sweep's wall time, seconds
+    work_dir: str
+    tracking_server: str | None  # the MLflow server trials logged to; None: the store directly
+    resumed: bool
+    stopped_by: int | None  # an interrupted sweep: the signal that stopped it (2 SIGINT, 15 SIGTERM)
+    log_tails: dict[str, str] = field(default_factory=dict)  # a failed trial's name -> the end of its log
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "tracking_uri": self.tracking_uri,
+            "tracking_server": self.tracking_server,
+            "experiment_id": self.experiment_id,
+            "parent_run_id": self.parent_run_id,
+            "concurrency": self.concurrency,
+            "cap_note": self.cap_note,
+            "run_warnings": self.warnings,
+            "elapsed_s": round(self.elapsed, 3),
+            "work_dir": self.work_dir,
+            "resumed": self.resumed,
+            "stopped_by": self.stopped_by,
+            "log_tails": self.log_tails,
+        }
+
+
 @dataclass
 class SweepSummary:
     name: str
@@ -171,6 +209,7 @@ class SweepSummary:
     )  # cloud: the parent's `_aml_system_*` tags, as Azure set them
     cut_short: list[str] = field(default_factory=list)  # listings that stopped before their end: which, and why
     histories_read: bool = True  # False: each trial's history holds its latest value only (list, watch)
+    run: RunRecord | None = None  # a sweep that just ran here (`submit --local`, ``submit.run_local``); else None
 
     def __post_init__(self) -> None:
         for t in self.trials:
@@ -192,21 +231,43 @@ class SweepSummary:
         return [t for t in self.trials if t.status in ("completed", "failed", "canceled")]
 
     @property
+    def names_best(self) -> bool:
+        """False for a failed sweep that names no best trial (the emulator's rule: the values of a sweep whose first
+        batch failed came from failed trials, so it removes its ``best_child_run_id``)."""
+        return not (self.status == "failed" and not self.best_run_id)
+
+    @property
     def best(self) -> TrialRecord | None:
-        """The trial with the best best-ever value; among equal values the first to finish logging it."""
+        """The leaderboard's first trial; None without one, or when the sweep names none (``names_best``)."""
+        if not self.names_best:
+            return None
         ranked = self.leaderboard(1)
         return ranked[0] if ranked else None
 
     def leaderboard(self, top: int | None = None) -> list[TrialRecord]:
-        sign = -1 if self.goal == "maximize" else 1
+        """The trials with a usable value, best first by ``spec.objective``; ``top`` cuts it (``ranked`` counts all).
+
+        Ties: the trial the sweep named best first, then the one that reached the value first.
+        """
         ranked = [t for t in self.trials if usable(t.best)]
-        # ties: the trial the sweep named best first, then the one that reached the value first
-        ranked.sort(key=lambda t: (sign * t.best, t.run_id != self.best_run_id, _reached(t), t.index or 0))
+        ranked.sort(
+            key=lambda t: (sort_key(t.best, self.goal), t.run_id != self.best_run_id, _reached(t), t.index or 0)
+        )
         return ranked[:top] if top else ranked
 
     def judged(self, trial: TrialRecord) -> Judged | None:
         """Where the policy canceled ``trial``; None where the record cannot say (its history was not read)."""
         return judged_at(trial.history, trial.canceled_at, self.policy, self.goal) if self.histories_read else None
+
+    @property
+    def ranked(self) -> int:
+        """How many trials the full leaderboard holds (those with a usable value)."""
+        return sum(usable(t.best) for t in self.trials)
+
+    @property
+    def trial_seconds(self) -> float:
+        """The compute the sweep used: every trial's ``duration``, summed (ended trials; a running one adds nothing)."""
+        return sum(t.duration or 0.0 for t in self.trials)
 
     def by_index(self) -> list[TrialRecord]:
         return sorted(self.trials, key=lambda t: (t.index is None, t.index or 0, t.name))
@@ -217,14 +278,22 @@ class SweepSummary:
 
     @property
     def parameter_names(self) -> list[str]:
-        names: dict[str, None] = dict.fromkeys(self.search_space or {})
+        """The parameters in the spec's order: the order of a trial's values (the sweep keeps them so, locally and in
+        Azure), then any key of the declared space no trial has (the stored space is sorted, so it comes last)."""
+        names: dict[str, None] = {}
         for t in self.by_index():
             names.update(dict.fromkeys(t.params))
+        names.update(dict.fromkeys(self.search_space or {}))
         return list(names)
 
+    def params_of(self, trial: TrialRecord) -> dict[str, Any]:
+        """A trial's parameters in ``parameter_names`` order."""
+        return {n: trial.params[n] for n in self.parameter_names if n in trial.params}
+
     def to_dict(self, histories: bool = False) -> dict[str, Any]:
+        """The ``status --json`` shape; a sweep that just ran adds its ``RunRecord`` keys."""
         best = self.best
-        return {
+        out = {
             "name": self.name,
             "where": self.where,
             "location": self.location,
@@ -251,6 +320,9 @@ class SweepSummary:
             "cut_short": self.cut_short,
             "warnings": self.warnings,
         }
+        if self.run is not None:
+            out.update(self.run.to_dict())
+        return out
 
 
 @dataclass
@@ -351,10 +423,6 @@ def parse_logbase(value: Any) -> float | None:
     return base if base > 0 and base != 1 and math.isfinite(base) else None
 
 
-def sweep_seconds(trials: Sequence[TrialRecord]) -> float:
-    return sum(t.duration or 0.0 for t in trials)
-
-
 def require_trials(summary: SweepSummary) -> SweepSummary:
     """The sweep, if it has at least one trial; else why not, in one line."""
     if not summary.trials:
@@ -370,6 +438,11 @@ def require_best(summary: SweepSummary) -> TrialRecord:
     best = summary.best
     if best is not None:
         return best
+    if summary.leaderboard():
+        raise MonitorInputError(
+            f"sweep {summary.name} failed, and a failed sweep names no best trial (its values came from trials "
+            "that failed); `sweep status` shows them"
+        )
     if not summary.ended_trials:
         running = summary.count("running") + summary.count("queued")
         raise MonitorInputError(

@@ -88,7 +88,7 @@ def _comparison(summaries: list[SweepSummary]) -> str:
     rows = "".join(
         f"<tr><td>{_e(s.name)}</td><td>{_e(s.where)}</td><td>{_e(s.status)}</td><td>{len(s.trials)}</td>"
         f"<td>{_num(s.best.best) if s.best else '—'}</td><td>{_e(s.sampling or '—')}</td><td>{_e(s.policy or 'none')}</td>"
-        f"<td>{_seconds(sum(t.duration or 0 for t in s.trials))}</td></tr>"
+        f"<td>{_seconds(s.trial_seconds)}</td></tr>"
         for s in summaries
     )
     parts.append(
@@ -183,14 +183,14 @@ def _facts(s: SweepSummary) -> str:
     ]
     best = s.best
     if best is not None:
-        params = ", ".join(f"{k}={_label(v)}" for k, v in best.params.items())
+        params = ", ".join(f"{k}={_label(v)}" for k, v in s.params_of(best).items())
         rows.append(("best trial", f"{best.name}: {s.primary_metric} = {_num(best.best)} ({params})"))
     else:
         rows.append(("best trial", f"none: no trial logged a usable value of {s.primary_metric}"))
     if s.savings is not None:
         rows += s.savings.rows()
     else:
-        rows.append(("compute", f"{_seconds(sum(t.duration or 0 for t in s.trials))} trial-seconds run"))
+        rows.append(("compute", f"{_seconds(s.trial_seconds)} trial-seconds run"))
     if s.url:
         rows.append(("studio", f'<a href="{_e(s.url)}">{_e(s.url)}</a>'))
     elif s.ui_command:

@@ -1,0 +1,44 @@
+"""A sweep run here, returned as the one model: the emulator runs it, the monitor reads it back.
+
+``run_local(spec)`` hands the spec to the emulator (``emulator.run_local``, whose live state drives the progress
+while trials run), then reads the sweep from the store with the reader `sweep status` uses (``LocalSweeps``), on
+the MLflow client the emulator already opened. So `submit --local` and `status`, `report`, `export` and `whatif`
+show one sweep: the same trial-seconds (each trial's run start to end in the store), the same best trial, the same
+leaderboard. What only a fresh run knows (why it ended, its warnings, the cap on concurrency, its wall time, the
+log tails of failed trials) rides along as ``SweepSummary.run``.
+"""
+
+from __future__ import annotations
+
+from .local import LocalSweeps
+from .record import RunRecord, SweepSummary
+
+
+def run_local(spec, options=None, **kwargs) -> SweepSummary:
+    """Run ``spec`` under the emulator (arguments as ``submit.emulator.run_local``) and return it as ``status``
+    reads it, with its ``RunRecord``."""
+    from ..emulator import run_local as emulate
+
+    live = emulate(spec, options, **kwargs)
+    return read_back(live)
+
+
+def read_back(live) -> SweepSummary:
+    """The sweep the emulator's live state names, read from its store, with the facts of the run attached."""
+    summary = LocalSweeps(live.tracking_uri, client=live.client).status(live.name)
+    summary.run = RunRecord(
+        message=live.message,
+        tracking_uri=live.tracking_uri,
+        experiment_id=live.experiment_id,
+        parent_run_id=live.parent_run_id,
+        concurrency=live.concurrency,
+        cap_note=live.cap_note,
+        warnings=list(live.warnings),
+        elapsed=live.elapsed,
+        work_dir=live.work_dir,
+        tracking_server=live.tracking_server,
+        resumed=live.resumed,
+        stopped_by=live.stopped_by,
+        log_tails={t.name: t.log_tail for t in live.trials if t.status == "failed" and t.log_tail},
+    )
+    return summary
