@@ -1,8 +1,8 @@
 """`sweep submit pipeline.yml --local` for people: a line as each step starts, ends or is skipped, a sweep step's
 progress as a sweep's, and at the end the steps in a table within 80 columns and each sweep step's best trial.
 
-With ``--json`` the progress goes to stderr and stdout carries one JSON object (``PipelineRun.to_dict()``, README's
-"Pipelines").
+With ``--json`` the progress goes to stderr and stdout carries one JSON object (``shapes.pipeline_result``, README's
+"Pipelines"). Each sweep step is shown as `sweep status` reads it (``monitor.fresh``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..errors import OptionError
-from . import codes
+from . import codes, shapes
 from .progress import LiveProgress
 from .tables import fitted_table
 
@@ -28,7 +28,8 @@ WIDTH = 80
 
 def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Console, err: Console) -> int:
     """Run one pipeline here and show it; returns the exit code."""
-    from ..pipeline.local import INTERRUPTED, run_pipeline_local
+    from ..monitor.fresh import run_pipeline_local  # each sweep step read back: the one model of a sweep
+    from ..pipeline.local import INTERRUPTED
 
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)  # as a sweep's run: no migration chatter
     show = err if as_json else out
@@ -61,7 +62,7 @@ def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Co
         store = "" if result.ui_command == "mlflow ui" else f" --tracking-uri {result.tracking_uri}"
         err.print(f"resume with: sweep submit{path} --local{store} --resume {result.name}", markup=False)
     if as_json:
-        out.print(json.dumps(result.to_dict(), default=str), markup=False, highlight=False)
+        out.print(json.dumps(shapes.pipeline_result(result), default=str), markup=False, highlight=False)
     return codes.for_sweep(result.status, result.stopped_by)
 
 
@@ -104,11 +105,11 @@ def summary_lines(run: PipelineRun) -> list[str]:
     """Each sweep step's best trial, the pipeline's outcome and outputs (after the table)."""
     lines = []
     for step in run.steps.values():
-        best = step.to_dict()["best"]
+        best = step.sweep.best if step.sweep is not None else None
         if best is not None:
-            params = ", ".join(f"{k}={v}" for k, v in best["params"].items())
-            lines.append(f"{step.name}: best trial {best['trial']}, {best['primary_metric']} = {best['value']:.6g}")
-            lines.append(f"  {params}; run {best['run_id']}")
+            params = ", ".join(f"{k}={v}" for k, v in best.params.items())
+            lines.append(f"{step.name}: best trial {best.name}, {step.sweep.primary_metric} = {best.best:.6g}")
+            lines.append(f"  {params}; run {best.run_id}")
     outcome = f"pipeline {run.name} {run.status} in {run.elapsed:.1f} s"
     lines.append(outcome + (f": {run.message}" if run.message else ""))
     for name, folder in run.outputs.items():
@@ -125,8 +126,7 @@ def _time(step: StepRun) -> str:
 
 def _detail(step: StepRun) -> str:
     if step.status == "completed" and step.type == "sweep" and step.sweep is not None:
-        trials = len(step.sweep.trials)
-        best = step.sweep.best_trial
+        trials, best = len(step.sweep.trials), step.sweep.best
         return f"{trials} trials, best {best.name}" if best is not None else f"{trials} trials"
     if step.status == "completed":
         return "ran in an earlier run (--resume)" if step.earlier else ""

@@ -66,7 +66,9 @@ class StepRun:
     duration: float | None = None  # seconds, start to end (None: not run by this run)
     run_id: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> local folder (a sweep's: its best trial's)
-    sweep: Any = None  # a sweep step run here: the emulator's result (``emulator.run_local``)
+    # a sweep step: the emulator's live state of its sweep as it ended (``emulator.run_local``); ``submit.run_pipeline_local``
+    # (``monitor.fresh``) gives the sweep as `sweep status` reads it instead, a step that ended earlier's too
+    sweep: Any = None
     sweep_name: str | None = None  # a sweep step: its sweep's name, `<pipeline>_<step>`
     earlier: bool = False  # it ended in an earlier run of the pipeline (--resume) and was not run again
 
@@ -81,7 +83,6 @@ class StepRun:
             "outputs": self.outputs,
             "earlier_run": self.earlier,
             "sweep": self.sweep_name,
-            "best": _best(self.sweep),
         }
 
 
@@ -496,21 +497,6 @@ class _Runner:
         for name in step.sweep.search_space if step.sweep else ():
             values.pop(name, None)
         return values
-
-
-def _best(live) -> dict[str, Any] | None:
-    """A sweep step's best trial, as this run of it ended (None: no sweep run here, or no best trial)."""
-    best = getattr(live, "best_trial", None)
-    if best is None:
-        return None
-    return {
-        "trial": best.name,
-        "run_id": best.run_id,
-        "primary_metric": live.primary_metric,
-        "goal": live.goal,
-        "value": best.best,
-        "params": best.params,
-    }
 
 
 def _value(given) -> Any:
