@@ -11,9 +11,20 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from cli_process import cli, finish, kill, no_traceback, wait_for
 from pipeline_helpers import edited
-from submit.emulator.tags import BEST_RUN_TAG, TAG_INPUTS, TAG_KIND, TAG_PARENT, TAG_PIPELINE, TAG_STEP, TAG_STEPS
+from submit.emulator.tags import (
+    BEST_RUN_TAG,
+    TAG_CANCEL_REQUESTED,
+    TAG_INPUTS,
+    TAG_KIND,
+    TAG_PARENT,
+    TAG_PIPELINE,
+    TAG_STEP,
+    TAG_STEPS,
+)
 from submit.monitor import LocalSweeps
 
 SWEEP_PIPELINE = (
@@ -265,7 +276,8 @@ def _write_iris(path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-def test_ctrl_c_in_a_command_step_leaves_the_pipeline_resumable_and_resume_runs_that_step_again(tmp_path):
+@pytest.mark.parametrize("stop", ["ctrl-c", "cancel-request"])
+def test_ctrl_c_in_a_command_step_leaves_the_pipeline_resumable_and_resume_runs_that_step_again(stop, tmp_path):
     marks = tmp_path / "marks"
     marks.mkdir()
     hang_once = f"if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300; fi; python prepare.py"
@@ -273,7 +285,15 @@ def test_ctrl_c_in_a_command_step_leaves_the_pipeline_resumable_and_resume_runs_
     fewer = ("--set", "jobs.tune.limits.max_total_trials=2")
     proc = cli("submit", str(pipeline), "--local", "--name", "c1", *fewer, cwd=tmp_path)
     wait_for(lambda: (marks / "hung").exists(), "the prepare step to start", proc=proc)
-    kill(proc, signal.SIGINT)
+    if stop == "ctrl-c":
+        kill(proc, signal.SIGINT)
+    else:  # the tag `sweep cancel` sets on a sweep's run, here on the pipeline's: the runner stops as on Ctrl-C
+        (top,) = [r for r in store_runs(tmp_path / "mlflow.db") if r.data.tags.get(TAG_KIND) == "pipeline"]
+        from mlflow.tracking import MlflowClient
+
+        MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}").set_tag(
+            top.info.run_id, TAG_CANCEL_REQUESTED, "now"
+        )
     code, out, err = finish(proc)
     assert code == 130, out + err
     assert "step prepare interrupted" in out and "step tune skipped" not in out

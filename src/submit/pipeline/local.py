@@ -163,6 +163,7 @@ class _Runner:
         self.started_at: dict[str, float] = {}
         self.stopping: str | None = None  # None while steps may start; "failed" or INTERRUPTED
         self.interrupts = 0
+        self.canceled_by_request = False
         self.watchdog: Watchdog | None = None
         self.result = PipelineRun(name=name, tracking_uri=store.uri, work_dir=str(area.folder))
         self.result.ui_command = ui_command(store.uri)
@@ -193,6 +194,9 @@ class _Runner:
 
     def _loop(self) -> None:
         while True:
+            if self.stopping is None and self.store.cancel_requested(self.result.experiment_id, self.result.run_id):
+                self.canceled_by_request = True  # a request on the pipeline's run (`sweep cancel`): as Ctrl-C
+                self.interrupts += 1
             if self.interrupts and self.stopping != INTERRUPTED:
                 self._stop(INTERRUPTED, INTERRUPTED)
             for running in list(self.running.values()):
@@ -462,7 +466,8 @@ class _Runner:
         states = [s.status for s in result.steps.values()]
         if self.stopping == INTERRUPTED or INTERRUPTED in states:
             result.status = INTERRUPTED
-            result.message = f"interrupted: resume with --resume {result.name}"
+            how = "canceled by a request on its run" if self.canceled_by_request else "interrupted"
+            result.message = f"{how}: resume with --resume {result.name}"
         elif any(s in (*FAILED, "skipped") for s in states):
             failed = [n for n, s in result.steps.items() if s.status in FAILED]
             skipped = [n for n, s in result.steps.items() if s.status == "skipped"]
