@@ -11,7 +11,6 @@ import io
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -55,9 +54,29 @@ def servers_of(uri: str) -> list[int]:
     return pids
 
 
-def refused(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+def sweep_listens_on(port: int, uri: str) -> bool:
+    """A process whose command line names the store ``uri`` holds a listening socket on ``port``.
+
+    Not "the port is refused": on a shared machine another program may take a freed port at once.
+    """
+    return any(uri.encode() in argv for argv in listening_on(port))
+
+
+def listening_on(port: int) -> list[bytes]:
+    """The command lines of the processes holding a listening TCP socket on ``port`` (from /proc/net/tcp{,6})."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    owners = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                    owners.append((entry / "cmdline").read_bytes())
+    return owners
 
 
 def logged_uri(log_file: str) -> str:
@@ -87,7 +106,7 @@ def test_trials_log_through_the_sweeps_server_which_is_gone_when_the_sweep_ends(
         assert logged_uri(trial.log_file) == server  # the log, kept as the run's artifact, shows what the trial got
         values = [m.value for m in client.get_metric_history(trial.run_id, "accuracy")]
         assert values == [trial.params["x"] + step / 10 for step in range(3)]
-    assert servers_of(uri) == [] and refused(int(server.rsplit(":", 1)[1]))
+    assert servers_of(uri) == [] and not sweep_listens_on(int(server.rsplit(":", 1)[1]), uri)
     # finished trials' work folders are gone (their logs are artifacts), the server left no log: only the sweep's lock
     assert [p.name for p in (tmp_path / ".sweep" / "served").iterdir()] == [".lock"]
 
@@ -152,7 +171,7 @@ def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
 
     assert cli.returncode == 130, out
     port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
-    assert servers_of(uri) == [] and refused(port)
+    assert servers_of(uri) == [] and not sweep_listens_on(port, uri)
     assert stored_sweep(uri, "interrupted").statuses() == {"interrupted_0": "KILLED"}
 
 
@@ -168,7 +187,7 @@ def test_a_killed_sweep_takes_its_server_along_and_the_next_sweep_starts_fine(tm
         with contextlib.suppress(ProcessLookupError):
             os.killpg(trial, signal.SIGKILL)
     port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
-    assert refused(port)
+    assert not sweep_listens_on(port, uri), out
 
     spec = spec_from(tmp_path / "next", LOGS_URI, scripts=("logs_uri.py",))
     result = run_local(spec, tracking_uri=uri, name="next")
