@@ -87,6 +87,9 @@ def test_the_public_names_the_readme_shows_resolve_from_their_packages():
         submit.azure.wait_for,
     )
     assert LocalSweeps.__module__ == "submit.monitor.local" and write_report.__module__ == "submit.report.page"
+    from submit.pipeline import load_pipeline
+
+    assert load_pipeline.__module__ == "submit.pipeline.load" and "run_pipeline_local" in submit.__all__
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         submit.spec.nope  # noqa: B018 - a face refuses a name it does not export, as a module does
 

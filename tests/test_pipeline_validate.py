@@ -369,20 +369,47 @@ def test_validate_lists_the_problems_of_the_pipeline_and_its_components_with_exi
     )
 
 
-@pytest.mark.parametrize(
-    "args",
-    [("submit", "--local"), ("validate", "--preflight"), ("plan",)],
-    ids=["submit-local", "validate-preflight", "plan"],
-)
+@pytest.mark.parametrize("args", [("validate", "--preflight"), ("plan",)], ids=["validate-preflight", "plan"])
 def test_what_does_not_take_a_pipeline_yet_says_what_does_in_one_line(args):
     result = CliRunner().invoke(app, [args[0], str(OFFICIAL_PIPELINE), *args[1:]])
 
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert line.endswith(
-        "pipeline.yml:4: type: a pipeline job (jobs.sweep_step): `sweep validate`, `sweep submit --dry-run` and "
-        "`sweep submit` (to Azure ML) take it; running it here (--local, --preflight) and the other commands do not yet"
+        "pipeline.yml:4: type: a pipeline job (jobs.sweep_step): `sweep validate`, `sweep submit --dry-run`, "
+        "`sweep submit` (to Azure ML) and `sweep submit --local` take it; --preflight and the other commands do not yet"
     )
+
+
+def test_submit_local_asks_for_a_local_copy_of_the_remote_input_in_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["submit", str(OFFICIAL_PIPELINE), "--local", "--tracking-uri", str(tmp_path)])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-2:] == [  # after the environment check's warnings
+        f"{OFFICIAL_PIPELINE.resolve()}: jobs.sweep_step.inputs.data: "
+        "`wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv` is remote; the local emulator does not "
+        "download data",
+        "  hint: pass a local copy: --input sweep_step.data=./data/iris.csv",
+    ]
+    assert not list(tmp_path.iterdir())  # refused before the store or a work folder was made
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (("--input", "dta=x.csv"), "--input dta: the pipeline has no input `dta`\n  hint: did you mean `data`?"),
+        (("--input", "data=no/such.csv"), "--input data=no/such.csv: no such file or folder"),
+        (("--isolated",), "--isolated is for a sweep spec; a pipeline runs here without it (drop --isolated)"),
+    ],
+    ids=["unknown-input", "missing-file", "isolated"],
+)
+def test_submit_local_refuses_what_a_pipeline_cannot_take_in_one_line(args, line, tmp_path):
+    command = ["submit", str(OFFICIAL_PIPELINE), "--local", "--skip-env-check", "--tracking-uri", str(tmp_path)]
+    result = CliRunner().invoke(app, [*command, *args])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert line in result.output
+    assert not list(tmp_path.iterdir())
 
 
 MALFORMED = {

@@ -32,6 +32,14 @@ def run_local(spec, options=None, **kwargs):
     return _run_local(spec, options, **kwargs)
 
 
+def run_pipeline_local(pipeline, options=None, **kwargs):
+    """Run a pipeline job (``submit.pipeline.load_pipeline``) on this machine; a ``PipelineRun`` whose sweep steps
+    hold their sweep as `sweep status` reads it (see ``submit.pipeline.local.run_pipeline_local``)."""
+    from .monitor.fresh import run_pipeline_local as _run_pipeline_local
+
+    return _run_pipeline_local(pipeline, options, **kwargs)
+
+
 __getattr__ = lazy_exports(
     __name__,
     {
@@ -56,5 +64,6 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "run_local",
+    "run_pipeline_local",
     "to_azure_job",
 ]

@@ -2,7 +2,7 @@
 
 Commands, one module per group: ``spec_commands`` validate (with ``env_check``, the environment check's lines);
 ``plan_command`` plan and the preflight; ``submit_command`` submit, with ``local_run``, ``cloud_submit`` and
-``continue_command`` behind it, and ``pipeline_commands`` (what differs for a pipeline job); ``monitor`` list, status, cancel, best, report, and ``with_places``, the options that
+``continue_command`` behind it, and ``pipeline_commands`` (what differs for a pipeline job) with ``pipeline_local`` (a pipeline run here); ``monitor`` list, status, cancel, best, report, and ``with_places``, the options that
 say where a sweep is; ``watch_command``; ``export_command``; ``refine_command``; ``analysis`` whatif and diff.
 What people read: ``render`` (validation, a local sweep's end), ``monitor_render`` (list, status, the leaderboard,
 best), ``monitor_health`` (progress and health flags), ``analysis_render`` (whatif, diff), ``render_plan``, ``tables``

@@ -19,6 +19,8 @@ from rich.text import Text
 
 from ..errors import OptionError
 from . import codes, shapes
+from .pipeline_commands import is_pipeline
+from .pipeline_local import refuse_pipeline_options, run_pipeline_here
 from .progress import LiveProgress
 from .render import render_sweep_result
 
@@ -49,6 +51,11 @@ def run_here(
         raise OptionError("--name and --resume name one sweep: give a single spec with them")
     if lock and len(specs) > 1:
         raise OptionError("--lock holds the trials of one spec: give a single spec with it")
+    if any(is_pipeline(spec) for spec in specs):
+        if len(specs) > 1:
+            raise OptionError("a pipeline runs here on its own: give a single pipeline file with --local")
+        refuse_pipeline_options(lock, isolated)
+        return run_pipeline_here(specs[0], options, as_json=as_json, out=out, err=err)
     show = err if as_json else out
     code = codes.SUCCESS
     for spec in specs:

@@ -55,6 +55,27 @@ def sweep_result(summary) -> dict[str, Any]:
     return summary.to_dict()
 
 
+def pipeline_result(run) -> dict[str, Any]:
+    """A pipeline run here: ``PipelineRun.to_dict()`` (README, "Pipelines"), each step with ``best``: a sweep
+    step's best trial as `sweep best` reads it (trial, run_id, primary_metric, goal, value, params), else None."""
+    shape = run.to_dict()
+    for name, step in run.steps.items():
+        best = step.sweep.best if step.sweep is not None else None
+        shape["steps"][name]["best"] = (
+            None
+            if best is None
+            else {
+                "trial": best.name,
+                "run_id": best.run_id,
+                "primary_metric": step.sweep.primary_metric,
+                "goal": step.sweep.goal,
+                "value": best.best,
+                "params": best.params,
+            }
+        )
+    return shape
+
+
 def plan(planned, lock: str | None = None) -> dict[str, Any]:
     """``Plan.to_dict()`` (spec, spec_hash, sampler, total_trials, exact, notes, trials: index, params, command) and
     the lock file written, or None."""

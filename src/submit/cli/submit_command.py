@@ -81,7 +81,15 @@ LOCAL_FIELDS = {
 }
 # LocalOptions fields no flag sets: the CLI fills in on_event (the live progress) and environment (--isolated's), the
 # others keep the library's defaults
-NOT_FLAGS = ("on_event", "environment", "poll_seconds", "cancel_grace", "tracking_server", "server_command")
+NOT_FLAGS = (
+    "on_event",
+    "environment",
+    "poll_seconds",
+    "cancel_grace",
+    "tracking_server",
+    "server_command",
+    "parent_run",
+)
 # local parameters the CLI turns into something else: a sampler (--lock), the trials' environment (--isolated)
 LOCAL_ONLY = (*LOCAL_FIELDS, "lock", "isolated", "rebuild_env")
 
@@ -120,8 +128,9 @@ def submit(
         if clash:
             raise OptionError(clash)
         values, set_ = split_values(set_) if preflight else ({}, set_)
-        # a pipeline is validated, printed and submitted to Azure; the rest refuse it in one line (the sweep loader's)
-        loaded = load_specs(specs, set_, pipelines=not (local or preflight or continue_))
+        # a pipeline is validated, printed, submitted to Azure and run here; the rest refuse it in one line (the sweep
+        # loader's)
+        loaded = load_specs(specs, set_, pipelines=not (preflight or continue_))
         check_environments(
             loaded, err, skip=skip_env_check, notes=False
         )  # before anything runs or is sent, as validate does

@@ -18,7 +18,7 @@ from ..spec.names import did_you_mean
 def resolve_inputs(spec: SweepSpec, given: Mapping[str, str] | Sequence[str] | None) -> dict[str, Any]:
     """Input name -> the value a trial sees: literals as given, local paths as given, remote URIs replaced."""
     problems: list[str] = []
-    overrides = _overrides(given, problems)
+    overrides = parse_overrides(given, problems)
     for key in overrides:
         if key not in spec.inputs:
             hint = did_you_mean(key, spec.inputs) or (
@@ -76,7 +76,8 @@ def check_local_code(spec: SweepSpec) -> None:
         )
 
 
-def _overrides(given: Mapping[str, str] | Sequence[str] | None, problems: list[str]) -> dict[str, str]:
+def parse_overrides(given: Mapping[str, str] | Sequence[str] | None, problems: list[str]) -> dict[str, str]:
+    """`--input NAME=PATH` (a list, or a mapping already) as name -> path; a malformed one added to ``problems``."""
     if isinstance(given, Mapping):
         return {str(k): str(v) for k, v in given.items()}
     overrides: dict[str, str] = {}

@@ -41,6 +41,9 @@ class LocalOptions:
     # the virtual environment the trials run in (--isolated, whose variables come in `env`); None: this interpreter,
     # which the summary's NOT_EMULATED warning says
     environment: str | None = None
+    # the run the sweep's own run is a child of (``mlflow.parentRunId``): a pipeline's run, the sweep being its step;
+    # None for a standalone sweep, whose run is top-level
+    parent_run: str | None = None
 
 
 def with_options(options: LocalOptions | None = None, /, **given: Any) -> LocalOptions:

@@ -23,8 +23,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
@@ -238,3 +240,20 @@ def signal_group(pgid: int, sig: int = signal.SIGKILL) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+@contextmanager
+def on_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, `docker stop`, a CI timeout) call ``handler`` with the signal instead of raising or
+    ending the process, while the loop runs: both close the runs and leave the sweep resumable. Only the main thread
+    can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: handler(signum)) for sig in taken}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -24,6 +24,7 @@ from .tags import (
     TAG_INDEX,
     TAG_LIMITS,
     TAG_LOGBASE,
+    TAG_PARENT,
     TAG_POLICY,
     TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
@@ -48,8 +49,11 @@ class Previous:
     superseded: dict[int, str] = field(default_factory=dict)  # index of a trial to re-run -> its interrupted run
 
 
-def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tuple[str, str]:
-    """(experiment id, parent run id) of the sweep ``name``: a new parent run, or the interrupted one reopened."""
+def open_sweep(
+    store: Store, spec: SweepSpec, name: str, *, resume: bool, parent_run: str | None = None
+) -> tuple[str, str]:
+    """(experiment id, parent run id) of the sweep ``name``: a new parent run, or the interrupted one reopened; with
+    ``parent_run`` (a pipeline's run) the sweep's run is its child, as Azure makes a pipeline's sweep step."""
     space_tag = json.dumps(spec.search_space.to_yaml(), sort_keys=True, default=str)[:5000]
     if resume:
         return _reopen(store, name, space_tag)
@@ -65,6 +69,8 @@ def open_sweep(store: Store, spec: SweepSpec, name: str, *, resume: bool) -> tup
         TAG_SPACE: space_tag,
         TAG_SAMPLING: spec.sampling.label,
     }
+    if parent_run is not None:
+        tags[TAG_PARENT] = parent_run
     tags[TAG_LIMITS] = json.dumps(spec.limits.recorded().to_dict())
     if spec.sampling.logbase is not None:
         tags[TAG_LOGBASE] = str(spec.sampling.logbase)

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..spec.model import SweepSpec
@@ -27,7 +24,7 @@ from .launch import Launcher, Running
 from .live import INTERRUPTED, NOT_EMULATED, LiveSweep, LiveTrial
 from .options import Event, LocalOptions, concurrency_of, with_options
 from .policies import EarlyTerminationPolicy, make_policy
-from .processes import Watchdog, stop_leftovers
+from .processes import Watchdog, on_signals, stop_leftovers
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .server import TrackingServer, sweep_server
@@ -155,7 +152,7 @@ class _Scheduler:
         stop_leftovers(self.area.folder)  # a dead emulator's trials, before their runs or folders are touched
         result = self._open()
         self.emit("start", result)
-        with _on_signals(self._interrupt), Watchdog() as watchdog:
+        with on_signals(self._interrupt), Watchdog() as watchdog:
             self.launcher.watchdog = watchdog
             try:
                 self._loop(result)
@@ -173,7 +170,9 @@ class _Scheduler:
 
     def _open(self) -> LiveSweep:
         resuming = self.options.resume is not None
-        experiment_id, parent_id = open_sweep(self.store, self.spec, self.name, resume=resuming)
+        experiment_id, parent_id = open_sweep(
+            self.store, self.spec, self.name, resume=resuming, parent_run=self.options.parent_run
+        )
         result = LiveSweep(
             name=self.name,
             tracking_uri=self.store.uri,
@@ -374,20 +373,3 @@ class _Scheduler:
 def _first_batch_failed(first_batch: Mapping[int, str | None]) -> bool:
     """Azure fails the sweep when every trial of its first batch failed (a user error, most likely)."""
     return bool(first_batch) and all(status == "failed" for status in first_batch.values())
-
-
-@contextmanager
-def _on_signals(handler: Callable[[int], None]) -> Iterator[None]:
-    """Ctrl-C and SIGTERM (`kill`, `docker stop`, a CI timeout) call ``handler`` with the signal instead of raising or
-    ending the process, while the loop runs: both close the runs and leave the sweep resumable. Only the main thread
-    can take signals."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    taken = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda signum, frame: handler(signum)) for sig in taken}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)

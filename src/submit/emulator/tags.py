@@ -7,7 +7,7 @@ and Azure's; the few of MLflow's and Azure's we write are here too, under the na
 from __future__ import annotations
 
 TAG_SWEEP = "sweep.name"
-TAG_KIND = "sweep.kind"  # "parent" | "trial"
+TAG_KIND = "sweep.kind"  # "parent" (a sweep) | "trial" | "pipeline" | "step" (a pipeline's command step)
 TAG_INDEX = "sweep.trial_index"
 TAG_STATE = "sweep.state"  # parent: running | completed | failed | canceled | interrupted
 TAG_SAMPLING = "sweep.sampling"  # parent: the sampler as `sweep validate` names it (random, grid, ...)
@@ -25,6 +25,14 @@ TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings th
 TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
 TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
 TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
+# a pipeline run here (pipeline/local.py): its run (kind "pipeline"), one child run per step that started (a command
+# step's kind "step"; a sweep step's run is the sweep's parent run, its trials its children)
+TAG_PIPELINE = "sweep.pipeline"  # the pipeline's run and each step's run: the pipeline's name
+TAG_STEP = "sweep.step"  # a step's run: the step's name in `jobs:`
+TAG_STEPS = "sweep.steps"  # the pipeline's run: JSON {step: {type, state, after, reason}} in dependency order
+TAG_INPUTS = "sweep.inputs"  # a command step's run: JSON {input: the value or local path it was given}
+TAG_OUTPUTS = "sweep.outputs"  # a step's run once it completed: JSON {output: its local folder}; a sweep step's: the
+# best trial's
 # parent: set by `sweep cancel` from another process; the running scheduler polls it and stops as Ctrl-C stops it
 TAG_CANCEL_REQUESTED = "sweep.cancel_requested"
 

@@ -197,18 +197,25 @@ class Store:
 
     def find_sweep(self, name: str) -> tuple[str, RunInfo] | None:
         """(experiment id, parent run) of the sweep called ``name``, in any experiment of the store."""
+        return self.find_run({TAG_SWEEP: name, TAG_KIND: "parent"})
+
+    def find_run(self, tags: dict[str, str]) -> tuple[str, RunInfo] | None:
+        """(experiment id, run) of the run carrying every one of ``tags``, in any experiment of the store."""
         exps = [e.experiment_id for e in _retry(self.client.search_experiments)]
         if not exps:
             return None
         runs = _retry(
             self.client.search_runs,
             exps,
-            filter_string=f"tags.`{TAG_SWEEP}` = '{_quote(name)}' and tags.`{TAG_KIND}` = 'parent'",
+            filter_string=" and ".join(f"tags.`{k}` = '{_quote(v)}'" for k, v in tags.items()),
             max_results=2,
         )
         if not runs:
             return None
         return runs[0].info.experiment_id, _info(runs[0])
+
+    def run(self, run_id: str) -> RunInfo:
+        return _info(_retry(self.client.get_run, run_id))
 
     def trials_of(self, experiment_id: str, parent_run_id: str) -> list[RunInfo]:
         runs = _retry(
@@ -246,12 +253,12 @@ class Store:
         """The trial's child run, its sampled ``values`` recorded on the parent first (see the module's docstring)."""
         name = f"{sweep}_{index}"
         _retry(self.client.set_tag, parent_run_id, name, hyperparameters_tag(values))
-        run = _retry(
-            self.client.create_run,
-            experiment_id,
-            run_name=name,
-            tags={TAG_PARENT: parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)},
-        )
+        tags = {TAG_PARENT: parent_run_id, TAG_SWEEP: sweep, TAG_KIND: "trial", TAG_INDEX: str(index)}
+        return self.start_run(experiment_id, name, tags)
+
+    def start_run(self, experiment_id: str, name: str, tags: dict[str, str]) -> str:
+        """A new run (a child when ``tags`` name its ``mlflow.parentRunId``), its artifact root kept for ``end_trial``."""
+        run = _retry(self.client.create_run, experiment_id, run_name=name, tags=tags)
         self.artifact_uris[run.info.run_id] = run.info.artifact_uri
         return run.info.run_id
 

@@ -5,7 +5,8 @@ while trials run), then reads the sweep from the store with the reader `sweep st
 the MLflow client the emulator already opened. So `submit --local` and `status`, `report`, `export` and `whatif`
 show one sweep: the same trial-seconds (each trial's run start to end in the store), the same best trial, the same
 leaderboard. What only a fresh run knows (why it ended, its warnings, the cap on concurrency, its wall time, the
-log tails of failed trials) rides along as ``SweepSummary.run``.
+log tails of failed trials) rides along as ``SweepSummary.run``. ``run_pipeline_local`` does the same for each sweep
+step of a pipeline run here.
 """
 
 from __future__ import annotations
@@ -42,3 +43,18 @@ def read_back(live) -> SweepSummary:
         log_tails={t.name: t.log_tail for t in live.trials if t.status == "failed" and t.log_tail},
     )
     return summary
+
+
+def run_pipeline_local(pipeline, options=None, **kwargs):
+    """Run a pipeline here (arguments as ``pipeline.run_pipeline_local``) and return its ``PipelineRun`` with each
+    sweep step's ``sweep`` the sweep as ``status`` reads it: read back when it ran now, read by its name when it
+    completed in an earlier run (``--resume``)."""
+    from ..pipeline.local import run_pipeline_local as run_steps
+
+    run = run_steps(pipeline, options, **kwargs)
+    for step in run.steps.values():
+        if step.sweep is not None:
+            step.sweep = read_back(step.sweep)
+        elif step.sweep_name and step.earlier:
+            step.sweep = LocalSweeps(run.tracking_uri).status(step.sweep_name)
+    return run
