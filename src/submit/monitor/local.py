@@ -322,18 +322,20 @@ def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
     values = t.trial_values(parent_tags, run.info.run_name)  # where the sweep service keeps them; else params
     index = tags.get(TAG_INDEX, "")
     exit_code = tags.get(TAG_EXIT, "")
+    status = _MLFLOW.get(run.info.status, "failed")
     return TrialRecord(
         name=run.info.run_name,
         run_id=run.info.run_id,
         index=int(index) if index.isdigit() else None,
-        status=_MLFLOW.get(run.info.status, "failed"),
+        status=status,
         params=values if values is not None else {k: parse_param(v) for k, v in run.data.params.items()},
         metrics={k: stored_value(v) for k, v in run.data.metrics.items()},
         started=_seconds(run.info.start_time),
         ended=_seconds(run.info.end_time),
         cancel_reason=tags.get(TAG_CANCEL),
         canceled_by_policy=TAG_CANCEL_POOL in tags,
-        exit_code=int(exit_code) if exit_code.lstrip("-").isdigit() else None,
+        # the emulator records a failed trial's code; a completed one exited 0 (that is what completed means)
+        exit_code=int(exit_code) if exit_code.lstrip("-").isdigit() else 0 if status == "completed" else None,
         note=tags.get(TAG_NOTE),
         log=(run.info.artifact_uri.rstrip("/") + "/user_logs/std_log.txt") if run.info.artifact_uri else None,
     )
