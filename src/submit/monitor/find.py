@@ -71,7 +71,7 @@ def locate(name: str, places: Places) -> LocalSweeps | CloudSweeps:
     cloud = places.cloud_sweeps()
     if cloud is not None:
         try:
-            cloud.job(name)
+            cloud.job(name, pipeline_ok=True)
             return cloud
         except MonitorInputError as e:
             if "no sweep named" not in str(e):
@@ -99,6 +99,8 @@ def pipeline_at(source: LocalSweeps | CloudSweeps, name: str):
     """The pipeline ``name`` as data (``pipeline.PipelineSummary``) when ``source`` holds a pipeline of that name;
     None when the name is a sweep's."""
     if isinstance(source, LocalSweeps) and source.pipeline_run(name) is not None:
+        return source.pipeline(name)
+    if isinstance(source, CloudSweeps) and source.is_pipeline(name):
         return source.pipeline(name)
     return None
 

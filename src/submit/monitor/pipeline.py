@@ -188,6 +188,65 @@ def pipeline_listing(p: PipelineSummary) -> SweepListing:
     return row
 
 
+# an Azure ML workspace ------------------------------------------------------------------------------------
+
+# Azure's job statuses in the pipeline's words (a step that has not started is NotStarted, as studio shows it)
+_AZURE = {"NotStarted": "waiting", "CancelRequested": "canceled", "Finalizing": "running", "NotResponding": "failed"}
+
+
+def read_cloud_pipeline(sweeps, job, children: list, raw: list[dict], *, histories: bool = True) -> PipelineSummary:
+    """A pipeline job as ``CloudSweeps`` reads it: ``job.jobs`` gives its steps in the file's order, each child job
+    the step it ran by its display name ([INFER] studio names a step's child job by its node name, and RunHistory's
+    ``azureml.nodeid`` is an id, not the name), a child that is a sweep read as a cloud sweep."""
+    created = getattr(job.creation_context, "created_at", None) if job.creation_context else None
+    summary = PipelineSummary(
+        name=job.name,
+        where="cloud",
+        location=sweeps.describe(),
+        status=_azure_status(job.status),
+        run_id=job.name,
+        experiment=job.experiment_name,
+        started=created.timestamp() if created is not None else None,
+        url=job.studio_url,
+    )
+    for step, node in (job.jobs or {}).items():
+        kind = str(getattr(node, "type", "command"))
+        summary.steps[step] = StepRecord(step, "sweep" if kind == "sweep" else kind, "waiting")
+    times = {item.get("runId"): item for item in raw if isinstance(item, dict)}
+    for child in children:
+        if child is None:
+            continue
+        step = child.display_name if child.display_name in summary.steps else None
+        if step is None:
+            continue
+        record = summary.steps[step]
+        record.run_id, record.status = child.name, _azure_status(child.status)
+        item = times.get(child.name, {})
+        record.started, record.ended = _utc(item.get("startTimeUtc")), _utc(item.get("endTimeUtc"))
+        if record.type == "sweep":
+            try:
+                record.sweep = sweeps.status(child.name, histories=histories)
+            except MonitorInputError as e:  # a child Azure lists but will not show as a sweep: said, not hidden
+                record.reason = str(e).splitlines()[0]
+    ends = [s.ended for s in summary.steps.values() if s.ended is not None]
+    if summary.status in ("completed", "failed", "canceled") and ends:
+        summary.ended = max(ends)
+    return summary
+
+
+def _azure_status(status) -> str:
+    text = str(getattr(status, "value", status) or "unknown")
+    return _AZURE.get(text, text.lower())
+
+
+def _utc(text: str | None) -> float | None:
+    if not text:
+        return None
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 # the local store --------------------------------------------------------------------------------------------
 
 
