@@ -69,7 +69,7 @@ def test_list_shows_the_pipeline_as_one_row_not_its_sweep_step(three_step_pipeli
     (row,) = data["sweeps"]
     alone = json.loads(sweep(three_step_pipeline, "status", "p3_tune", "--json").output)
     assert row["steps"] == dict.fromkeys(("prepare", "tune", "evaluate"), "completed")
-    assert row["best"] == alone["best"]["value"] and row["trials_done"] == 4
+    assert row["best"] == alone["best"]["value"] and row["trials_done"] == 6
     text = sweep(three_step_pipeline, "list").output
     assert "p3 (pipeline)" in text and "p3_tune" not in text
 
@@ -133,3 +133,44 @@ def test_cancel_of_a_running_pipeline_stops_its_sweep_step_resumable(tmp_path):
     assert top.data.tags[TAG_STATE] == "interrupted" and tune.data.tags[TAG_STATE] == "interrupted"
     again = finish(cli("cancel", "c2", "--local", cwd=tmp_path))
     assert again[0] == 2 and "pipeline c2 is not running (it is interrupted)" in again[2], again
+
+
+def test_plan_of_a_pipeline_lays_out_its_sweep_steps_trials(three_step_pipeline):
+    pipeline = three_step_pipeline / "pipelines" / "three_steps.yml"
+    result = CliRunner().invoke(app, ["plan", str(pipeline), "--json"], env=NO_WORKSPACE)
+    assert result.exit_code == 0, result.output
+    planned = json.loads(result.output)
+    assert len(planned["trials"]) == 4  # the step's max_total_trials, as written in the file
+    first = planned["trials"][0]
+    assert set(first["params"]) == {"lr", "depth"}
+    # the swept inputs reach the trial's command as its component reads them; a bound input is named, not a path
+    assert "--data '<prepare.outputs.data>'" in first["command"] and "--kernel linear" in first["command"]
+    assert f"--depth {first['params']['depth']}" in first["command"]
+
+
+def test_preflight_of_a_pipeline_whose_sweep_step_reads_another_step_says_what_to_run(three_step_pipeline):
+    pipeline = three_step_pipeline / "pipelines" / "three_steps.yml"
+    result = CliRunner().invoke(app, ["validate", "--preflight", str(pipeline)], env=NO_WORKSPACE)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--preflight runs one trial of step tune, which reads the outputs of prepare" in result.output
+    assert "--local --set jobs.tune.limits.max_total_trials=1 runs prepare and one trial" in result.output
+
+
+def test_refine_of_a_pipeline_writes_the_pipeline_with_its_sweep_step_narrowed(three_step_pipeline):
+    target = three_step_pipeline / "pipelines" / "refined.yml"  # beside the original: its components resolve
+    result = sweep(three_step_pipeline, "refine", "p3", "-o", str(target), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["sweeps"] == ["p3_tune"]
+    keys = [c["key"] for c in data["changes"]]
+    assert keys and all(k.startswith("jobs.tune.") for k in keys), keys
+    from submit.pipeline import load_pipeline
+
+    original = load_pipeline(three_step_pipeline / "pipelines" / "three_steps.yml")
+    refined = load_pipeline(target)  # a valid pipeline, its other steps as they were
+    assert list(refined.steps) == list(original.steps)
+    assert refined.steps["prepare"].inputs == original.steps["prepare"].inputs
+    changed = {k.split(".")[3] for k in keys if ".search_space." in k}
+    for name in changed:  # each change is in the file, with its reason above it
+        assert refined.steps["tune"].sweep.search_space[name] != original.steps["tune"].sweep.search_space[name]
+    assert target.read_text().count("# refine: ") >= len(changed)
