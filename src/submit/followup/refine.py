@@ -172,10 +172,14 @@ def refine(summaries: list[SweepSummary], originals: list[Original], options: Re
         parse_spec(text, source=str(options.output or "the refined spec"), path=where.resolve() if where else None)
     except SpecError as e:
         raise InputError(f"the refined spec would not validate:\n{e}") from None
+    return _refinement(summaries, originals, text, changes, n, spec)
+
+
+def _refinement(summaries, originals: list[Original], text: str, changes: list[Change], n, spec) -> Refinement:
     return Refinement(
         sweeps=[s.name for s in summaries],
-        origin=original.origin,
-        original=original.text,
+        origin=originals[0].origin,
+        original=originals[0].text,
         text=text,
         changes=changes,
         finished=len(n.finished),
@@ -223,7 +227,7 @@ def _refine_step(summaries, originals, options: RefineOptions, step: str) -> Ref
 
     if len(summaries) > 1:
         raise InputError("a pipeline's sweep step is refined alone: give one pipeline (or PIPELINE/STEP)")
-    original, summary = originals[0], summaries[0]
+    original = originals[0]
     spec = planned_sweep_of(parse_pipeline(original.text, source=original.origin, path=_where(original)), step)
     n = narrow_space(spec.search_space, summaries, options.top, options.keep, spec.sampling.base)
     at = ("jobs", step)
@@ -243,19 +247,7 @@ def _refine_step(summaries, originals, options: RefineOptions, step: str) -> Ref
         )
     except SpecError as e:
         raise InputError(f"the refined pipeline would not validate:\n{e}") from None
-    return Refinement(
-        sweeps=[summary.name],
-        origin=original.origin,
-        original=original.text,
-        text=text,
-        changes=changes,
-        finished=len(n.finished),
-        top=n.top,
-        best=n.best,
-        primary_metric=spec.objective.primary_metric,
-        importance=n.importance,
-        warnings=list(original.warnings),
-    )
+    return _refinement(summaries, originals, text, changes, n, spec)
 
 
 def _parse(original: Original, name: str) -> SweepSpec:

@@ -27,15 +27,8 @@ from ..emulator.tags import (
     TAG_STEPS,
     TAG_SWEEP,
 )
+from .local import _MLFLOW  # MLflow's run statuses in the monitor's words: one table
 from .record import MonitorInputError, SweepListing, SweepSummary
-
-_MLFLOW = {
-    "RUNNING": "running",
-    "SCHEDULED": "queued",
-    "FINISHED": "completed",
-    "FAILED": "failed",
-    "KILLED": "canceled",
-}
 
 
 @dataclass
