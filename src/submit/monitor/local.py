@@ -41,19 +41,22 @@ from ..emulator.tags import (
     TAG_SWEEP,
 )
 from ..spec.model import RecordedLimits
-from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
+from .record import (
+    MLFLOW_STATUSES,
+    MetricPoint,
+    MonitorInputError,
+    SweepListing,
+    SweepSummary,
+    TrialRecord,
+    parse_logbase,
+    parse_param,
+)
 from .savings import Clock, estimate_savings
 
 # a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
 stored_value = t.as_logged
 PAGE = 1000  # search_runs' default page; every page is read, so a 5,000-trial store is not cut at 1,000
-_MLFLOW = {
-    "RUNNING": "running",
-    "SCHEDULED": "queued",
-    "FINISHED": "completed",
-    "FAILED": "failed",
-    "KILLED": "canceled",
-}
+_MLFLOW = MLFLOW_STATUSES
 # a policy's cancel reason starts with its name in words (policies.py): "bandit: 0.71 < best ..."
 POLICY_NAMES = {
     "bandit": "bandit",

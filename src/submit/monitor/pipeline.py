@@ -27,7 +27,7 @@ from ..emulator.tags import (
     TAG_STEPS,
     TAG_SWEEP,
 )
-from .local import _MLFLOW  # MLflow's run statuses in the monitor's words: one table
+from .record import MLFLOW_STATUSES as _MLFLOW
 from .record import MonitorInputError, SweepListing, SweepSummary
 
 

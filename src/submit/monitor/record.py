@@ -21,6 +21,14 @@ from ..spec.model import RecordedLimits
 from ..spec.objective import best_of, is_failed, sort_key
 
 STATUSES = ("queued", "running", "completed", "failed", "canceled")
+# MLflow's run statuses in those words: a local trial's, and a pipeline step's run's
+MLFLOW_STATUSES = {
+    "RUNNING": "running",
+    "SCHEDULED": "queued",
+    "FINISHED": "completed",
+    "FAILED": "failed",
+    "KILLED": "canceled",
+}
 
 
 def usable(value: float | None) -> bool:
