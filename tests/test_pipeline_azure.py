@@ -258,6 +258,26 @@ def test_status_of_a_cloud_pipeline_reads_its_steps_from_runhistory_and_its_swee
     assert f"studio: https://ml.azure.com/runs/{name}?" in text.replace("\n", "")  # the pipeline's own page
 
 
+def test_cancel_of_a_cloud_pipeline_posts_azures_cancel_of_the_pipeline_job(rest, tmp_path):
+    code, out, err = submit(rest, [PIPELINE_FIXTURES / "three_steps.yml"])
+    assert code == 0, err
+    name = job_puts(rest)[-1].path.rsplit("/", 1)[1]
+    client = MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
+    rest.pipeline_steps(name, {"prepare": ("prep_job", "Running", "2026-11-30T10:00:00.000Z", None)})
+    cloud = CloudSweeps(client, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+    pipeline = cloud.request_pipeline_cancel(name, wait=True)
+
+    [post] = rest.requests_to("POST", rf"/jobs/{name}/cancel$")  # the pipeline job itself: Azure cancels its steps
+    assert rest.requests_to("GET", rf"/mfeOperationResults/jc:{name}$")  # --wait followed the operation
+    assert pipeline.status == "canceled"  # Azure's CancelRequested, in the monitor's words
+    rest.requests.clear()
+    with pytest.raises(MonitorInputError, match=f"pipeline {name} is not running"):
+        rest.jobs[name]["properties"]["status"] = "Canceled"
+        cloud.request_pipeline_cancel(name)
+    assert not rest.requests_to("POST", r"/cancel$")
+
+
 def test_a_cloud_pipeline_given_where_a_sweep_is_needed_says_how_to_name_its_step(rest):
     code, out, err = submit(rest, [OFFICIAL_PIPELINE])
     assert code == 0, err

@@ -150,9 +150,11 @@ def cancel(
     with reported():
         source = locate(sweep_id, where)
         if pipeline_at(source, sweep_id) is not None:
-            pipeline = source.request_pipeline_cancel(sweep_id)
+            pipeline = source.request_pipeline_cancel(sweep_id, **({"wait": wait} if source.where == "cloud" else {}))
             if json_:
                 _json({"canceling": sweep_id, "where": pipeline.where, "status": pipeline.status})
+            elif pipeline.where == "cloud":
+                out.print(f"cancel sent for pipeline {sweep_id}: Azure reports {pipeline.status}", markup=False)
             else:
                 out.print(
                     f"cancel requested for pipeline {sweep_id}: its running step stops at its next poll; resume it "

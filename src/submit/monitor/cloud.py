@@ -235,6 +235,17 @@ class CloudSweeps:
         children = self._call(children_of, self.ml_client, name, None, raw)
         return read_cloud_pipeline(self, job, children, raw, histories=histories)
 
+    def request_pipeline_cancel(self, name: str, wait: bool = False):
+        """``jobs.begin_cancel`` of the pipeline job: Azure cancels its running steps (a sweep step's trials too)."""
+        job = self.job(name, pipeline_ok=True)
+        status = str(getattr(job.status, "value", job.status))
+        if status in ("Completed", "Failed", "Canceled"):
+            raise MonitorInputError(f"pipeline {name} is not running (it is {status.lower()}); nothing to cancel")
+        poller = self._call(self.ml_client.jobs.begin_cancel, name)
+        if wait:
+            self._call(poller.result)
+        return self.pipeline(name, histories=False)
+
     # cancel ----------------------------------------------------------------------------------------------
 
     def request_cancel(self, name: str, wait: bool = False) -> SweepSummary:
