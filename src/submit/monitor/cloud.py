@@ -235,29 +235,25 @@ class CloudSweeps:
         children = self._call(children_of, self.ml_client, name, None, raw)
         return read_cloud_pipeline(self, job, children, raw, histories=histories)
 
-    def request_pipeline_cancel(self, name: str, wait: bool = False):
-        """``jobs.begin_cancel`` of the pipeline job: Azure cancels its running steps (a sweep step's trials too)."""
-        job = self.job(name, pipeline_ok=True)
-        status = str(getattr(job.status, "value", job.status))
-        if status in ("Completed", "Failed", "Canceled"):
-            raise MonitorInputError(f"pipeline {name} is not running (it is {status.lower()}); nothing to cancel")
-        poller = self._call(self.ml_client.jobs.begin_cancel, name)
-        if wait:
-            self._call(poller.result)
-        return self.pipeline(name, histories=False)
-
     # cancel ----------------------------------------------------------------------------------------------
 
     def request_cancel(self, name: str, wait: bool = False) -> SweepSummary:
         """``jobs.begin_cancel``: Azure cancels the sweep and its running trials; ``wait`` follows the poller."""
-        job = self.job(name)
+        self._cancel(self.job(name), "sweep", wait)
+        return self.status(name, histories=False)
+
+    def request_pipeline_cancel(self, name: str, wait: bool = False):
+        """``jobs.begin_cancel`` of the pipeline job: Azure cancels its running steps (a sweep step's trials too)."""
+        self._cancel(self.job(name, pipeline_ok=True), "pipeline", wait)
+        return self.pipeline(name, histories=False)
+
+    def _cancel(self, job, what: str, wait: bool) -> None:
         status = str(getattr(job.status, "value", job.status))
         if status in ("Completed", "Failed", "Canceled"):
-            raise MonitorInputError(f"sweep {name} is not running (it is {status.lower()}); nothing to cancel")
-        poller = self._call(self.ml_client.jobs.begin_cancel, name)
+            raise MonitorInputError(f"{what} {job.name} is not running (it is {status.lower()}); nothing to cancel")
+        poller = self._call(self.ml_client.jobs.begin_cancel, job.name)
         if wait:
             self._call(poller.result)
-        return self.status(name, histories=False)
 
 
 def children_of(ml_client, name: str, unparsed: list[str] | None = None, raw: list | None = None) -> list:
