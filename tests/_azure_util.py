@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -435,6 +436,33 @@ class AzureMLRest(HttpTransport):
         if status == 202 and isinstance(payload, tuple):  # an accepted long-running operation: body and headers
             return _json_response(request, status, payload[0], payload[1])
         return _json_response(request, status, payload)
+
+    def pipeline_steps(self, pipeline: str, steps: dict[str, tuple[str, str, str | None, str | None]]) -> None:
+        """Give pipeline job ``pipeline`` its step jobs, as RunHistory lists a pipeline's children: ``steps`` maps
+        each step (the node's name, which RunHistory gives as the child's ``displayName``) to (the child job's
+        name, its status, start, end). The fields are RunHistory's ``Run`` (azure-ai-ml's
+        ``_restclient/runhistory/models``); a node's id in ``azureml.nodeid`` is an id, not the step's name."""
+        self.children[pipeline] = [
+            {
+                "runId": run_id,
+                "parentRunId": pipeline,
+                "rootRunId": pipeline,
+                "experimentId": "5e0c1f5a-0000-4000-8000-0000000000e2",
+                "status": status,
+                "displayName": step,
+                "createdUtc": start or "2026-11-30T10:00:00.000Z",
+                "startTimeUtc": start,
+                "endTimeUtc": end,
+                "tags": {"azureml.nodeid": f"{zlib.crc32(step.encode()):08x}", "azureml.pipeline": pipeline},
+                "properties": {
+                    "azureml.nodeid": f"{zlib.crc32(step.encode()):08x}",
+                    "azureml.pipelinerunid": pipeline,
+                    "azureml.runsource": "azureml.StepRun",
+                },
+                "runTypeV2": {"orchestrator": "Execution", "traits": ["azureml.StepRun"]},
+            }
+            for step, (run_id, status, start, end) in steps.items()
+        ]
 
     def requests_to(self, method: str, pattern: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and re.search(pattern, r.path)]

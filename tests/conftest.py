@@ -93,3 +93,30 @@ def tracking_server(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def three_step_pipeline(tmp_path_factory):
+    """Our three-step pipeline (prepare -> tune -> evaluate) run here once through the real CLI, as `p3`, in its
+    own store, with six trials; returns the folder it ran in (the store is its mlflow.db)."""
+    import shutil
+
+    from _azure_util import PIPELINE_FIXTURES
+    from cli_process import cli, finish
+
+    folder = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(PIPELINE_FIXTURES, folder / "pipelines")
+    code, out, err = finish(
+        cli(
+            "submit",
+            str(folder / "pipelines" / "three_steps.yml"),
+            "--local",
+            "--name",
+            "p3",
+            *("--set", "jobs.tune.limits.max_total_trials=6"),  # enough finished trials for refine
+            cwd=folder,
+        ),
+        timeout=300,
+    )
+    assert code == 0, out + err
+    return folder

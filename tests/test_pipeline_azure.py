@@ -5,6 +5,7 @@ original file sends, the same workspace finding, one-line errors, studio URL and
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -183,7 +184,101 @@ def test_what_azure_refuses_in_a_sweep_step_stops_the_submission_before_azure(re
     assert f"{path}: jobs.tune.sampling_algorithm: Azure ML refuses a sampling algorithm written as a mapping" in err
 
 
-def test_monitoring_a_cloud_pipeline_says_what_works_today_in_one_line(rest):
+SWEEP = """\
+type: sweep
+experiment_name: monitor-cloud
+trial:
+  code: src
+  command: python train.py --lr ${{search_space.lr}}
+  environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33
+compute: azureml:cpu-cluster
+sampling_algorithm: random
+search_space:
+  lr: {type: loguniform, min_value: -9, max_value: -2}
+objective: {goal: maximize, primary_metric: accuracy}
+limits: {max_total_trials: 4, max_concurrent_trials: 2}
+"""
+
+
+def test_status_of_a_cloud_pipeline_reads_its_steps_from_runhistory_and_its_sweep_step_as_a_sweep(rest, tmp_path):
+    from rich.console import Console
+
+    from emulator_helpers import write_spec
+    from submit.azure.client import submit_job
+    from submit.cli.monitor_render import render_pipeline_status
+    from submit.spec.load import load_spec
+
+    code, out, err = submit(rest, [PIPELINE_FIXTURES / "three_steps.yml"])
+    assert code == 0, err
+    name = job_puts(rest)[-1].path.rsplit("/", 1)[1]
+    client = MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text("print('train')\n")
+    tune = submit_job(client, load_spec(write_spec(tmp_path, SWEEP))).name  # the sweep step's job, a sweep
+    rest.jobs[tune]["properties"]["status"] = "Running"
+    rest.children[tune] = [
+        {"runId": f"{tune}_{i}", "parentRunId": tune, "status": state, "displayName": f"{tune}_{i}"}
+        for i, state in enumerate(("Completed", "Running"))
+    ]
+    rest.pipeline_steps(
+        name,
+        {
+            "prepare": ("prep_job", "Completed", "2026-11-30T10:00:00.000Z", "2026-11-30T10:01:30.000Z"),
+            "tune": (tune, "Running", "2026-11-30T10:01:40.000Z", None),
+        },
+    )
+    rest.requests.clear()
+
+    pipeline = CloudSweeps(client, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}").pipeline(name)
+
+    assert (pipeline.where, pipeline.status, list(pipeline.steps)) == (
+        "cloud",
+        "running",
+        ["prepare", "tune", "evaluate"],
+    )
+    steps = pipeline.steps
+    assert (steps["prepare"].type, steps["prepare"].status, steps["prepare"].duration) == ("command", "completed", 90.0)
+    assert (steps["evaluate"].status, steps["evaluate"].run_id) == ("waiting", None)  # not started: no child job
+    sweep = steps["tune"].sweep
+    assert (steps["tune"].run_id, sweep.name, sweep.counts["completed"], sweep.counts["running"]) == (tune, tune, 1, 1)
+    assert pipeline.sweep_of().name == tune
+    assert rest.requests_to("GET", rf"/runs/{name}/children$")  # jobs.list(parent_job_name=...): RunHistory
+    assert not [r for r in rest.requests if r.method in ("PUT", "POST", "DELETE")]  # reading changes nothing
+
+    listed = {row.name: row.kind for row in CloudSweeps(client, tracking_uri="sqlite:///unused.db").list()}
+    assert listed[name] == "pipeline" and listed[tune] == "sweep"  # the test API lists every job at the top
+
+    shown = Console(width=80, record=True, file=io.StringIO())
+    render_pipeline_status(pipeline, shown)
+    text = shown.export_text()
+    assert text.startswith(f"running pipeline {name} (cloud): 3 steps")
+    rows = [[c.strip() for c in line.split("│")[1:4]] for line in text.splitlines() if line.startswith("│")]
+    assert ["prepare", "command", "completed"] in rows and ["evaluate", "command", "waiting"] in rows
+    assert f"step tune (sweep {tune}):" in text and f"running sweep {tune} (cloud)" in text
+    assert f"studio: https://ml.azure.com/runs/{name}?" in text.replace("\n", "")  # the pipeline's own page
+
+
+def test_cancel_of_a_cloud_pipeline_posts_azures_cancel_of_the_pipeline_job(rest, tmp_path):
+    code, out, err = submit(rest, [PIPELINE_FIXTURES / "three_steps.yml"])
+    assert code == 0, err
+    name = job_puts(rest)[-1].path.rsplit("/", 1)[1]
+    client = MLClient(StaticToken(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, transport=rest, show_progress=False)
+    rest.pipeline_steps(name, {"prepare": ("prep_job", "Running", "2026-11-30T10:00:00.000Z", None)})
+    cloud = CloudSweeps(client, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+    pipeline = cloud.request_pipeline_cancel(name, wait=True)
+
+    [post] = rest.requests_to("POST", rf"/jobs/{name}/cancel$")  # the pipeline job itself: Azure cancels its steps
+    assert rest.requests_to("GET", rf"/mfeOperationResults/jc:{name}$")  # --wait followed the operation
+    assert pipeline.status == "canceled"  # Azure's CancelRequested, in the monitor's words
+    rest.requests.clear()
+    with pytest.raises(MonitorInputError, match=f"pipeline {name} is not running"):
+        rest.jobs[name]["properties"]["status"] = "Canceled"
+        cloud.request_pipeline_cancel(name)
+    assert not rest.requests_to("POST", r"/cancel$")
+
+
+def test_a_cloud_pipeline_given_where_a_sweep_is_needed_says_how_to_name_its_step(rest):
     code, out, err = submit(rest, [OFFICIAL_PIPELINE])
     assert code == 0, err
     name = job_puts(rest)[0].path.rsplit("/", 1)[1]
@@ -192,11 +287,8 @@ def test_monitoring_a_cloud_pipeline_says_what_works_today_in_one_line(rest):
     with pytest.raises(MonitorInputError) as refused:
         CloudSweeps(client, tracking_uri="sqlite:///unused.db").status(name)
 
-    assert f"job {name} in " in str(refused.value)
-    assert str(refused.value).endswith(
-        "is a pipeline job: the monitoring commands do not read pipelines yet; `sweep submit --wait` follows one to "
-        "its end, the studio shows its steps"
-    )
+    assert str(refused.value).startswith(f"job {name} in ")
+    assert f"is a pipeline job, not a sweep\n  hint: give {name}/STEP" in str(refused.value)
 
 
 # ---------------------------------------------------------------------------------------------------------------

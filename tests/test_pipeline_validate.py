@@ -369,16 +369,25 @@ def test_validate_lists_the_problems_of_the_pipeline_and_its_components_with_exi
     )
 
 
-@pytest.mark.parametrize("args", [("validate", "--preflight"), ("plan",)], ids=["validate-preflight", "plan"])
-def test_what_does_not_take_a_pipeline_yet_says_what_does_in_one_line(args):
-    result = CliRunner().invoke(app, [args[0], str(OFFICIAL_PIPELINE), *args[1:]])
+def test_submit_preflight_of_a_pipeline_says_what_takes_it_in_one_line():
+    result = CliRunner().invoke(app, ["submit", str(OFFICIAL_PIPELINE), "--preflight"])
 
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert line.endswith(
-        "pipeline.yml:4: type: a pipeline job (jobs.sweep_step): `sweep validate`, `sweep submit --dry-run`, "
-        "`sweep submit` (to Azure ML) and `sweep submit --local` take it; --preflight and the other commands do not yet"
+        "pipeline.yml:4: type: a pipeline job (jobs.sweep_step): `sweep validate [--preflight]`, `sweep plan` and "
+        "`sweep submit [--dry-run | --local]` take it; `submit --preflight` and `--continue` do not (run `sweep "
+        "validate --preflight` first)"
     )
+
+
+def test_preflight_of_the_official_pipeline_runs_its_sweep_steps_trial_and_asks_for_its_remote_input():
+    result = CliRunner().invoke(app, ["validate", "--preflight", str(OFFICIAL_PIPELINE)])
+
+    assert result.exit_code == 2
+    assert "preflight: running trial 0 of " in result.output  # the sweep step's first trial, as a sweep's
+    assert "inputs.data: `wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv` is remote" in result.output
+    assert "hint: pass a local copy: --input data=" in result.output
 
 
 def test_submit_local_asks_for_a_local_copy_of_the_remote_input_in_one_line(tmp_path):

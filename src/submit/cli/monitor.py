@@ -24,7 +24,9 @@ WORKSPACE = typer.Option(None, "--workspace", "-w", envvar="AZUREML_WORKSPACE_NA
 LOCAL = typer.Option(False, "--local", help="Look only in the local store.")
 CLOUD = typer.Option(False, "--cloud", help="Look only in the Azure ML workspace.")
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
-ID = typer.Argument(..., metavar="ID", help="A local sweep's name, or an Azure ML sweep job's name.")
+ID = typer.Argument(
+    ..., metavar="ID", help="A sweep's or a pipeline's name, local or an Azure ML job's; PIPELINE/STEP a sweep step."
+)
 
 
 def places(tracking_uri, subscription, resource_group, workspace, local, cloud, credential=None, **client_kwargs):
@@ -113,11 +115,18 @@ def status(
     json_: bool = JSON,
 ) -> None:
     """A sweep's state, trials by status, the best trial, what the policy canceled and why, compute used/saved."""
-    from ..monitor.find import locate
-    from .monitor_render import render_status
+    from ..monitor.find import locate, pipeline_at
+    from .monitor_render import render_pipeline_status, render_status
 
     with reported():
         source = locate(sweep_id, where)
+        pipeline = pipeline_at(source, sweep_id)
+        if pipeline is not None:
+            if json_:
+                _json(pipeline.to_dict(histories=histories))
+            else:
+                render_pipeline_status(pipeline, out)
+            return
         summary = source.status(sweep_id)
         if json_:
             from ..monitor.health import status_dict
@@ -134,11 +143,26 @@ def cancel(
     where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
-    """Cancel a running sweep; a local one stops as Ctrl-C stops it, and `submit --local --resume` continues it."""
-    from ..monitor.find import locate
+    """Cancel a running sweep or pipeline; a local one stops as Ctrl-C stops it, `submit --local --resume` continues
+    it."""
+    from ..monitor.find import locate, pipeline_at
 
     with reported():
         source = locate(sweep_id, where)
+        if pipeline_at(source, sweep_id) is not None:
+            pipeline = source.request_pipeline_cancel(sweep_id, **({"wait": wait} if source.where == "cloud" else {}))
+            if json_:
+                _json({"canceling": sweep_id, "where": pipeline.where, "status": pipeline.status})
+            elif pipeline.where == "cloud":
+                out.print(f"cancel sent for pipeline {sweep_id}: Azure reports {pipeline.status}", markup=False)
+            else:
+                out.print(
+                    f"cancel requested for pipeline {sweep_id}: its running step stops at its next poll; resume it "
+                    f"later with `sweep submit PIPELINE.yml --local --resume {sweep_id}`",
+                    markup=False,
+                    highlight=False,
+                )
+            return
         summary = source.request_cancel(sweep_id, **({"wait": wait} if source.where == "cloud" else {}))
         if json_:
             _json({"canceling": sweep_id, "where": summary.where, "status": summary.status})
@@ -162,13 +186,13 @@ def best(
     json_: bool = JSON,
 ) -> None:
     """The best trial: its id, parameters and metrics; --download its files, --register its model."""
-    from ..monitor.find import locate
+    from ..monitor.find import locate_sweep
     from ..monitor.record import require_best
     from .monitor_render import render_best
 
     with reported():
-        source = locate(sweep_id, where)
-        summary = source.status(sweep_id)
+        source, sweep = locate_sweep(sweep_id, where)  # a pipeline's ID: its sweep step's sweep
+        summary = source.status(sweep)
         top = require_best(summary)
         data = {"sweep": summary.name, "where": summary.where, "trial": top.to_dict(), "value": top.best}
         if download:
@@ -193,14 +217,22 @@ def report(
     json_: bool = JSON,
 ) -> None:
     """One self-contained HTML report (opens offline): leaderboard, parallel coordinates, curves, importance."""
-    from ..monitor.find import locate
+    from ..monitor.find import locate, pipeline_at
     from ..monitor.record import require_trials
     from ..report.page import check_report_path, write_report
 
     with reported():
         check_report_path(output)  # before any sweep is read
-        summaries = [require_trials(locate(i, where).status(i)) for i in sweep_ids]
-        written = write_report(summaries, output)
+        summaries, pipelines = [], []
+        for i in sweep_ids:
+            source = locate(i, where)
+            pipeline = pipeline_at(source, i)
+            if pipeline is None:
+                summaries.append(require_trials(source.status(i)))
+                continue
+            pipelines.append(pipeline)  # its sweep steps drawn as sweeps, its steps in a table
+            summaries += [require_trials(s.sweep) for s in pipeline.sweep_steps if s.sweep is not None]
+        written = write_report(summaries, output, pipelines=pipelines)
         if json_:
             _json(written.to_dict())
         else:

@@ -47,7 +47,8 @@ def listing_table(rows: list[SweepListing], width: int = 80) -> Group:
         return done + (f"/{total}" if total else "") + running
 
     fixed = [
-        ("name", [r.name for r in rows], "left"),
+        # a pipeline is one row, as in studio's job list; its sweep steps are in `sweep status PIPELINE`
+        ("name", [r.name + (" (pipeline)" if r.kind == "pipeline" else "") for r in rows], "left"),
         ("status", [f"[{COLOUR.get(r.status, 'white')}]{r.status}[/]" for r in rows], "left"),
         ("trials", [trials(r) for r in rows], "left"),
         ("best", [_fmt(r.best) for r in rows], "right"),
@@ -163,3 +164,30 @@ def render_best(s: SweepSummary, t: TrialRecord, data: dict, out: Console) -> No
     if "registered" in data:
         r = data["registered"]
         out.print(f"registered model {r['name']} version {r['version']} from {r['source']}", markup=False)
+
+
+def render_pipeline_status(p, out: Console) -> None:
+    """A pipeline (``monitor.pipeline.PipelineSummary``): its state, its steps in a table, then each sweep step as
+    `sweep status` shows a sweep."""
+    from .pipeline_local import steps_table
+
+    colour = COLOUR.get(p.status, "white")
+    took = f" in {_duration(p.duration)}" if p.duration is not None else ""
+    out.print(
+        f"[bold {colour}]{p.status}[/] pipeline [bold]{p.name}[/] ({p.where}): {len(p.steps)} steps{took}",
+        highlight=False,
+    )
+    if p.cancel_requested:
+        out.print(f"cancel requested at {p.cancel_requested}", markup=False, highlight=False)
+    out.print(steps_table(p))
+    for step in p.steps.values():
+        for name, folder in step.outputs.items():
+            out.print(f"{step.name}.outputs.{name}: {folder}", markup=False, highlight=False)
+    for step in p.sweep_steps:
+        if step.sweep is None:
+            continue
+        out.print()
+        out.print(f"step {step.name} (sweep {step.sweep.name}):", markup=False, highlight=False)
+        render_status(step.sweep, out)
+    if p.url:
+        out.print(f"studio: {p.url}", markup=False, highlight=False)

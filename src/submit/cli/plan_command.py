@@ -31,15 +31,26 @@ def plan(
     spec: Path = _SPEC,
     set_: list[str] = _SET,
     input_: list[str] = _INPUT,
+    step: str | None = typer.Option(None, "--step", help="A pipeline: the sweep step to plan (if it has several)."),
     lock: Path | None = _LOCK,
     json_: bool = _JSON,
 ) -> None:
-    """Every trial a grid, random or Sobol sweep runs locally, in order, with its command (Bayesian: its start)."""
+    """Every trial a grid, random or Sobol sweep runs locally, in order, with its command (Bayesian: its start).
+    A pipeline: the trials of its sweep step."""
     from ..emulator.plan import plan as make_plan
     from ..emulator.plan_lock import write_lock
+    from ..errors import OptionError
 
     with reported():
-        [loaded] = load_specs([spec], set_)
+        [loaded] = load_specs([spec], set_, pipelines=True)
+        if getattr(loaded, "steps", None) is not None:  # a pipeline: its sweep step's sweep
+            from ..pipeline.sweep_step import planned_sweep_of
+
+            if lock is not None:
+                raise OptionError("--lock is for a sweep spec; a pipeline runs here without it (drop --lock)")
+            loaded = planned_sweep_of(loaded, step)
+        elif step is not None:
+            raise OptionError(f"--step names a sweep step of a pipeline; {spec} is a sweep spec (drop --step)")
         planned = make_plan(loaded, inputs=input_)
         written = str(write_lock(planned, lock)) if lock is not None else None
     if json_:

@@ -37,7 +37,7 @@ def refine(
     from ..followup.original import cloud_original, local_original
     from ..followup.refine import RefineOptions
     from ..followup.refine import refine as build
-    from ..monitor.find import locate
+    from ..monitor.find import locate_sweep
     from ..report.page import check_report_path
 
     with reported():
@@ -45,9 +45,9 @@ def refine(
             check_report_path(output)
         summaries, originals = [], []
         for sweep_id in dict.fromkeys(sweep_ids):
-            source = locate(sweep_id, where)
-            summaries.append(source.status(sweep_id))
-            originals.append((local_original if source.where == "local" else cloud_original)(source, sweep_id))
+            source, sweep = locate_sweep(sweep_id, where)  # a pipeline's ID: its sweep step's sweep
+            summaries.append(source.status(sweep))
+            originals.append((local_original if source.where == "local" else cloud_original)(source, sweep))
         options = RefineOptions(top=top, budget=budget, keep=tuple(keep), sampling=sampling, output=output)
         result = build(summaries, originals, options)
         _refuse_overwrite(output, originals, dry_run)

@@ -46,7 +46,7 @@ def validate(
                 "--input without --preflight: --input stands in for a remote input of the preflight trial; add --preflight, or drop --input"
             )
         values, set_ = split_values(set_) if preflight else ({}, set_)
-        loaded = load_specs(specs, set_, pipelines=not preflight)
+        loaded = load_specs(specs, set_, pipelines=True)
         for spec in loaded:
             check_azure(spec)  # validate checks the spec Azure receives, which refuses what only a local run takes
         check_environments(loaded, err, skip=skip_env_check)
@@ -55,8 +55,11 @@ def validate(
                 (render_pipeline_validation if is_pipeline(spec) else render_validation)(spec, out, err)
         reports = []
         if preflight:
+            from ..pipeline.sweep_step import preflight_sweep_of
+
+            trials = [preflight_sweep_of(s) if is_pipeline(s) else s for s in loaded]  # a pipeline: its sweep step
             reports = preflight_all(
-                loaded, values=values, seconds=preflight_seconds, inputs=input_, show=err if json_ else out
+                trials, values=values, seconds=preflight_seconds, inputs=input_, show=err if json_ else out
             )
     if json_:
         summaries = [(pipeline_summary if is_pipeline(s) else shapes.validation_summary)(s) for s in loaded]

@@ -31,8 +31,9 @@ def watch(
     where=None,  # the place options, added by with_places
     json_: bool = JSON,
 ) -> None:
-    """Follow a sweep until it ends (new trials, cancels, best so far, progress), then the board; exit by its state."""
-    from ..monitor.find import locate
+    """Follow a sweep until it ends (new trials, cancels, best so far, progress), then the board; exit by its state.
+    A pipeline's ID (or PIPELINE/STEP) follows its sweep step once that step started."""
+    from ..monitor.find import locate_sweep
     from ..monitor.follow import follow
     from ..monitor.progress import progress_of
     from ..monitor.until import Until
@@ -41,7 +42,7 @@ def watch(
 
     with reported():
         condition = Until.parse(until)
-        source = locate(sweep_id, where)
+        source, sweep_id = locate_sweep(sweep_id, where)  # a pipeline's ID: its sweep step's sweep
         final, last = None, None
         for event in follow(source, sweep_id, interval=interval, timeout=timeout, until=condition):
             if event.kind in ("end", "until"):

@@ -23,7 +23,7 @@ import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,9 @@ def narrow_space(
 def refine(summaries: list[SweepSummary], originals: list[Original], options: RefineOptions) -> Refinement:
     """The refined spec of the sweeps ``summaries`` (same search space), from the spec the first one ran."""
     original = originals[0]
+    step = _pipeline_step(original, summaries[0])
+    if step is not None:
+        return _refine_step(summaries, originals, options, step)
     specs = [_parse(o, s.name) for o, s in zip(originals, summaries, strict=True)]
     spec = specs[0]
     _same_space(specs, summaries)
@@ -169,10 +172,14 @@ def refine(summaries: list[SweepSummary], originals: list[Original], options: Re
         parse_spec(text, source=str(options.output or "the refined spec"), path=where.resolve() if where else None)
     except SpecError as e:
         raise InputError(f"the refined spec would not validate:\n{e}") from None
+    return _refinement(summaries, originals, text, changes, n, spec)
+
+
+def _refinement(summaries, originals: list[Original], text: str, changes: list[Change], n, spec) -> Refinement:
     return Refinement(
         sweeps=[s.name for s in summaries],
-        origin=original.origin,
-        original=original.text,
+        origin=originals[0].origin,
+        original=originals[0].text,
         text=text,
         changes=changes,
         finished=len(n.finished),
@@ -182,6 +189,65 @@ def refine(summaries: list[SweepSummary], originals: list[Original], options: Re
         importance=n.importance,
         warnings=[w for o in originals for w in o.warnings],
     )
+
+
+def _pipeline_step(original: Original, summary: SweepSummary) -> str | None:
+    """The sweep step a sweep ran as, when the text it ran is a pipeline's (its sweep is `<pipeline>_<step>`)."""
+    import yaml
+
+    from ..pipeline.load import is_pipeline, parse_pipeline
+
+    try:
+        if not is_pipeline(yaml.safe_load(original.text)):
+            return None
+    except yaml.YAMLError:
+        return None  # _parse says what is wrong with it
+
+    try:
+        pipeline = parse_pipeline(original.text, source=original.origin, path=_where(original))
+    except SpecError as e:
+        first = str(e).splitlines()[0]
+        raise InputError(f"the pipeline of sweep {summary.name} no longer validates: {first}") from None
+    steps = [n for n, s in pipeline.steps.items() if s.type == "sweep" and summary.name.endswith(f"_{n}")]
+    if not steps:
+        raise InputError(f"sweep {summary.name} ran none of the sweep steps of {original.origin}")
+    return max(steps, key=len)
+
+
+def _where(original: Original) -> Path | None:
+    return original.path or ((original.base_dir / "pipeline.yml") if original.base_dir else None)
+
+
+def _refine_step(summaries, originals, options: RefineOptions, step: str) -> Refinement:
+    """A pipeline's sweep step refined in the pipeline's own text: the same narrowing, sampling and budget as a
+    sweep's, each edit at ``jobs.<step>.<key>``; the pipeline's other steps and its component paths stay as written
+    (so the refined file belongs beside the original: its components are found from there)."""
+    from ..pipeline.load import parse_pipeline
+    from ..pipeline.sweep_step import planned_sweep_of
+
+    if len(summaries) > 1:
+        raise InputError("a pipeline's sweep step is refined alone: give one pipeline (or PIPELINE/STEP)")
+    original = originals[0]
+    spec = planned_sweep_of(parse_pipeline(original.text, source=original.origin, path=_where(original)), step)
+    n = narrow_space(spec.search_space, summaries, options.top, options.keep, spec.sampling.base)
+    at = ("jobs", step)
+    changes, edits = [], []
+    for c in n.changes:
+        key = (*at, "search_space", c.name)
+        changes.append(Change(".".join(key), c.kind, c.old.to_yaml(), c.new.to_yaml(), c.reason, c.numbers))
+        edits.append(Edit(key, c.new.to_yaml(), [f"{c.kind}: {c.reason}"]))
+    for change, edit in _sampling(spec, n.space, options.sampling) + _budget(spec, options.budget):
+        changes.append(replace(change, key=".".join((*at, change.key))))
+        edits.append(replace(edit, path=(*at, *edit.path)))
+    text = apply_edits(original.text, edits)
+    where = options.output or _where(original)
+    try:
+        parse_pipeline(
+            text, source=str(options.output or "the refined pipeline"), path=where.resolve() if where else None
+        )
+    except SpecError as e:
+        raise InputError(f"the refined pipeline would not validate:\n{e}") from None
+    return _refinement(summaries, originals, text, changes, n, spec)
 
 
 def _parse(original: Original, name: str) -> SweepSpec:

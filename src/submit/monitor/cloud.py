@@ -95,7 +95,8 @@ class CloudSweeps:
 
     # reading ---------------------------------------------------------------------------------------------
 
-    def job(self, name: str):
+    def job(self, name: str, *, pipeline_ok: bool = False):
+        """The sweep job ``name`` (or, with ``pipeline_ok``, a pipeline job); ``MonitorInputError`` for any other."""
         from azure.core.exceptions import ResourceNotFoundError
 
         from .local import unknown_sweep
@@ -106,10 +107,12 @@ class CloudSweeps:
             raise MonitorInputError(unknown_sweep(name, [self.describe()], [])) from e
         except Exception as e:
             raise _unreachable(e) from e
+        if getattr(job, "type", None) == "pipeline" and pipeline_ok:
+            return job
         if getattr(job, "type", None) == "pipeline":
             raise MonitorInputError(
-                f"job {name} in {self.describe()} is a pipeline job: the monitoring commands do not read pipelines "
-                "yet; `sweep submit --wait` follows one to its end, the studio shows its steps"
+                f"job {name} in {self.describe()} is a pipeline job, not a sweep\n  hint: give {name}/STEP for the "
+                f"sweep of its step STEP, or `sweep status {name}` for its steps"
             )
         if getattr(job, "type", None) != "sweep":
             raise MonitorInputError(f"job {name} in {self.describe()} is a {job.type} job, not a sweep")
@@ -201,36 +204,64 @@ class CloudSweeps:
 
         def collect():
             for job in self.ml_client.jobs.list():
-                if job is None or getattr(job, "type", None) != "sweep":
+                kind = getattr(job, "type", None) if job is not None else None
+                if kind == "pipeline":  # one row, as studio lists it: its steps are child jobs, not listed here
+                    rows.append(_pipeline_row(job))
+                elif kind == "sweep":
+                    summary = _summary(job, self.describe())
+                    # a cloud listing reads no trials: the count done and the best value stay unknown
+                    rows.append(SweepListing.of(summary, done=None, best=None, ended=None))
+                else:
                     continue
-                summary = _summary(job, self.describe())
-                # a cloud listing reads no trials: the count done and the best value stay unknown
-                rows.append(SweepListing.of(summary, done=None, best=None, ended=None))
                 if limit and len(rows) >= limit:
                     return
 
         self._call(collect)
         return rows
 
+    # pipelines -------------------------------------------------------------------------------------------
+
+    def is_pipeline(self, name: str) -> bool:
+        return getattr(self.job(name, pipeline_ok=True), "type", None) == "pipeline"
+
+    def pipeline(self, name: str, *, histories: bool = True):
+        """The pipeline job ``name`` as data (``pipeline.PipelineSummary``): its steps from the job's ``jobs``, each
+        step's child job from ``jobs.list(parent_job_name=name)`` (RunHistory's children), a sweep step's sweep read
+        as ``status`` reads a sweep."""
+        from .pipeline import read_cloud_pipeline
+
+        job = self.job(name, pipeline_ok=True)
+        raw: list[dict] = []
+        children = self._call(children_of, self.ml_client, name, None, raw)
+        return read_cloud_pipeline(self, job, children, raw, histories=histories)
+
     # cancel ----------------------------------------------------------------------------------------------
 
     def request_cancel(self, name: str, wait: bool = False) -> SweepSummary:
         """``jobs.begin_cancel``: Azure cancels the sweep and its running trials; ``wait`` follows the poller."""
-        job = self.job(name)
-        status = str(getattr(job.status, "value", job.status))
-        if status in ("Completed", "Failed", "Canceled"):
-            raise MonitorInputError(f"sweep {name} is not running (it is {status.lower()}); nothing to cancel")
-        poller = self._call(self.ml_client.jobs.begin_cancel, name)
-        if wait:
-            self._call(poller.result)
+        self._cancel(self.job(name), "sweep", wait)
         return self.status(name, histories=False)
 
+    def request_pipeline_cancel(self, name: str, wait: bool = False):
+        """``jobs.begin_cancel`` of the pipeline job: Azure cancels its running steps (a sweep step's trials too)."""
+        self._cancel(self.job(name, pipeline_ok=True), "pipeline", wait)
+        return self.pipeline(name, histories=False)
 
-def children_of(ml_client, name: str, unparsed: list[str] | None = None) -> list:
+    def _cancel(self, job, what: str, wait: bool) -> None:
+        status = str(getattr(job.status, "value", job.status))
+        if status in ("Completed", "Failed", "Canceled"):
+            raise MonitorInputError(f"{what} {job.name} is not running (it is {status.lower()}); nothing to cancel")
+        poller = self._call(self.ml_client.jobs.begin_cancel, job.name)
+        if wait:
+            self._call(poller.result)
+
+
+def children_of(ml_client, name: str, unparsed: list[str] | None = None, raw: list | None = None) -> list:
     """Every child job of the sweep, as ``jobs.list(parent_job_name=name)`` gives them, from every page.
 
     ``unparsed``, when given, receives each child the SDK could not read (a ``None``), named by the page's own
-    ``runId`` and ``status`` so that it can be told apart and looked up.
+    ``runId`` and ``status`` so that it can be told apart and looked up; ``raw``, when given, receives each child
+    as RunHistory sent it (the job entity keeps no start or end time).
 
     azure-ai-ml 1.35's regenerated RunHistory client never follows a page: its ``get_child`` returns ``None`` as the
     next link (``extract_data``), so ``jobs.list(parent_job_name=...)`` stops after the first page of a long sweep.
@@ -257,10 +288,12 @@ def children_of(ml_client, name: str, unparsed: list[str] | None = None) -> list
             raw_response_hook=hook,
         )
         read = [runs._translate_from_rest_object(run) for run in page]
-        raw = answer.get("value") or []
+        items = answer.get("value") or []
+        if raw is not None:
+            raw += items
         for i, job in enumerate(read):
             if job is None and unparsed is not None:
-                item = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
+                item = items[i] if i < len(items) and isinstance(items[i], dict) else {}
                 unparsed.append(f"{item.get('runId', f'child #{len(children) + i}')} ({item.get('status', '?')})")
         children += read
         token = answer.get("continuationToken")
@@ -281,6 +314,24 @@ def _unreachable(e: BaseException):
     error = azure_error(e)
     # its catch-all says "submission failed"; here nothing was submitted
     return type(error)(str(error).replace("submission failed", "the request failed"))
+
+
+def _pipeline_row(job) -> SweepListing:
+    created = getattr(job.creation_context, "created_at", None) if job.creation_context else None
+    return SweepListing(
+        name=job.name,
+        where="cloud",
+        status=str(getattr(job.status, "value", job.status) or "unknown").lower(),
+        started=created.timestamp() if created is not None else None,
+        ended=None,
+        done=None,
+        total=None,
+        best=None,
+        primary_metric=None,
+        goal=None,
+        experiment=job.experiment_name,
+        kind="pipeline",
+    )
 
 
 def _summary(job, where: str) -> SweepSummary:

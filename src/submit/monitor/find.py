@@ -64,14 +64,14 @@ def locate(name: str, places: Places) -> LocalSweeps | CloudSweeps:
     local = places.local_sweeps()
     known: list[str] = []
     if local is not None:
-        if local.parent(name) is not None:
+        if local.parent(name) is not None or local.pipeline_run(name) is not None:
             return local
         searched.append(local.describe())
         known = local.names()
     cloud = places.cloud_sweeps()
     if cloud is not None:
         try:
-            cloud.job(name)
+            cloud.job(name, pipeline_ok=True)
             return cloud
         except MonitorInputError as e:
             if "no sweep named" not in str(e):
@@ -93,3 +93,28 @@ def every_place(places: Places) -> list[LocalSweeps | CloudSweeps]:
     if cloud is not None:
         found.append(cloud)
     return found
+
+
+def pipeline_at(source: LocalSweeps | CloudSweeps, name: str):
+    """The pipeline ``name`` as data (``pipeline.PipelineSummary``) when ``source`` holds a pipeline of that name;
+    None when the name is a sweep's."""
+    if isinstance(source, LocalSweeps) and source.pipeline_run(name) is not None:
+        return source.pipeline(name)
+    if isinstance(source, CloudSweeps) and source.is_pipeline(name):
+        return source.pipeline(name)
+    return None
+
+
+def locate_sweep(job_id: str, places: Places) -> tuple[LocalSweeps | CloudSweeps, str]:
+    """The place and the sweep's name an ID means: a sweep's name; a pipeline's, meaning its only sweep step's sweep;
+    or ``PIPELINE/STEP``, the sweep of that step."""
+    from .pipeline import split_id
+
+    name, step = split_id(job_id)
+    source = locate(name, places)
+    pipeline = pipeline_at(source, name)
+    if pipeline is None:
+        if step is not None:
+            raise MonitorInputError(f"{name} is a sweep, not a pipeline: give {name} alone")
+        return source, name
+    return source, pipeline.sweep_of(step).name

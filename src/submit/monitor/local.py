@@ -30,6 +30,7 @@ from ..emulator.tags import (
     TAG_LOGBASE,
     TAG_NOTE,
     TAG_PARENT,
+    TAG_PIPELINE,
     TAG_POLICY,
     TAG_POLICY_SETTINGS,
     TAG_PRIMARY,
@@ -40,19 +41,22 @@ from ..emulator.tags import (
     TAG_SWEEP,
 )
 from ..spec.model import RecordedLimits
-from .record import MetricPoint, MonitorInputError, SweepListing, SweepSummary, TrialRecord, parse_logbase, parse_param
+from .record import (
+    MLFLOW_STATUSES,
+    MetricPoint,
+    MonitorInputError,
+    SweepListing,
+    SweepSummary,
+    TrialRecord,
+    parse_logbase,
+    parse_param,
+)
 from .savings import Clock, estimate_savings
 
 # a metric as the script logged it: MLflow's SQL store keeps +-inf as +-float max; one home, emulator/tracking.py
 stored_value = t.as_logged
 PAGE = 1000  # search_runs' default page; every page is read, so a 5,000-trial store is not cut at 1,000
-_MLFLOW = {
-    "RUNNING": "running",
-    "SCHEDULED": "queued",
-    "FINISHED": "completed",
-    "FAILED": "failed",
-    "KILLED": "canceled",
-}
+_MLFLOW = MLFLOW_STATUSES
 # a policy's cancel reason starts with its name in words (policies.py): "bandit: 0.71 < best ..."
 POLICY_NAMES = {
     "bandit": "bandit",
@@ -151,7 +155,10 @@ class LocalSweeps:
         experiments = self._experiments()
         if not experiments:
             return []
-        return [r.data.tags[TAG_SWEEP] for r in self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'")]
+        sweeps = [r.data.tags[TAG_SWEEP] for r in self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'")]
+        from .pipeline import local_pipeline_runs
+
+        return sweeps + [r.data.tags[TAG_PIPELINE] for r in local_pipeline_runs(self)]
 
     def require(self, name: str):
         run = self.parent(name)
@@ -195,6 +202,8 @@ class LocalSweeps:
         if not experiments:
             return []
         parents = self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'", order_by=["attributes.start_time DESC"])
+        # a pipeline's sweep step is listed as its pipeline, one row, as studio lists a pipeline job
+        parents = [p for p in parents if TAG_PIPELINE not in p.data.tags]
         parents = parents[:limit] if limit else parents
         wanted = {p.info.run_id for p in parents}
         runs: dict[str, list] = {}
@@ -215,7 +224,34 @@ class LocalSweeps:
             row = SweepListing.of(summary, done=len(summary.ended_trials), best=best)
             row.progress, row.flags = progress_of(summary), flags(summary)
             rows.append(row)
-        return rows
+        from .pipeline import local_pipeline_runs, pipeline_listing, read_local_pipeline
+
+        pipelines = local_pipeline_runs(self)
+        rows += [pipeline_listing(read_local_pipeline(self, p, histories=False)) for p in pipelines[:limit]]
+        rows.sort(key=lambda r: -(r.started or 0))
+        return rows[:limit] if limit else rows
+
+    # pipelines --------------------------------------------------------------------------------------------
+
+    def pipeline_run(self, name: str):
+        """The run of the pipeline named ``name`` (run here by `sweep submit pipeline.yml --local`), or None."""
+        from .pipeline import local_pipeline_run
+
+        return local_pipeline_run(self, name)
+
+    def pipeline(self, name: str, *, histories: bool = True):
+        """The pipeline as data (``monitor.pipeline.PipelineSummary``), each sweep step's sweep as `status` reads it."""
+        from .pipeline import read_local_pipeline
+
+        run = self.pipeline_run(name)
+        if run is None:
+            raise MonitorInputError(unknown_sweep(name, [self.describe()], self.names()))
+        return read_local_pipeline(self, run, histories=histories)
+
+    def request_pipeline_cancel(self, name: str, now: Callable[[], float] = time.time):
+        from .pipeline import request_local_cancel
+
+        return request_local_cancel(self, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now())))
 
     # cancel -----------------------------------------------------------------------------------------------
 

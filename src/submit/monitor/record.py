@@ -21,6 +21,14 @@ from ..spec.model import RecordedLimits
 from ..spec.objective import best_of, is_failed, sort_key
 
 STATUSES = ("queued", "running", "completed", "failed", "canceled")
+# MLflow's run statuses in those words: a local trial's, and a pipeline step's run's
+MLFLOW_STATUSES = {
+    "RUNNING": "running",
+    "SCHEDULED": "queued",
+    "FINISHED": "completed",
+    "FAILED": "failed",
+    "KILLED": "canceled",
+}
 
 
 def usable(value: float | None) -> bool:
@@ -336,6 +344,8 @@ class SweepListing:
     experiment: str | None
     progress: Any = None  # monitor.progress.Progress, where the trials were read
     flags: list = field(default_factory=list)  # monitor.health.Flag, from each trial's latest value
+    kind: str = "sweep"  # sweep | pipeline (its trials and best: its only sweep step's; monitor.pipeline)
+    steps: dict[str, str] | None = None  # a pipeline: step -> its state, in dependency order
 
     @classmethod
     def of(cls, summary: SweepSummary, *, done: int | None, best: float | None, **overrides) -> SweepListing:
@@ -376,6 +386,8 @@ class SweepListing:
             "duration_s": None if self.duration is None else round(self.duration, 3),
             "progress": None if self.progress is None else self.progress.to_dict(),
             "flags": [f.to_dict() for f in self.flags],
+            "kind": self.kind,
+            "steps": self.steps,
         }
 
 

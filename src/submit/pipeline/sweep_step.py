@@ -51,3 +51,52 @@ def sweep_spec_of(pipeline: Pipeline, step: Step, inputs: dict[str, Any], experi
         display_name=step.name,
         experiment_name=experiment,
     )
+
+
+def planned_sweep_of(pipeline: Pipeline, step_name: str | None = None) -> SweepSpec:
+    """The sweep a sweep step will run, before any step ran: what `sweep plan` lays out for a pipeline. An input
+    bound to another step's output has no folder yet, so it stands as ``<step.outputs.name>`` in the commands; every
+    other input has its value (set on the step, a pipeline input's, or the component's default)."""
+    from ..errors import InputError
+    from .model import Binding
+
+    sweeps = [s for s in pipeline.steps.values() if s.type == "sweep"]
+    if step_name is not None:
+        chosen = [s for s in sweeps if s.name == step_name]
+    else:
+        chosen = sweeps if len(sweeps) == 1 else []
+    if not chosen:
+        names = ", ".join(s.name for s in sweeps) or "none"
+        what = f"no sweep step {step_name!r}" if step_name else f"{len(sweeps)} sweep steps"
+        raise InputError(f"{pipeline.path}: {what}; name one with --step (its sweep steps: {names})")
+    step = chosen[0]
+    values: dict[str, Any] = {n: i.default for n, i in step.component.inputs.items() if i.default is not None}
+    for name, value in step.inputs.items():
+        if isinstance(value, Binding) and value.kind == "jobs":
+            values[name] = f"<{value.step}.outputs.{value.name}>"
+        elif isinstance(value, Binding):
+            given = pipeline.inputs[value.name]
+            values[name] = given.value if given.type == "literal" else given.path
+        else:
+            values[name] = value.value if value.type == "literal" else value.path
+    for name in step.sweep.search_space:
+        values.pop(name, None)
+    return sweep_spec_of(pipeline, step, values, pipeline.experiment_name or "Default")
+
+
+def preflight_sweep_of(pipeline: Pipeline) -> SweepSpec:
+    """The sweep whose first trial `validate --preflight` runs for a pipeline: its only sweep step's, when that step
+    takes no other step's output; otherwise one line saying what runs that trial (a local run of one trial)."""
+    from ..errors import InputError
+    from .model import Binding
+
+    spec = planned_sweep_of(pipeline)
+    step = next(s for s in pipeline.steps.values() if s.type == "sweep" and s.name == spec.display_name)
+    needs = sorted({v.step for v in step.inputs.values() if isinstance(v, Binding) and v.kind == "jobs"})
+    if needs:
+        raise InputError(
+            f"{pipeline.path}: --preflight runs one trial of step {step.name}, which reads the outputs of "
+            f"{', '.join(needs)}: only a run makes them\n  hint: sweep submit {pipeline.path} --local --set "
+            f"jobs.{step.name}.limits.max_total_trials=1 runs {', '.join(needs)} and one trial"
+        )
+    return spec

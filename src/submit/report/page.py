@@ -47,22 +47,25 @@ def _bad(message: str) -> MonitorInputError:
     return MonitorInputError(message)
 
 
-def write_report(summaries: list[SweepSummary], path: str | Path, *, now=time.time) -> WrittenReport:
+def write_report(summaries: list[SweepSummary], path: str | Path, *, now=time.time, pipelines=()) -> WrittenReport:
+    """The report of ``summaries``; each of ``pipelines`` (``monitor.pipeline.PipelineSummary``, whose sweep steps
+    are among ``summaries``) adds a small table of its steps."""
     target = check_report_path(path)
     if not summaries:
-        raise _bad("no sweep to report on: give one or more sweep IDs")
-    text = render_report(summaries, generated=now())
+        raise _bad("no sweep to report on: give one or more sweep IDs (a pipeline's sweep step must have started)")
+    text = render_report(summaries, generated=now(), pipelines=pipelines)
     target.write_text(text, encoding="utf-8")
     return WrittenReport(target, len(text.encode()), [s.name for s in summaries])
 
 
-def render_report(summaries: list[SweepSummary], generated: float | None = None) -> str:
+def render_report(summaries: list[SweepSummary], generated: float | None = None, pipelines=()) -> str:
     from plotly.offline import get_plotlyjs
 
     title = "sweep report: " + ", ".join(s.name for s in summaries)
     body: list[str] = [f"<h1>{_e(title)}</h1>"]
     if generated is not None:
         body.append(f'<p class="muted">generated {time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(generated))}</p>')
+    body += [_pipeline_section(p) for p in pipelines]
     if len(summaries) > 1:
         body.append(_comparison(summaries))
     for i, summary in enumerate(summaries):
@@ -72,6 +75,21 @@ def render_report(summaries: list[SweepSummary], generated: float | None = None)
         f"<title>{_e(title)}</title><style>{STYLE}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head>'
         f"<body>{''.join(body)}</body></html>\n"
+    )
+
+
+def _pipeline_section(p) -> str:
+    """A pipeline's steps: state, time, what each takes, and a sweep step's sweep (drawn below as any sweep)."""
+    rows = "".join(
+        f"<tr><td>{_e(s.name)}</td><td>{_e(s.type)}</td><td>{_e(s.status)}</td>"
+        f"<td>{'—' if s.duration is None else f'{s.duration:.1f} s'}</td><td>{_e(', '.join(s.after) or '—')}</td>"
+        f"<td>{_e(s.sweep.name if s.sweep is not None else (s.reason or ''))}</td></tr>"
+        for s in p.steps.values()
+    )
+    return (
+        f'<section><h2>pipeline {_e(p.name)} <span class="muted">({_e(p.where)}, {_e(p.status)})</span></h2>'
+        "<table><tr><th>step</th><th>type</th><th>state</th><th>time</th><th>after</th><th>sweep / reason</th></tr>"
+        f"{rows}</table></section>"
     )
 
 

@@ -125,8 +125,8 @@ def _another_kind(data: dict, check: Checker) -> bool:
         # one line, no hint: what takes a pipeline today (the loader is submit.pipeline's)
         check.error(
             ("type",),
-            f"a pipeline job{where}: `sweep validate`, `sweep submit --dry-run`, `sweep submit` (to Azure ML) and "
-            "`sweep submit --local` take it; --preflight and the other commands do not yet",
+            f"a pipeline job{where}: `sweep validate [--preflight]`, `sweep plan` and `sweep submit [--dry-run | "
+            "--local]` take it; `submit --preflight` and `--continue` do not (run `sweep validate --preflight` first)",
         )
         return True
     if isinstance(kind, str) and kind.lower() in ("command", "parallel", "spark", "automl", "import", "data_transfer"):
