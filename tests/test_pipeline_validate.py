@@ -18,7 +18,7 @@ from pipeline_helpers import edited, line_of
 from submit.cli import app
 from submit.errors import SpecError
 from submit.pipeline import load_pipeline
-from submit.pipeline.model import Binding
+from submit.pipeline.declared import Binding
 
 OFFICIAL_PIPELINE = (
     OFFICIAL / "azureml-examples/cli/jobs/pipelines-with-components/pipeline_with_hyperparameter_sweep/pipeline.yml"

@@ -34,7 +34,7 @@ def run_local(spec, options=None, **kwargs):
 
 def run_pipeline_local(pipeline, options=None, **kwargs):
     """Run a pipeline job (``submit.pipeline.load_pipeline``) on this machine; a ``PipelineRun`` whose sweep steps
-    hold their sweep as `sweep status` reads it (see ``submit.pipeline.local.run_pipeline_local``)."""
+    hold their sweep as `sweep status` reads it (see ``submit.pipeline.runner.run_pipeline_local``)."""
     from .monitor.fresh import run_pipeline_local as _run_pipeline_local
 
     return _run_pipeline_local(pipeline, options, **kwargs)

@@ -29,8 +29,8 @@ def check_environments(specs, err: Console, *, skip: bool = False, notes: bool =
     if skip:
         return
     from ..envcheck import check_environment  # lazy: `sweep --help` and the monitor commands never need it
+    from ..pipeline.declared import Pipeline
     from ..pipeline.environments import check_environments as check_pipeline
-    from ..pipeline.model import Pipeline
 
     problems = []
     for spec in specs:

@@ -167,7 +167,7 @@ def render_best(s: SweepSummary, t: TrialRecord, data: dict, out: Console) -> No
 
 
 def render_pipeline_status(p, out: Console) -> None:
-    """A pipeline (``monitor.pipeline.PipelineSummary``): its state, its steps in a table, then each sweep step as
+    """A pipeline (``monitor.pipeline_record.PipelineSummary``): its state, its steps in a table, then each sweep step as
     `sweep status` shows a sweep."""
     from .pipeline_local import steps_table
 

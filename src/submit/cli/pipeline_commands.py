@@ -14,7 +14,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from ..pipeline.model import Pipeline, Step
+from ..pipeline.declared import Pipeline, Step
 from .common import show_warnings
 
 

@@ -21,7 +21,7 @@ from .tables import fitted_table
 
 if TYPE_CHECKING:
     from ..emulator.options import LocalOptions
-    from ..pipeline.local import PipelineRun, StepRun
+    from ..pipeline.runner import PipelineRun, StepRun
 
 WIDTH = 80
 
@@ -29,7 +29,7 @@ WIDTH = 80
 def run_pipeline_here(pipeline, options: LocalOptions, *, as_json: bool, out: Console, err: Console) -> int:
     """Run one pipeline here and show it; returns the exit code."""
     from ..monitor.fresh import run_pipeline_local  # each sweep step read back: the one model of a sweep
-    from ..pipeline.local import INTERRUPTED
+    from ..pipeline.runner import INTERRUPTED
 
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)  # as a sweep's run: no migration chatter
     show = err if as_json else out

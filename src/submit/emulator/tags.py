@@ -25,7 +25,7 @@ TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings th
 TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
 TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
 TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
-# a pipeline run here (pipeline/local.py): its run (kind "pipeline"), one child run per step that started (a command
+# a pipeline run here (pipeline/runner.py): its run (kind "pipeline"), one child run per step that started (a command
 # step's kind "step"; a sweep step's run is the sweep's parent run, its trials its children)
 TAG_PIPELINE = "sweep.pipeline"  # the pipeline's run and each step's run: the pipeline's name
 TAG_STEP = "sweep.step"  # a step's run: the step's name in `jobs:`

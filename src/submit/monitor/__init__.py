@@ -5,7 +5,7 @@ store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an A
 ``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
 ``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
 ``savings`` (what a policy's cancels ran after cancel, and avoided), ``replay`` and ``whatif``, ``diff``,
-``importance``; ``pipeline`` (``PipelineSummary``) a pipeline's steps, each sweep step holding its sweep as this
+``importance``; ``pipeline_record`` (``PipelineSummary``) a pipeline's steps, each sweep step holding its sweep as this
 model; ``fresh`` returns a sweep just run here (the emulator runs it,
 ``local`` reads it back) as this same model. The CLI renders it and the HTML report draws it; nothing here
 prints.
@@ -15,7 +15,7 @@ from ..emulator.tags import TAG_CANCEL_REQUESTED
 from ..emulator.tracking import cancel_requested
 from ..spec.objective import best_of, better
 from .local import LocalSweeps, open_store
-from .pipeline import PipelineSummary, StepRecord
+from .pipeline_record import PipelineSummary, StepRecord
 from .record import (
     MetricPoint,
     MonitorInputError,

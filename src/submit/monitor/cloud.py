@@ -228,7 +228,7 @@ class CloudSweeps:
         """The pipeline job ``name`` as data (``pipeline.PipelineSummary``): its steps from the job's ``jobs``, each
         step's child job from ``jobs.list(parent_job_name=name)`` (RunHistory's children), a sweep step's sweep read
         as ``status`` reads a sweep."""
-        from .pipeline import read_cloud_pipeline
+        from .pipeline_record import read_cloud_pipeline
 
         job = self.job(name, pipeline_ok=True)
         raw: list[dict] = []

@@ -108,7 +108,7 @@ def pipeline_at(source: LocalSweeps | CloudSweeps, name: str):
 def locate_sweep(job_id: str, places: Places) -> tuple[LocalSweeps | CloudSweeps, str]:
     """The place and the sweep's name an ID means: a sweep's name; a pipeline's, meaning its only sweep step's sweep;
     or ``PIPELINE/STEP``, the sweep of that step."""
-    from .pipeline import split_id
+    from .pipeline_record import split_id
 
     name, step = split_id(job_id)
     source = locate(name, places)

@@ -49,7 +49,7 @@ def run_pipeline_local(pipeline, options=None, **kwargs):
     """Run a pipeline here (arguments as ``pipeline.run_pipeline_local``) and return its ``PipelineRun`` with each
     sweep step's ``sweep`` the sweep as ``status`` reads it: read back when it ran now, read by its name when it
     completed in an earlier run (``--resume``)."""
-    from ..pipeline.local import run_pipeline_local as run_steps
+    from ..pipeline.runner import run_pipeline_local as run_steps
 
     run = run_steps(pipeline, options, **kwargs)
     for step in run.steps.values():

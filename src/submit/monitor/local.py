@@ -156,7 +156,7 @@ class LocalSweeps:
         if not experiments:
             return []
         sweeps = [r.data.tags[TAG_SWEEP] for r in self._search(experiments, f"tags.`{TAG_KIND}` = 'parent'")]
-        from .pipeline import local_pipeline_runs
+        from .pipeline_record import local_pipeline_runs
 
         return sweeps + [r.data.tags[TAG_PIPELINE] for r in local_pipeline_runs(self)]
 
@@ -224,7 +224,7 @@ class LocalSweeps:
             row = SweepListing.of(summary, done=len(summary.ended_trials), best=best)
             row.progress, row.flags = progress_of(summary), flags(summary)
             rows.append(row)
-        from .pipeline import local_pipeline_runs, pipeline_listing, read_local_pipeline
+        from .pipeline_record import local_pipeline_runs, pipeline_listing, read_local_pipeline
 
         pipelines = local_pipeline_runs(self)
         rows += [pipeline_listing(read_local_pipeline(self, p, histories=False)) for p in pipelines[:limit]]
@@ -235,13 +235,13 @@ class LocalSweeps:
 
     def pipeline_run(self, name: str):
         """The run of the pipeline named ``name`` (run here by `sweep submit pipeline.yml --local`), or None."""
-        from .pipeline import local_pipeline_run
+        from .pipeline_record import local_pipeline_run
 
         return local_pipeline_run(self, name)
 
     def pipeline(self, name: str, *, histories: bool = True):
-        """The pipeline as data (``monitor.pipeline.PipelineSummary``), each sweep step's sweep as `status` reads it."""
-        from .pipeline import read_local_pipeline
+        """The pipeline as data (``monitor.pipeline_record.PipelineSummary``), each sweep step's sweep as `status` reads it."""
+        from .pipeline_record import read_local_pipeline
 
         run = self.pipeline_run(name)
         if run is None:
@@ -249,7 +249,7 @@ class LocalSweeps:
         return read_local_pipeline(self, run, histories=histories)
 
     def request_pipeline_cancel(self, name: str, now: Callable[[], float] = time.time):
-        from .pipeline import request_local_cancel
+        from .pipeline_record import request_local_cancel
 
         return request_local_cancel(self, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now())))
 

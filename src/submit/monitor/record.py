@@ -344,7 +344,7 @@ class SweepListing:
     experiment: str | None
     progress: Any = None  # monitor.progress.Progress, where the trials were read
     flags: list = field(default_factory=list)  # monitor.health.Flag, from each trial's latest value
-    kind: str = "sweep"  # sweep | pipeline (its trials and best: its only sweep step's; monitor.pipeline)
+    kind: str = "sweep"  # sweep | pipeline (its trials and best: its only sweep step's; monitor.pipeline_record)
     steps: dict[str, str] | None = None  # a pipeline: step -> its state, in dependency order
 
     @classmethod

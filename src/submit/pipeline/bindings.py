@@ -14,7 +14,7 @@ from typing import Any
 
 from ..spec.names import did_you_mean
 from ..spec.validate import Checker
-from .model import Binding
+from .declared import Binding
 
 EXPRESSION = re.compile(r"^\s*\$\{\{\s*(.*?)\s*\}\}\s*$")
 EXPECTED = "${{parent.inputs.<name>}}, ${{parent.outputs.<name>}} or ${{parent.jobs.<step>.outputs.<name>}}"

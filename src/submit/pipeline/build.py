@@ -18,7 +18,7 @@ import yaml
 
 from ..spec.model import is_remote
 from .bindings import is_expression
-from .model import SCHEMA_URL, Pipeline
+from .declared import SCHEMA_URL, Pipeline
 
 
 def pipeline_yaml(pipeline: Pipeline) -> str:

@@ -33,7 +33,7 @@ from ..emulator.tags import (
 from ..emulator.tracking import Store, sqlite_path
 from ..emulator.trial import LOG_NAME, TrialProcess, render_command, trial_env
 from ..emulator.workarea import WorkArea
-from .model import Step
+from .declared import Step
 
 MLFLOW_STATUS = {"completed": "FINISHED", "failed": "FAILED", "canceled": "KILLED", "interrupted": "KILLED"}
 

@@ -18,7 +18,7 @@ from ..spec.names import did_you_mean
 from ..spec.validate import Checker
 from ..spec.validate.checker import kind_of
 from ..spec.validate.trial_rules import DATA_INPUT_TYPES, TRIAL_KEYS, reference_rules, trial_of
-from .model import Component, ComponentInput
+from .declared import Component, ComponentInput
 
 COMPONENT_KEYS = (
     "$schema",

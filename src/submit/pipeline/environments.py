@@ -10,7 +10,7 @@ from pathlib import Path
 from ..envcheck import EnvReport, check_environment
 from ..spec.load import line_map, read_yaml
 from ..spec.validate import Checker
-from .model import Pipeline, Step
+from .declared import Pipeline, Step
 
 
 def check_environments(pipeline: Pipeline) -> EnvReport:

@@ -30,8 +30,8 @@ from ..spec.validate.space_rules import KEY_NAME
 from ..spec.validate.sweep import JOB_KEYS
 from ..spec.validate.trial_rules import inputs_of, outputs_of
 from .bindings import check_binding
+from .declared import Binding, Pipeline, PipelineSettings, Step
 from .graph import cycles, dependency_order
-from .model import Binding, Pipeline, PipelineSettings, Step
 from .steps import step_of
 
 TOP_KEYS = (*JOB_KEYS, "settings", "inputs", "outputs", "jobs", "compute", "identity")

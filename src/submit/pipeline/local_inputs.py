@@ -28,7 +28,7 @@ from ..emulator.inputs import local_placeholder, parse_overrides
 from ..errors import InputError
 from ..spec.model import Input, is_remote
 from ..spec.names import did_you_mean
-from .model import Pipeline
+from .declared import Pipeline
 
 Place = tuple[str | None, str]  # (None, name): a pipeline input; (step, name): a step's own input
 

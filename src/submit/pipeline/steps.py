@@ -19,7 +19,7 @@ from ..spec.validate.sweep import search_rules
 from ..spec.validate.trial_rules import TRIAL_KEYS, inputs_of, outputs_of, reference_rules, trial_of
 from .bindings import binding_of, is_expression
 from .component import LITERAL_TYPES, component_of, fits
-from .model import Binding, Component, ComponentInput, Step, SweepSettings
+from .declared import Binding, Component, ComponentInput, Step, SweepSettings
 from .traps import sweep_step_traps
 
 COMMAND_KEYS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..azure.client import SubmittedJob, created, refuse_local_compute
 from .build import pipeline_job
-from .model import Pipeline
+from .declared import Pipeline
 
 
 def submit_pipeline(pipeline: Pipeline, ml_client) -> SubmittedJob:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..spec.grammar import parse_command
 from ..spec.model import Input, Output, SweepSpec
-from .model import Pipeline, Step
+from .declared import Pipeline, Step
 
 
 def sweep_spec_of(pipeline: Pipeline, step: Step, inputs: dict[str, Any], experiment: str) -> SweepSpec:
@@ -58,7 +58,7 @@ def planned_sweep_of(pipeline: Pipeline, step_name: str | None = None) -> SweepS
     bound to another step's output has no folder yet, so it stands as ``<step.outputs.name>`` in the commands; every
     other input has its value (set on the step, a pipeline input's, or the component's default)."""
     from ..errors import InputError
-    from .model import Binding
+    from .declared import Binding
 
     sweeps = [s for s in pipeline.steps.values() if s.type == "sweep"]
     if step_name is not None:
@@ -88,7 +88,7 @@ def preflight_sweep_of(pipeline: Pipeline) -> SweepSpec:
     """The sweep whose first trial `validate --preflight` runs for a pipeline: its only sweep step's, when that step
     takes no other step's output; otherwise one line saying what runs that trial (a local run of one trial)."""
     from ..errors import InputError
-    from .model import Binding
+    from .declared import Binding
 
     spec = planned_sweep_of(pipeline)
     step = next(s for s in pipeline.steps.values() if s.type == "sweep" and s.name == spec.display_name)

@@ -48,7 +48,7 @@ def _bad(message: str) -> MonitorInputError:
 
 
 def write_report(summaries: list[SweepSummary], path: str | Path, *, now=time.time, pipelines=()) -> WrittenReport:
-    """The report of ``summaries``; each of ``pipelines`` (``monitor.pipeline.PipelineSummary``, whose sweep steps
+    """The report of ``summaries``; each of ``pipelines`` (``monitor.pipeline_record.PipelineSummary``, whose sweep steps
     are among ``summaries``) adds a small table of its steps."""
     target = check_report_path(path)
     if not summaries:

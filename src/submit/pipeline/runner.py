@@ -43,8 +43,8 @@ from ..emulator.workarea import WorkArea, sweep_name
 from ..errors import InputError, UserError
 from ..spec.names import job_name_problem
 from .command_step import StepProcess, settle_command_step, start_command_step
+from .declared import Binding, Pipeline, Step
 from .local_inputs import stand_ins
-from .model import Binding, Pipeline, Step
 from .sweep_step import sweep_spec_of
 
 INTERRUPTED = "interrupted"

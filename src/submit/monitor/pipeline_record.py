@@ -1,7 +1,7 @@
 """A pipeline with sweep steps read back as data: its steps, each with its state, times, inputs and outputs, and a
 sweep step holding the ``SweepSummary`` the monitor reads for any sweep.
 
-Locally the pipeline is the run tagged ``sweep.kind = pipeline`` and ``sweep.pipeline`` (``pipeline/local.py``): its
+Locally the pipeline is the run tagged ``sweep.kind = pipeline`` and ``sweep.pipeline`` (``pipeline/runner.py``): its
 ``sweep.steps`` tag gives every step in dependency order with its state (steps that never started have no run), and
 its child runs (``mlflow.parentRunId``) are the steps that started, the newest run of a step deciding; a sweep step's
 run is its sweep's own run, read as ``LocalSweeps.status`` reads a sweep. The cloud reader (``cloud.py``) fills the
