@@ -98,7 +98,8 @@ def tracking_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def three_step_pipeline(tmp_path_factory):
     """Our three-step pipeline (prepare -> tune -> evaluate) run here once through the real CLI, as `p3`, in its
-    own store, with six trials; returns the folder it ran in (the store is its mlflow.db)."""
+    own store, with six trials; returns the folder it ran in (the store is its mlflow.db, submit.json what
+    `submit --json` printed)."""
     import shutil
 
     from _azure_util import PIPELINE_FIXTURES
@@ -114,9 +115,11 @@ def three_step_pipeline(tmp_path_factory):
             "--name",
             "p3",
             *("--set", "jobs.tune.limits.max_total_trials=6"),  # enough finished trials for refine
+            "--json",
             cwd=folder,
         ),
         timeout=300,
     )
     assert code == 0, out + err
+    (folder / "submit.json").write_text(out)
     return folder

@@ -63,6 +63,14 @@ def test_status_json_of_a_pipeline_holds_its_steps_inputs_outputs_and_the_sweep(
     assert steps["prepare"]["duration_s"] >= 0 and steps["tune"]["duration_s"] > steps["prepare"]["duration_s"]
 
 
+def test_submit_and_status_give_each_step_the_same_time(three_step_pipeline):
+    ran = json.loads((three_step_pipeline / "submit.json").read_text())
+    read = json.loads(sweep(three_step_pipeline, "status", "p3", "--json").output)
+    times = {name: step["duration_s"] for name, step in read["steps"].items()}
+    assert {name: step["duration_s"] for name, step in ran["steps"].items()} == times  # the store's, once
+    assert all(t is not None and t >= 0 for t in times.values())
+
+
 def test_list_shows_the_pipeline_as_one_row_not_its_sweep_step(three_step_pipeline):
     data = json.loads(sweep(three_step_pipeline, "list", "--json").output)
     assert [(r["name"], r["kind"]) for r in data["sweeps"]] == [("p3", "pipeline")]

@@ -82,10 +82,9 @@ def step_line(kind: str, run: PipelineRun, step: StepRun | None) -> str | None:
     if kind == "step_started":
         what = f"sweep {step.sweep_name}" if step.type == "sweep" else "command"
         return f"step {step.name} started ({what})"
-    if kind == "step_ended":
-        took = f" in {step.duration:.1f} s" if step.duration is not None else ""
+    if kind == "step_ended":  # its time is in the table at the end, as the store holds it
         why = f": {step.reason}" if step.reason and step.status != "completed" else ""
-        return f"step {step.name} {step.status}{took}{why}"
+        return f"step {step.name} {step.status}{why}"
     if kind == "step_skipped":
         return f"step {step.name} skipped: {step.reason}"
     return None

@@ -57,4 +57,9 @@ def run_pipeline_local(pipeline, options=None, **kwargs):
             step.sweep = read_back(step.sweep)
         elif step.sweep_name and step.earlier:
             step.sweep = LocalSweeps(run.tracking_uri).status(step.sweep_name)
+    # a step's time is its run's start to end in the store, as `sweep status PIPELINE` reads it (one figure)
+    stored = LocalSweeps(run.tracking_uri).pipeline(run.name, histories=False).steps
+    for step in run.steps.values():
+        if not step.earlier and step.name in stored and stored[step.name].duration is not None:
+            step.duration = stored[step.name].duration
     return run
