@@ -1,5 +1,5 @@
 """One sweep, one model: a real local sweep reads the same in `submit --local`, `status`, `export`, the report and
-`whatif` (issue 24): the same compute total, the same best trial, the same leaderboard, parameters in spec order."""
+`whatif`: the same compute total, the same best trial, the same leaderboard, parameters in spec order."""
 
 from __future__ import annotations
 
