@@ -13,6 +13,7 @@ A package imports only from lower layers or from itself; packages of one layer d
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,13 @@ def test_every_package_face_names_each_of_its_modules():
             if module.name != "__init__.py" and f"``{module.stem}``" not in doc:
                 unnamed.append(f"{init.parent.relative_to(SRC)}: {module.stem}")
     assert unnamed == []
+
+
+def test_no_module_docstring_cites_an_issue_number():
+    # a reader of the repository cannot look an issue up: a docstring says what the module does, in its own words
+    citing = []
+    for module in PACKAGE.rglob("*.py"):
+        doc = ast.get_docstring(ast.parse(module.read_text())) or ""
+        if re.search(r"\b[Ii]ssues? \d", doc):
+            citing.append(str(module.relative_to(SRC)))
+    assert citing == []
