@@ -27,7 +27,13 @@ def run_local(spec, options=None, **kwargs) -> SweepSummary:
 def read_back(live) -> SweepSummary:
     """The sweep the emulator's live state names, read from its store, with the facts of the run attached."""
     summary = LocalSweeps(live.tracking_uri, client=live.client).status(live.name)
-    summary.run = RunRecord(
+    summary.run = run_record(live)
+    return summary
+
+
+def run_record(live) -> RunRecord:
+    """What only the run that just ended knows of its sweep (the emulator's live state as it ended)."""
+    return RunRecord(
         message=live.message,
         tracking_uri=live.tracking_uri,
         experiment_id=live.experiment_id,
@@ -42,24 +48,26 @@ def read_back(live) -> SweepSummary:
         stopped_by=live.stopped_by,
         log_tails={t.name: t.log_tail for t in live.trials if t.status == "failed" and t.log_tail},
     )
-    return summary
 
 
 def run_pipeline_local(pipeline, options=None, **kwargs):
     """Run a pipeline here (arguments as ``pipeline.run_pipeline_local``) and return its ``PipelineRun`` with each
-    sweep step's ``sweep`` the sweep as ``status`` reads it: read back when it ran now, read by its name when it
-    completed in an earlier run (``--resume``)."""
+    step's time and each sweep step's ``sweep`` as ``sweep status PIPELINE`` reads them (a step that completed in an
+    earlier run, ``--resume``, included)."""
     from ..pipeline.runner import run_pipeline_local as run_steps
 
     run = run_steps(pipeline, options, **kwargs)
+    # the pipeline read once, as `sweep status PIPELINE` reads it: each step's time (its run's start to end in the
+    # store) and each sweep step's sweep, the fresh ones with what only this run knows
+    stored = LocalSweeps(run.tracking_uri).pipeline(run.name).steps
     for step in run.steps.values():
-        if step.sweep is not None:
-            step.sweep = read_back(step.sweep)
-        elif step.sweep_name and step.earlier:
-            step.sweep = LocalSweeps(run.tracking_uri).status(step.sweep_name)
-    # a step's time is its run's start to end in the store, as `sweep status PIPELINE` reads it (one figure)
-    stored = LocalSweeps(run.tracking_uri).pipeline(run.name, histories=False).steps
-    for step in run.steps.values():
-        if not step.earlier and step.name in stored and stored[step.name].duration is not None:
-            step.duration = stored[step.name].duration
+        record = stored.get(step.name)
+        if record is None:
+            continue
+        if record.sweep is not None:
+            if step.sweep is not None:
+                record.sweep.run = run_record(step.sweep)
+            step.sweep = record.sweep
+        if not step.earlier and record.duration is not None:
+            step.duration = record.duration
     return run

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from ...spec.lazy import lazy_exports
 from .base import Observation, Sampler
 from .lock import LockSampler  # light: replays a lock file's values
 
@@ -33,11 +34,7 @@ def make_sampler(spec) -> Sampler:
     return cls(spec.search_space, goal=spec.objective.goal, seed=spec.sampling.seed, logbase=spec.sampling.base)
 
 
-def __getattr__(name: str):
-    for label, (_, cls) in SAMPLERS.items():
-        if cls == name:
-            return sampler_class(label)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {cls: module for module, cls in SAMPLERS.values()})
 
 
 __all__ = [
