@@ -48,7 +48,6 @@ BAD_SETTINGS = [
     ("identity={type: aml_token, client_id: abc}", ["identity.client_id: unknown key"]),
     ("identity={type: managed, clientid: abc}", ["identity.clientid: unknown key", "did you mean `client_id`?"]),
     ("identity=user_identity", ["identity: expected a mapping of identity settings, found a string"]),
-    ("services={my_ssh: {type: shh}}", ["services.my_ssh.type: unknown type 'shh'", "did you mean `ssh`?"]),
     ("services={tb: {type: tensor_board, port: high}}", ["services.tb.port: expected an integer, found a string"]),
     ("properties=[a, b]", ["properties: expected a mapping of property names to values, found a list"]),
     ("compute=[cpu]", ["compute: expected a string, found a list"]),
@@ -113,6 +112,13 @@ def test_valid_settings_become_the_model(folder):  # noqa: F811
     assert any(w.startswith("--set: services: accepted, but Azure ML's SDK does not send it") for w in spec.warnings)
     # resources of a trial and the sweep's queue settings are sent
     assert not any(w.startswith(("--set: trial.resources:", "--set: queue_settings:")) for w in spec.warnings)
+
+
+def test_a_misspelt_service_type_is_said_not_refused_as_load_job_takes_any_string(folder):  # noqa: F811
+    spec = load_spec(write(folder, BASE), ["services={my_ssh: {type: shh, nodes: all}}"])
+    assert spec.services == {"my_ssh": Service(nodes="all")}  # the SDK sends it without a type
+    assert "--set: services.my_ssh.type: 'shh' names no service type" in "\n".join(spec.warnings)
+    assert "did you mean `ssh`?" in "\n".join(spec.warnings)
 
 
 def test_importing_submit_loads_neither_azure_mlflow_nor_scipy():

@@ -8,6 +8,7 @@ did-you-mean where a name is misspelt.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,36 @@ from ..names import did_you_mean
 STRINGS = "strings"
 _YAML_FLOAT = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
 _EXPECTED = {int: "an integer", str: "a string", bool: "a boolean", dict: "a mapping", list: "a list of strings"}
+
+
+def snake_cased(text: str) -> str:
+    """A word as azure-ai-ml's ``camel_to_snake`` reads it before comparing it with the snake_case names.
+
+    Its schema reads the goal, the sampling algorithm's and the policy's ``type`` and the identity's ``type`` this
+    way, so ``MedianStopping``, ``medianStopping`` and ``MEDIAN_STOPPING`` are all ``median_stopping`` and
+    ``AMLToken`` is ``aml_token``, while ``Median_Stopping`` becomes ``median__stopping`` and is refused.
+
+    >>> [snake_cased(w) for w in ("MedianStopping", "AMLToken", "UserIdentity", "MEDIAN_STOPPING", "Median_Stopping")]
+    ['median_stopping', 'aml_token', 'user_identity', 'median_stopping', 'median__stopping']
+    """
+    text = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", text)
+    return re.sub("([a-z0-9])([A-Z])", r"\1_\2", text).lower()
+
+
+class SnakeCased(tuple):
+    """The words of a key that azure-ai-ml reads through ``snake_cased`` (the others it only lower-cases)."""
+
+
+def azure_reading(value: Any, allowed) -> str | None:
+    """The one of ``allowed`` that azure-ai-ml's schema reads ``value`` as, or None when it refuses it.
+
+    Its enumerated keys (``StringTransformedEnum``) compare a transformed value with the transformed names:
+    lower-cased for most, ``snake_cased`` for those of ``SnakeCased``; the name it keeps is the transformed one.
+    """
+    if not isinstance(value, str):
+        return None
+    word = snake_cased(value) if isinstance(allowed, SnakeCased) else value.lower()
+    return word if word in allowed else None
 
 
 def kind_of(value: Any) -> str:
@@ -95,9 +126,9 @@ class Checker:
         return ok
 
     def word(self, value: Any, path: tuple, allowed, what: str) -> str | None:
-        """``value`` lower-cased if it is one of ``allowed`` (Azure reads these case-insensitively), else None."""
-        word = str(value).lower() if isinstance(value, str) else None
-        if word in allowed:
+        """The name of ``allowed`` that ``value`` spells as azure-ai-ml reads it (``azure_reading``), else None."""
+        word = azure_reading(value, allowed)
+        if word is not None:
             return word
         self.error(
             path,
@@ -112,7 +143,7 @@ class Checker:
         """Check a settings mapping against its keys' shapes; returns the values of the well-formed keys.
 
         A shape is a type (``int``, ``str``, ``bool``, ``dict``), ``STRINGS`` (a list of strings), a tuple of types
-        (any of them), or a tuple of words (one of them, read case-insensitively and returned lower-cased).
+        (any of them), or a tuple of words (one of them, read as azure-ai-ml reads it and returned as its name).
         """
         if not self.mapping(value, path, what):
             return None

@@ -23,8 +23,8 @@ from ..model import (
     ServiceType,
     TrainingDistribution,
 )
-from ..names import job_name_problem
-from .checker import STRINGS, Checker, kind_of
+from ..names import did_you_mean, job_name_problem
+from .checker import STRINGS, Checker, SnakeCased, azure_reading, kind_of
 
 SHAPES: dict[str, dict[str, Any]] = {
     "resources": {
@@ -51,7 +51,13 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
 }
 _MODELS = {"resources": Resources, "queue_settings": QueueSettings, "distribution": TrainingDistribution}
-IDENTITY_SHAPES = {"type": get_args(IdentityType), "client_id": str, "object_id": str, "msi_resource_id": str}
+# the identity's type is read through camel_to_snake: `AMLToken`, `UserIdentity`, `ManagedIdentity` (identity.py)
+IDENTITY_SHAPES = {
+    "type": SnakeCased(get_args(IdentityType)),
+    "client_id": str,
+    "object_id": str,
+    "msi_resource_id": str,
+}
 SERVICE_SHAPES = {
     "type": get_args(ServiceType),
     "nodes": str,
@@ -104,7 +110,7 @@ def identity_of(value: Any, check: Checker) -> Identity | None:
         return None
     if not check.mapping(value, path, "identity settings") or not check.required(value, path, ("type",)):
         return None
-    kind = check.word(value["type"], path + ("type",), get_args(IdentityType), "identity type")
+    kind = check.word(value["type"], path + ("type",), IDENTITY_SHAPES["type"], "identity type")
     if kind is None:
         return None
     # only a managed identity names which one; user_identity and aml_token take nothing more
@@ -125,10 +131,26 @@ def services_of(value: Any, check: Checker) -> dict[str, Service] | None:
     services = {}
     for name, settings in value.items():
         before = len(check.problems)
+        settings = _known_service_type(settings, path + (name, "type"), check)
         good = check.fields(settings, path + (name,), SERVICE_SHAPES, "service settings")
         if good is not None and len(check.problems) == before:
             services[str(name)] = Service(**good)
     return services
+
+
+def _known_service_type(settings: Any, path: tuple, check: Checker) -> Any:
+    """A service's settings without a ``type`` string that names no service azure-ai-ml knows, after a warning.
+
+    Its schema takes any string there (the union of ``JobServiceSchema.type`` ends in a plain string) and sends such
+    a service without a type, so a misspelt type is no refusal: it is said, with what it likely meant.
+    """
+    if not isinstance(settings, dict) or not isinstance(settings.get("type"), str):
+        return settings
+    if azure_reading(settings["type"], SERVICE_SHAPES["type"]) is not None:
+        return settings
+    meant = did_you_mean(settings["type"], SERVICE_SHAPES["type"]) or "one of: " + ", ".join(SERVICE_SHAPES["type"])
+    check.warn(path, f"{settings['type']!r} names no service type; the SDK sends the service without one ({meant})")
+    return {k: v for k, v in settings.items() if k != "type"}
 
 
 def strings_of(value: Any, path: tuple, check: Checker, what: str) -> dict[str, str] | None:

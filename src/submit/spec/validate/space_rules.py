@@ -25,11 +25,17 @@ from ..model import (
 )
 from ..names import did_you_mean
 from ..space import BAYESIAN_TYPES, DISTRIBUTIONS, Choice, Distribution, SearchSpace
-from .checker import Checker, kind_of
+from .checker import Checker, SnakeCased, azure_reading, kind_of
 
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SAMPLING_KEYS = {"random": ("type", "seed", "rule", "logbase"), "grid": ("type",), "bayesian": ("type",)}
 SAMPLING_RULES = ("random", "sobol")
+# the keys azure-ai-ml's schema reads through camel_to_snake (sweep_objective.py, sweep_sampling_algorithm.py,
+# sweep_termination.py): `Maximize`, `{type: Bayesian}`, `MedianStopping`; the string form of sampling_algorithm and
+# the distributions' and the rule's names it only lower-cases
+SNAKE_GOALS = SnakeCased(GOALS)
+SNAKE_SAMPLERS = SnakeCased(SAMPLER_TYPES)
+SNAKE_POLICIES = SnakeCased(POLICY_TYPES)
 OBJECTIVE_KEYS = keys(Objective)
 LIMIT_KEYS = keys(Limits)
 _TIMEOUT_HINT = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
@@ -146,24 +152,26 @@ def sampling_of(value: Any, check: Checker) -> Sampling | None:
         return Sampling(type=kind, as_string=True)
     if not check.mapping(value, path, "sampling settings"):
         return None
-    kind = str(value.get("type", "")).lower()
-    if kind not in SAMPLER_TYPES:
+    kind = azure_reading(value.get("type"), SNAKE_SAMPLERS)
+    if kind is None:
         check.error(
             path + ("type",),
             f"expected one of {', '.join(SAMPLER_TYPES)}, found {value.get('type')!r}",
-            did_you_mean(kind, SAMPLER_TYPES),
+            did_you_mean(str(value.get("type", "")), SAMPLER_TYPES),
         )
         return None
     check.known_keys(value, path, SAMPLING_KEYS[kind], f" for `{kind}` sampling")
     sampling = Sampling(type=kind)
     if kind == "random":
         rule = value.get("rule")
-        if rule is not None and rule not in SAMPLING_RULES:
-            check.error(
-                path + ("rule",),
-                f"expected `random` or `sobol`, found {rule!r}",
-                did_you_mean(rule, SAMPLING_RULES),
-            )
+        if rule is not None:
+            rule = azure_reading(value["rule"], SAMPLING_RULES)
+            if rule is None:
+                check.error(
+                    path + ("rule",),
+                    f"expected `random` or `sobol`, found {value['rule']!r}",
+                    did_you_mean(str(value["rule"]), SAMPLING_RULES),
+                )
         seed = value.get("seed")
         if seed is not None:
             check.number(seed, path + ("seed",), integer=True)
@@ -185,12 +193,14 @@ def objective_of(value: Any, check: Checker) -> Objective | None:
     check.known_keys(value, path, OBJECTIVE_KEYS)
     if not check.required(value, path, OBJECTIVE_KEYS):
         return None
-    goal = str(value["goal"]).lower()
-    if goal not in GOALS:
+    goal = azure_reading(value["goal"], SNAKE_GOALS)
+    if goal is None:
         check.error(
             path + ("goal",),
             f"expected `minimize` or `maximize`, found {value['goal']!r}",
-            did_you_mean(goal, (*GOALS, "min", "max")).replace("`min`", "`minimize`").replace("`max`", "`maximize`"),
+            did_you_mean(str(value["goal"]).lower(), (*GOALS, "min", "max"))
+            .replace("`min`", "`minimize`")
+            .replace("`max`", "`maximize`"),
         )
         return None
     metric = value["primary_metric"]
@@ -211,12 +221,12 @@ def policy_of(value: Any, check: Checker) -> Policy | None:
         return None
     if not check.mapping(value, path, "policy settings"):
         return None
-    kind = str(value.get("type", "")).lower()
-    if kind not in POLICY_TYPES:
+    kind = azure_reading(value.get("type"), SNAKE_POLICIES)
+    if kind is None:
         check.error(
             path + ("type",),
             f"unknown early-termination policy {value.get('type')!r}",
-            did_you_mean(kind, POLICY_TYPES) or "one of: " + ", ".join(POLICY_TYPES),
+            did_you_mean(str(value.get("type", "")), POLICY_TYPES) or "one of: " + ", ".join(POLICY_TYPES),
         )
         return None
     check.known_keys(value, path, ("type",) + POLICY_SETTINGS[kind], f" for `{kind}`")

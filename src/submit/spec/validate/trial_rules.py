@@ -14,7 +14,7 @@ from ..model import DockerBuild, InlineEnvironment, Input, Output, Trial, is_rem
 from ..names import did_you_mean
 from ..shell import azure_hazard
 from ..space import Choice, SearchSpace
-from .checker import Checker, kind_of
+from .checker import Checker, azure_reading, kind_of
 from .job_rules import settings_of
 from .space_rules import KEY_NAME
 
@@ -214,20 +214,25 @@ def _literal_input(v: dict, p: tuple, check: Checker) -> str | bool | int | None
 
 def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) -> Input | None:
     check.known_keys(v, p, INPUT_KEYS)
-    kind = v.get("type", "uri_folder")
-    if kind not in DATA_INPUT_TYPES:
+    # the SDK reads an input's type and mode case-insensitively (`URI_FOLDER`, `RO_MOUNT`) and keeps the lower case
+    written = v.get("type", "uri_folder")
+    kind = azure_reading(written, DATA_INPUT_TYPES)
+    if kind is None:
         check.error(
             p + ("type",),
-            f"unknown input type {kind!r}",
-            did_you_mean(kind, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES),
+            f"unknown input type {written!r}",
+            did_you_mean(str(written), DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES),
         )
         return None
-    if v.get("mode") is not None and v["mode"] not in INPUT_MODES:
-        check.error(
-            p + ("mode",),
-            f"unknown mode {v['mode']!r}",
-            did_you_mean(v["mode"], INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES),
-        )
+    mode = v.get("mode")
+    if mode is not None:
+        mode = azure_reading(v["mode"], INPUT_MODES)
+        if mode is None:
+            check.error(
+                p + ("mode",),
+                f"unknown mode {v['mode']!r}",
+                did_you_mean(str(v["mode"]), INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES),
+            )
     raw = v.get("path")
     if not isinstance(raw, str) or not raw:
         check.error(
@@ -242,9 +247,7 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         if not local.exists():
             check.error(p + ("path",), f"no such file or folder: {local}")
         resolved = str(local.resolve())
-    return Input(
-        name, kind, path=resolved, mode=v.get("mode"), description=v.get("description"), datastore=v.get("datastore")
-    )
+    return Input(name, kind, path=resolved, mode=mode, description=v.get("description"), datastore=v.get("datastore"))
 
 
 def outputs_of(value: Any, check: Checker) -> dict[str, Output] | None:
