@@ -9,6 +9,11 @@ Works on a clone or a bare mirror (it reads with ``git show``, at HEAD or ``--co
 the Dockerfile's ``python=``; the packages from ``context/conda_dependencies.yaml``, ``context/requirements.txt`` and
 the Dockerfile's ``pip install``/``conda create`` lines (the Dockerfile is what is built: sklearn-1.5's pins more than
 its YAML). Templated pins (``{{latest-pypi-version}}``, filled in at release) are kept as names without a version.
+
+Retired environments (``retired``): each asset whose ``spec.yaml`` the history up to that commit deleted and that is
+not there now, read as it was just before its deletion, with the deleting commit, its date and its subject. Azure
+keeps serving a retired environment's last version for a while, without updates, so a spec naming one is warned,
+not refused. The old layout (``training/general/src/environments/``, before ``assets/``) counts too.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from submit.envcheck.reqs import (  # noqa: E402
 )
 
 ASSET = re.compile(r"^assets/(?:.+/)?environments/([^/]+)/spec\.yaml$")
+# any environment's spec.yaml in the repository's history, the old layouts included
+ANY_ASSET = re.compile(r"^(?:.+/)?environments/([^/]+)/spec\.yaml$")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -92,6 +99,37 @@ def asset(repo: Path, commit: str, folder: str) -> dict:
     }
 
 
+def retired(repo: Path, commit: str, current: dict) -> dict:
+    """The environments deleted before ``commit`` and absent at it, each as it was before its last deletion."""
+    log = git(repo, "log", "--diff-filter=D", "--name-only", "--format=@@ %H %cs %s", commit, "--", "*spec.yaml")
+    found: dict[str, dict] = {}
+    deleted_by = None
+    for line in log.splitlines():
+        if line.startswith("@@ "):
+            sha, date, subject = line[3:].split(" ", 2)
+            deleted_by = {"commit": sha, "date": date, "subject": subject}
+            continue
+        match = ANY_ASSET.match(line.strip())
+        if not match or deleted_by is None:
+            continue
+        folder = line.strip().rsplit("/", 1)[0]
+        name = _asset_name(repo, f"{deleted_by['commit']}^", folder) or match.group(1).removeprefix("AzureML-")
+        if name in current or name in found:  # the log runs newest first: the last deletion is kept
+            continue
+        found[name] = {**asset(repo, f"{deleted_by['commit']}^", folder), "retired": deleted_by}
+    return dict(sorted(found.items()))
+
+
+def _asset_name(repo: Path, commit: str, folder: str) -> str | None:
+    """The asset's name as Azure knows it (``asset.yaml``'s, else ``spec.yaml``'s unless templated), without the
+    ``AzureML-`` prefix of the old layout."""
+    for file in ("asset.yaml", "spec.yaml"):
+        name = (yaml.safe_load(show(repo, commit, f"{folder}/{file}") or "{}") or {}).get("name")
+        if isinstance(name, str) and "{" not in name:
+            return name[len("AzureML-") :] if name.lower().startswith("azureml-") else name
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", type=Path, help="a clone or mirror of github.com/Azure/azureml-assets")
@@ -112,6 +150,7 @@ def main() -> None:
         "generated_by": "scripts/curated_envs.py",
         "note": "workspace name AzureML-<asset>; registry azureml://registries/azureml/environments/<asset>",
         "environments": environments,
+        "retired": retired(args.repo, commit, environments),
     }
     json.dump(data, sys.stdout, indent=1, sort_keys=False)
     sys.stdout.write("\n")

@@ -123,6 +123,24 @@ def test_a_misspelt_curated_name_gets_a_did_you_mean(tmp_path):
     assert "did you mean `AzureML-sklearn-1.5`?" in result.stderr
 
 
+def test_a_retired_curated_environment_is_a_warning_naming_when_and_is_checked_as_it_last_was(tmp_path):
+    # the official TensorFlow sweep notebook's environment, deleted from azureml-assets in its PR #2992
+    spec = spec_in(tmp_path, "import tensorflow\nimport lightgbm\n", "azureml:AzureML-tensorflow-2.12-cuda11@latest")
+    result = validate(spec)
+    assert result.exit_code == 2, result.output  # lightgbm: its last version did not provide it
+    assert "`azureml:AzureML-tensorflow-2.12-cuda11@latest`: retired; azureml-assets deleted it on 2024-09-06" in (
+        result.stderr
+    )
+    assert "Azure may still resolve its last version" in result.stderr
+    assert "`import lightgbm`: no package of retired curated AzureML-tensorflow-2.12-cuda11 provides it" in (
+        result.stderr
+    )
+    (tmp_path / "code" / "train.py").write_text("import tensorflow\n")
+    result = validate(spec)
+    assert result.exit_code == 0, result.output
+    assert "retired; azureml-assets deleted it on 2024-09-06 (commit b8adff8, PR #2992)" in result.stderr
+
+
 def test_train_xgb_under_the_curated_sklearn_environment_is_refused(tmp_path):
     spec = tmp_path / "xgb.yaml"
     text = (ROOT / "sweep_specs" / "xgboost_bandit_slack_factor.yaml").read_text()

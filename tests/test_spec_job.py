@@ -127,7 +127,16 @@ def test_importing_submit_loads_neither_azure_mlflow_nor_scipy():
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", ["submit.spec.grammar", "submit.spec.load", "submit.spec.overrides"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "submit.spec.grammar",
+        "submit.spec.load",
+        "submit.spec.overrides",
+        "submit.spec.validate.checker",
+        "submit.envcheck.curated",
+    ],
+)
 def test_doctests_of_the_spec_modules_run(module):
     result = doctest.testmod(__import__(module, fromlist=["_"]))
     assert result.attempted > 0 and result.failed == 0

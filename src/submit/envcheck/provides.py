@@ -33,7 +33,8 @@ from .reqs import (
 ENV_PATH = ("trial", "environment")
 # a tag or a digest after the last path segment: `repo/image:1.0`, `repo/image@sha256:...` (a port is not a tag)
 _TAGGED = re.compile(r"(:[^/]+|@sha256:[0-9a-f]+)$")
-# the curated names of before azureml-assets (`AzureML-sklearn-1.0-ubuntu20.04-py38-cpu`): deprecated, not in the table
+# the curated names of before azureml-assets (`...-ubuntu20.04-py38-...`): deprecated; those its history never held
+# are in neither of its tables
 _LEGACY = re.compile(r"-ubuntu\d\d\.\d\d-py\d+", re.I)
 
 
@@ -239,6 +240,16 @@ def _curated(env: str, asset: str, check: Checker) -> Declared:
     table = curated.table()
     entry = table["environments"].get(asset)
     label = f"curated AzureML-{asset}"
+    retired = curated.retirement(asset) if entry is None else None
+    if retired is not None:
+        # Azure may still resolve a retired environment's last version: said, and checked against that version
+        entry = table["retired"][asset]
+        label = f"retired curated AzureML-{asset}"
+        check.warn(
+            ENV_PATH,
+            f"`{env}`: retired; {retired}. Azure may still resolve its last version, which gets no more fixes; "
+            "checked against that version",
+        )
     if entry is None:
         out = Declared(label=label, checkable=False)
         if _LEGACY.search(asset):
