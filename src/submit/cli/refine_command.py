@@ -1,7 +1,8 @@
 """`sweep refine ID [ID ...]`: the next, narrower sweep's spec, from the finished one(s) (``submit.followup.refine``).
 
 With ``-o FILE`` the spec is written there and the changes are listed on stderr; without it the spec goes to stdout;
-``--dry-run`` prints the unified diff against the original spec instead, and writes nothing.
+``--dry-run`` prints the unified diff against the original spec instead, and writes nothing. When most trials tie at
+the best value the advice is printed instead, and nothing is written.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def refine(
         _refuse_overwrite(output, originals, dry_run)
         for warning in result.warnings:
             err.print(f"warning: {warning}", markup=False, highlight=False)
+        if result.advice and not json_:
+            err.print(f"advice: {result.advice}", markup=False, highlight=False)
+            return
         if json_:
             out.print(
                 json.dumps(result.to_dict(), indent=2, default=str), markup=False, highlight=False, soft_wrap=True
@@ -61,7 +65,7 @@ def refine(
             out.print(result.diff(str(output or "refined.yaml")), markup=False, highlight=False, end="")
         elif output is None:
             out.print(result.text, markup=False, highlight=False, end="")
-        if output is not None and not dry_run:
+        if output is not None and not dry_run and not result.advice:
             output.write_text(result.text, encoding="utf-8")
         if not json_ and (output is not None or dry_run):
             _summary(result, output, dry_run)
@@ -83,7 +87,8 @@ def _summary(result, output: Path | None, dry_run: bool) -> None:
     lines = [
         (head + ": " if head else "")
         + f"{len(result.changes)} change(s) from the best {result.top} of {result.finished} finished trials of "
-        + f"{', '.join(result.sweeps)} (best {result.primary_metric} {best.best:.4g}, trial {best.name})"
+        + f"{', '.join(result.sweeps)} (best {result.primary_metric} {best.best:.4g}, "
+        + (f"trial {best.name})" if result.tied == 1 else f"shared by {result.tied} trials, {best.name} first)")
     ]
     lines += [f"  {c.key}: {c.reason}" for c in result.changes]
     for line in lines:

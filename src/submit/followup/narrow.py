@@ -1,5 +1,9 @@
 """The narrowing rules of `sweep refine`: one search-space parameter and the best trials -> its new distribution.
 
+The best trials are a set, never an order: every trial tied with the last one counted is counted, and the trials
+tied at the best value are all "the best trial" (``Pool.tied``): a rule that looks at the best trial looks at all of
+them, so no value a tied-best trial used is dropped and nothing is fixed at one of them when they differ.
+
 Every rule works in the distribution's own scale: the exponent for ``loguniform``/``qloguniform``/``lognormal``/
 ``qlognormal`` (``logbase`` as the sampling algorithm sets it), the value otherwise. With L and H the lowest and
 highest value among the best trials and R the old range (``max_value - min_value``):
@@ -7,7 +11,7 @@ highest value among the best trials and R the old range (``max_value - min_value
 - bounded (``uniform``, ``quniform``, ``loguniform``, ``qloguniform``): ``[L - m, H + m]`` with the margin
   ``m = max(SPREAD_MARGIN * (H - L), RANGE_MARGIN * R)``, clipped to the old bounds; ``q`` is kept, and a quantized
   parameter's bounds are rounded outward to multiples of ``q`` (integers when ``q`` and the old bounds are);
-- pressing: when the single best trial lies within ``PRESS * R`` of a bound, the optimum may lie beyond it, so that
+- pressing: when a best trial (any of the tied best) lies within ``PRESS * R`` of a bound, the optimum may lie beyond it, so that
   bound moves out by ``max(m, WIDEN * R)`` instead of being clipped; a linear bound at or beyond zero is not moved
   across zero (a count, a rate or a probability would turn negative);
 - ``randint(upper)``: only ``upper`` exists (values 0 .. upper - 1): ``floor(H + m) + 1``, or widened when pressing;
@@ -15,7 +19,8 @@ highest value among the best trials and R the old range (``max_value - min_value
   deviation, at least ``SIGMA_FLOOR`` of the old sigma and at most the old sigma (no bound to press against);
 - ``choice``: the values the best trials took, in the spec's order (nested choices are kept as they are);
 - any parameter whose importance is negligible (below ``max(NEGLIGIBLE, NEGLIGIBLE_SHARE * the top importance)``) is
-  fixed at the best trial's value, as a one-value ``choice`` so that the command line still renders it.
+  fixed at the best trial's value, as a one-value ``choice`` so that the command line still renders it; when the
+  trials tied at the best value took different values of it, it is not fixed but narrowed like any other.
 
 Nothing here reads a store or a file: ``narrow`` takes the space, the trials and the importances.
 """
@@ -54,12 +59,17 @@ NEGLIGIBLE_SHARE = 0.05  # or below 5% of the most important parameter's: a fore
 
 @dataclass(frozen=True)
 class Pool:
-    """What the rules see: the best trials' values of each parameter, the best trial's, and the importances."""
+    """What the rules see: the best trials' values of each parameter, the tied-best trials', and the importances."""
 
     best_values: dict[str, list[Any]]  # parameter -> its value in each of the best trials, best first
-    best_params: dict[str, Any]  # the single best trial's parameters
+    tied_params: list[dict[str, Any]]  # the parameters of each trial tied at the best value (one when none ties)
     importance: dict[str, float] = field(default_factory=dict)  # empty when there is no ranking
     logbase: float = math.e
+
+    @property
+    def tied(self) -> int:
+        """How many trials share the best value: the first ``tied`` of each ``best_values`` list."""
+        return len(self.tied_params)
 
     def negligible(self, name: str) -> float | None:
         """The parameter's importance when it is negligible, else None."""
@@ -99,13 +109,12 @@ def narrow(space: SearchSpace, pool: Pool, keep: frozenset[str] = frozenset()) -
 def _one(name: str, dist: Distribution, pool: Pool) -> ParamChange | None:
     values = pool.best_values.get(name) or []
     score = pool.negligible(name)
-    if score is not None and name in pool.best_params and not isinstance(pool.best_params[name], dict):
-        best = pool.best_params[name]
-        reason = (
-            f"importance {score:.3g} (below {pool.threshold:.3g}: negligible): fixed at the best trial's value "
-            f"{_show(best)}; was {dist.describe()}"
-        )
-        return ParamChange(name, dist, Choice([best]), reason, {"importance": score, "value": best}, "fixed")
+    best = _tied_value(name, pool)
+    if score is not None and best is not None:
+        whose = "the best trial's value" if pool.tied == 1 else f"the value all {pool.tied} tied best trials took"
+        reason = f"importance {score:.3g} (below {pool.threshold:.3g}: negligible): fixed at {whose} {_show(best[0])}"
+        reason += f"; was {dist.describe()}"
+        return ParamChange(name, dist, Choice([best[0]]), reason, {"importance": score, "value": best[0]}, "fixed")
     if not values or any(isinstance(v, dict) for v in values):
         return None
     if isinstance(dist, Choice):
@@ -120,6 +129,23 @@ def _one(name: str, dist: Distribution, pool: Pool) -> ParamChange | None:
     if isinstance(dist, _Gaussian):
         return _gaussian(name, dist, numbers, pool)
     return None
+
+
+def _tied_value(name: str, pool: Pool) -> tuple[Any] | None:
+    """The one value every tied-best trial took (as a 1-tuple: None is a value), or None when they differ."""
+    taken = [p[name] for p in pool.tied_params if name in p]
+    if not taken or len(taken) != pool.tied or any(isinstance(v, dict) for v in taken):
+        return None
+    return (taken[0],) if all(_same(v, taken[0]) for v in taken) else None
+
+
+def _best_of(xs: list[float], pool: Pool) -> tuple[float, float, str]:
+    """The lowest and highest of the tied-best trials' values (``xs`` in ranked order) and how to say them."""
+    bests = xs[: max(1, pool.tied)]
+    low, high = min(bests), max(bests)
+    if len(bests) == 1:
+        return low, high, f"best {_num(low)}"
+    return low, high, f"the {len(bests)} tied best {_num(low)}..{_num(high)}"
 
 
 def _importance(name: str, pool: Pool) -> str:
@@ -165,19 +191,20 @@ def _bounded(name: str, dist: _Bounded, values: list[float], pool: Pool) -> Para
     xs = [to(v) for v in values]
     lo_old, hi_old = dist.min_value, dist.max_value
     r = hi_old - lo_old
-    low, high, best = min(xs), max(xs), xs[0]
+    low, high = min(xs), max(xs)
+    best_low, best_high, said = _best_of(xs, pool)
     m = max(SPREAD_MARGIN * (high - low), RANGE_MARGIN * r)
     new_lo, new_hi = max(low - m, lo_old), min(high + m, hi_old)
     notes, pressed = [], set()
     linear = scale == "values"
-    if best - lo_old <= PRESS * r:
+    if best_low - lo_old <= PRESS * r:
         target = lo_old - max(m, WIDEN * r)
         if linear and lo_old >= 0 > target:
             notes.append(f"the best trials press against min_value {_num(lo_old)}: kept, not moved below 0")
         else:
             new_lo, pressed = target, pressed | {"min"}
             notes.append(f"the best trials press against min_value {_num(lo_old)}: widened to {{lo}}")
-    if hi_old - best <= PRESS * r:
+    if hi_old - best_high <= PRESS * r:
         target = hi_old + max(m, WIDEN * r)
         if linear and hi_old <= 0 < target:
             notes.append(f"the best trials press against max_value {_num(hi_old)}: kept, not moved above 0")
@@ -192,10 +219,11 @@ def _bounded(name: str, dist: _Bounded, values: list[float], pool: Pool) -> Para
         return None
     new = type(dist)(**{**{k: getattr(dist, k) for k in dist.PARAMS}, "min_value": new_lo, "max_value": new_hi})
     widened = new_lo < lo_old or new_hi > hi_old
-    seen = f"the best {len(values)} trials had {scale} {_num(low)}..{_num(high)} (best {_num(best)})"
+    seen = f"the best {len(values)} trials had {scale} {_num(low)}..{_num(high)} ({said})"
     why = [seen, f"margin {_num(m)}"] + [n.format(lo=_num(new_lo), hi=_num(new_hi)) for n in notes]
     reason = "; ".join(why) + f"; was {_num(lo_old)}..{_num(hi_old)}{_importance(name, pool)}"
-    numbers = {"best_low": low, "best_high": high, "best": best, "margin": m, "scale": scale}
+    numbers = {"best_low": low, "best_high": high, "best": xs[0], "tied_best": [best_low, best_high], "margin": m}
+    numbers["scale"] = scale
     return ParamChange(name, dist, new, reason, numbers, "widened" if widened else "narrowed")
 
 
@@ -220,9 +248,10 @@ def _outward(dist: _Bounded, lo: float, hi: float) -> tuple[float, float]:
 
 def _randint(name: str, dist: Randint, values: list[float], pool: Pool) -> ParamChange | None:
     upper = dist.upper
-    low, high, best = min(values), max(values), values[0]
+    low, high = min(values), max(values)
+    _, best_high, said = _best_of(values, pool)
     m = max(SPREAD_MARGIN * (high - low), RANGE_MARGIN * upper)
-    if (upper - 1) - best <= PRESS * upper:
+    if (upper - 1) - best_high <= PRESS * upper:
         new_upper = upper + max(math.ceil(m), math.ceil(WIDEN * upper))
         note = f"the best trials press against upper {upper}: widened to {new_upper}"
     else:
@@ -230,7 +259,7 @@ def _randint(name: str, dist: Randint, values: list[float], pool: Pool) -> Param
         note = f"upper {new_upper} (values 0..{new_upper - 1}; randint has no lower bound to raise)"
     if new_upper == upper:
         return None
-    seen = f"the best {len(values)} trials had {_num(low)}..{_num(high)} (best {_num(best)}); margin {_num(m)}"
+    seen = f"the best {len(values)} trials had {_num(low)}..{_num(high)} ({said}); margin {_num(m)}"
     reason = f"{seen}; {note}; was upper {upper}{_importance(name, pool)}"
     kind = "widened" if new_upper > upper else "narrowed"
     return ParamChange(name, dist, Randint(new_upper), reason, {"best_low": low, "best_high": high, "margin": m}, kind)

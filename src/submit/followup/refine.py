@@ -7,7 +7,12 @@ and the diff against the original. The new spec is the original with only the ch
 (``edits``), each with a ``# refine:`` comment above it; it must pass the same validation as `sweep validate`.
 
 - the best trials: the top ``top`` fraction (default a quarter) of the finished trials (completed or canceled, with
-  a usable value), at least ``MIN_TOP``; a sweep needs ``2 * MIN_TOP`` such trials, so the best are at most half;
+  a usable value), at least ``MIN_TOP``, and every trial tied with the last of them (a tie is never cut by order);
+  a sweep needs ``2 * MIN_TOP`` such trials, so the best are at most half, ties aside;
+- ties at the best value: every tied trial is "the best trial" (``narrow.Pool.tied``); when more than half of the
+  finished trials share the best value (``SATURATED``), the sweep could not tell its trials apart, and a narrower
+  space would only pick among ties: ``advice`` says so (the task is too easy, or the metric saturated) and the
+  space is left as it is;
 - the search space: ``narrow.narrow`` (its docstring states every rule and margin); the importance is the
   report's (``monitor.importance``), on the pooled trials;
 - sampling: ``bayesian`` when every parameter of the new space allows it (choice, uniform, quniform) and no early
@@ -41,6 +46,7 @@ from .original import Original
 
 MIN_TOP = 3
 MIN_FINISHED = 2 * MIN_TOP
+SATURATED = 0.5  # more than half of the finished trials tied at the best value: nothing left to narrow on
 SAMPLINGS = ("random", "sobol", "grid", "bayesian")
 
 
@@ -79,6 +85,8 @@ class Refinement:
     primary_metric: str
     importance: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    tied: int = 1  # how many trials share the best value (``best`` is the first of them in the leaderboard)
+    advice: str | None = None  # set instead of a narrower space: why none is written (``text`` is the original)
 
     def diff(self, to_name: str = "refined.yaml") -> str:
         return "".join(
@@ -98,10 +106,12 @@ class Refinement:
             "finished_trials": self.finished,
             "best_trials": self.top,
             "best": {"trial": self.best.name, "value": self.best.best, "params": self.best.params},
+            "tied_best": self.tied,
             "importance": self.importance,
             "changes": [c.to_dict() for c in self.changes],
             "warnings": self.warnings,
-            "spec": self.text,
+            "advice": self.advice,
+            "spec": None if self.advice else self.text,
         }
 
 
@@ -115,6 +125,8 @@ class Narrowed:
     top: int  # how many of them count as best
     best: TrialRecord
     importance: dict[str, float]
+    tied: list[TrialRecord] = field(default_factory=list)  # the trials that share the best value, ``best`` first
+    advice: str | None = None  # most trials share the best value: no narrower space (``changes`` is empty)
 
 
 def narrow_space(
@@ -130,17 +142,41 @@ def narrow_space(
             + (f"\n  hint: {h}" if (h := did_you_mean(unknown[0], list(space))) else "")
         )
     finished, ranked = _ranked(summaries)
-    count = max(MIN_TOP, math.ceil(top * len(finished)))
+    goal = summaries[0].goal
+    tied = _as_good_as(ranked, ranked[0], goal)
+    advice = _saturated(summaries[0].primary_metric, len(tied), len(finished), ranked[0].best)
+    if advice is not None:
+        return Narrowed(space, [], finished, len(tied), ranked[0], {}, tied, advice)
+    count = max(MIN_TOP, math.ceil(top * len(finished)), len(tied))
+    count = len(_as_good_as(ranked, ranked[count - 1], goal))  # the trials tied with the last one counted count too
     importance = _importance(summaries, finished)
     pool = Pool(
         best_values={n: [t.params[n] for t in ranked[:count] if t.params.get(n) is not None] for n in space},
-        best_params=ranked[0].params,
+        tied_params=[t.params for t in tied],
         importance=importance,
         logbase=logbase,
     )
     changes = narrow(space, pool, frozenset(keep))
     new = dict(space) | {c.name: c.new for c in changes}
-    return Narrowed(SearchSpace(new), changes, finished, count, ranked[0], importance)
+    return Narrowed(SearchSpace(new), changes, finished, count, ranked[0], importance, tied)
+
+
+def _as_good_as(ranked: list[TrialRecord], last: TrialRecord, goal: str) -> list[TrialRecord]:
+    """The leading trials of ``ranked`` whose value is as good as ``last``'s or better (ties included)."""
+    bar = sort_key(last.best, goal)
+    return [t for t in ranked if sort_key(t.best, goal) <= bar]
+
+
+def _saturated(metric: str, tied: int, finished: int, value: float) -> str | None:
+    """Advice when most trials share the best value, else None."""
+    if tied <= SATURATED * finished:
+        return None
+    return (
+        f"{tied} of {finished} finished trials share the best {metric} {_fmt(value)}, so the sweep cannot tell "
+        "them apart and a narrower space would only choose among ties: the task is too easy for this search, or "
+        f"the metric is saturated. Make the task harder (less training data, a harder validation set) or rank "
+        f"on a finer metric (a loss rather than an accuracy); no refined spec is written"
+    )
 
 
 def refine(summaries: list[SweepSummary], originals: list[Original], options: RefineOptions) -> Refinement:
@@ -153,6 +189,8 @@ def refine(summaries: list[SweepSummary], originals: list[Original], options: Re
     spec = specs[0]
     _same_space(specs, summaries)
     n = narrow_space(spec.search_space, summaries, options.top, options.keep, spec.sampling.base)
+    if n.advice is not None:
+        return _refinement(summaries, originals, original.text, [], n, spec)
     changes, edits = [], []
     for c in n.changes:
         key = ("search_space", c.name)
@@ -188,6 +226,8 @@ def _refinement(summaries, originals: list[Original], text: str, changes: list[C
         primary_metric=spec.objective.primary_metric,
         importance=n.importance,
         warnings=[w for o in originals for w in o.warnings],
+        tied=len(n.tied) or 1,
+        advice=n.advice,
     )
 
 
@@ -230,6 +270,8 @@ def _refine_step(summaries, originals, options: RefineOptions, step: str) -> Ref
     original = originals[0]
     spec = planned_sweep_of(parse_pipeline(original.text, source=original.origin, path=_where(original)), step)
     n = narrow_space(spec.search_space, summaries, options.top, options.keep, spec.sampling.base)
+    if n.advice is not None:
+        return _refinement(summaries, originals, original.text, [], n, spec)
     at = ("jobs", step)
     changes, edits = [], []
     for c in n.changes:
@@ -353,9 +395,11 @@ def _tags(spec, summaries, finished, top) -> list[tuple[Change, Edit]]:
     names = ", ".join(s.name for s in summaries)
     goal, metric = summaries[0].goal, summaries[0].primary_metric
     ranked = sorted((t.best for t in finished), key=lambda v: sort_key(v, goal))[:top]
+    tied = sum(1 for v in ranked if v == ranked[0])
+    shared = f", shared by {tied}" if tied > 1 else ""
     reason = (
-        f"refines {names}: the best {top} of {len(finished)} finished trials (best {metric} {_fmt(ranked[0])}, "
-        f"the {_ordinal(top)} {_fmt(ranked[-1])}) set the ranges above"
+        f"refines {names}: the best {top} of {len(finished)} finished trials (best {metric} {_fmt(ranked[0])}"
+        f"{shared}, the {_ordinal(top)} {_fmt(ranked[-1])}) set the ranges above"
     )
     old = spec.tags.get("refined_from")
     return [(Change("tags.refined_from", "tags", old, names, reason), Edit(("tags", "refined_from"), names, [reason]))]
