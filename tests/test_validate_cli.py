@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -74,3 +75,11 @@ def test_validate_refuses_local_compute_with_its_line(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(f"{path}:{line}: compute: local: Azure ML runs no sweep on local compute")
     assert "Traceback" not in result.output
+
+
+def test_a_policy_left_without_an_interval_shows_the_interval_azure_applies(tmp_path):
+    path = spec_file(tmp_path, BASE + "early_termination: {type: median_stopping}\n")
+    result = runner.invoke(app, ["validate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    # Azure's default is 1 (the SDK's 0 is read as 1): no interval of 0 the user did not write
+    assert json.loads(result.stdout)[0]["policy"] == "median_stopping(evaluation_interval=1, delay_evaluation=0)"

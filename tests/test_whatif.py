@@ -228,7 +228,9 @@ def test_settings_for_each_policy_and_their_options(tmp_path):
     assert [(c.trial, c.interval) for c in truncation.cancels] == [("s_2", 2)]
     # judged only at 3: s_2's best 0.3 < 0.9 - 0.05; s_1's 0.9 is the best
     assert [(c.trial, c.interval) for c in bandit.cancels] == [("s_2", 3)]
-    assert bandit.setting == "bandit slack_amount=0.05 evaluation_interval=3 delay_evaluation=0"
+    # what was typed, and the one setting left out as it applies
+    assert bandit.setting == "bandit slack_amount=0.05 evaluation_interval=3"
+    assert bandit.defaults == {"delay_evaluation": 0}
 
 
 def test_the_best_trial_canceled_before_its_best_value_is_the_loss(tmp_path):
@@ -270,6 +272,54 @@ def test_a_setting_that_is_not_a_policy_is_refused_by_the_library_too():
         parse_setting("truncation_selection truncation_percentage=150")
     with pytest.raises(MonitorInputError, match=r"Bandit needs one of slack_factor or slack_amount \(> 0\) \(e.g."):
         parse_setting("bandit")
+
+
+def whatif_text(uri: str, sweep: str, *settings: str) -> tuple[list[str], str]:
+    """`sweep whatif` at 80 columns: its lines, and its text with each wrapped line joined to the one it continues."""
+    run = CliRunner().invoke(cli.app, ["whatif", sweep, "--tracking-uri", uri, "--local", *settings])
+    assert run.exit_code == 0, run.output
+    lines = run.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80, run.stdout
+    return lines, re.sub(r"\n {4,}", " ", run.stdout)
+
+
+def test_a_setting_reads_as_typed_and_names_azures_defaults_not_zeros(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    synth_sweep(uri, "s", [Trial({"x": i}, [0.1 * i, 0.2 * i]) for i in range(4)], concurrency=1)
+    lines, text = whatif_text(uri, "s", "-p", "median_stopping", "-p", "bandit slack_factor=0.1 delay_evaluation=2")
+    assert "median_stopping (defaults: evaluation_interval=1, delay_evaluation=0)" in lines
+    assert "bandit slack_factor=0.1 delay_evaluation=2 (defaults: evaluation_interval=1)" in lines
+    assert "=0 " not in text and "evaluation_interval=0" not in text  # no zero the user did not type
+
+
+def test_trials_that_logged_too_few_values_to_be_judged_are_said_plainly(tmp_path):
+    uri = sqlite_uri(tmp_path)  # the quickstart's shape: each trial logs its metric once
+    synth_sweep(uri, "once", [Trial({"x": i}, [v]) for i, v in enumerate([0.9, 0.5, 0.95, 0.3])], concurrency=2)
+    _, text = whatif_text(uri, "once", "-p", "bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5")
+    assert (
+        "  cancels nothing: no trial logged enough values to be judged (it first judges a trial at its 5th value, "
+        "and no trial logged more than 1 value)"
+    ) in text
+
+
+def test_an_uncertain_cancel_is_not_also_of_unknown_fate_and_each_line_is_a_plain_answer(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    # s_0 was stopped by the recorded policy after 2 values: a looser setting lets it run on, values unknown; s_1 is
+    # canceled at interval 4 alongside those unknown values, s_2 is judged alongside them and its fate is unknown
+    trials = [Trial({"x": 0}, [0.9, 0.9], status="canceled", by_policy=True)]
+    trials += [Trial({"x": 1}, [0.1] * 5), Trial({"x": 2}, [0.8] * 5)]
+    synth_sweep(uri, "mixed", trials, concurrency=3, policy="bandit")
+    lines, text = whatif_text(uri, "mixed", "-p", "bandit slack_factor=0.1 delay_evaluation=4")
+    assert (
+        "  cancels mixed_1 at interval 4 (step 3, 6.7 s in) (uncertain: judged alongside values the record lacks)"
+        in (text)
+    )
+    assert "  would let run past their record: mixed_0 (stopped early in the record" in text
+    unknown = next(x for x in text.splitlines() if x.startswith("  fate unknown:"))
+    assert unknown.startswith("  fate unknown: mixed_2: judged alongside the values the trials let run past")
+    assert "mixed_1" not in unknown  # listed once: among the cancels
+    assert "  best: mixed_0 (0.9) survives, though trials let run past their record could log a better value" in text
+    assert "certainly kept" not in text and "possible unbounded" not in text
 
 
 # --- sweep diff: the local sweeps above, and a cloud copy of one served by the recording REST API --------------------

@@ -54,22 +54,28 @@ def render_whatif(report: WhatIfReport, out: Console) -> None:
 
 
 def _setting(w: WhatIf, out: Console) -> None:
-    _print(out, w.setting)
-    if not w.exact:
-        _print(out, "  bounded: some trials' fate depends on values the record lacks")
+    given = ", ".join(f"{k}={v}" for k, v in w.defaults.items())
+    _print(out, w.setting + (f" (defaults: {given})" if given else ""))
     if not w.cancels:
-        _print(out, "  cancels nothing")
+        _print(out, "  " + _cancels_nothing(w))
     for c in w.cancels:
         when = "" if c.after_seconds is None else f", {c.after_seconds:.1f} s in"
-        mark = "" if c.certain else "  (uncertain)"
+        mark = "" if c.certain else " (uncertain: judged alongside values the record lacks)"
         _print(out, f"  cancels {c.trial} at interval {c.interval} (step {c.step}{when}){mark}")
         _print(out, f"    {AFTER_CANCEL}: {c.after_cancel_seconds:.1f} s; {AVOIDED}: {c.avoided_seconds:.1f} s")
         _print(out, f"    {c.reason}")
     if w.beyond_record:
-        _print(out, f"  would let run past their record: {', '.join(w.beyond_record)}")
-    others = [t for t in w.uncertain if t not in w.beyond_record]
-    if others:
-        _print(out, f"  fate unknown (judged among values the record lacks): {', '.join(others)}")
+        _print(
+            out,
+            f"  would let run past their record: {', '.join(w.beyond_record)} (stopped early in the record, so their "
+            "later values are unknown)",
+        )
+    if w.fate_unknown:
+        _print(
+            out,
+            f"  fate unknown: {', '.join(w.fate_unknown)}: judged alongside the values the trials let run past "
+            "their record would have logged",
+        )
     if w.cancels:
         _print(out, f"  {AFTER_CANCEL}: {w.savings.after_cancel_seconds:.1f} s of {w.recorded_seconds:.1f} recorded")
         _print(out, f"  {AVOIDED}: {w.savings.avoided_seconds:.1f} s")
@@ -78,6 +84,26 @@ def _setting(w: WhatIf, out: Console) -> None:
     _print(out, "  " + _best_line(w))
     for warning in w.warnings:
         _print(out, f"  note: {warning}")
+
+
+def _cancels_nothing(w: WhatIf) -> str:
+    """Why a setting cancels nothing, when the record says: too few values to judge, or one trial alone."""
+    nth = _ordinal(w.first_judged)
+    if not w.judgeable:
+        logged = "1 value" if w.most_values == 1 else f"{w.most_values} values"
+        return (
+            f"cancels nothing: no trial logged enough values to be judged (it first judges a trial at its {nth} "
+            f"value, and no trial logged more than {logged})"
+        )
+    if len(w.judgeable) == 1:
+        return f"cancels nothing: only {w.judgeable[0]} logged a {nth} value, and a trial is judged against the others"
+    if not w.exact:
+        return "cancels nothing among the recorded values"
+    return "cancels nothing: every trial it judged was within its bar"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _best_line(w: WhatIf) -> str:
@@ -93,10 +119,23 @@ def _best_line(w: WhatIf) -> str:
             f"best: {w.recorded_best} ({_num(w.recorded_best_value)}) is canceled before its best; "
             f"the best is {w.best} ({_num(w.best_value)}), {_num(loss_high)} worse"
         )
-    if not w.exact:
-        possible = "unbounded" if w.best_possible is None else _num(w.best_possible)
-        text += f"; best value certainly kept {_num(w.best_value)}, possible {possible}"
-    return text
+    if w.exact or (w.best_survives and w.best_possible == w.best_value):
+        return text
+    if w.best_survives and w.best_possible is None:
+        return text + ", though trials let run past their record could log a better value"
+    return text + "; " + _best_value(w)
+
+
+def _best_value(w: WhatIf) -> str:
+    """The best value under a setting the record cannot settle, as a plain answer."""
+    if w.best_possible is None:
+        return (
+            f"the best value would be {_num(w.best_value)} or better (trials let run past their record could log "
+            "better ones)"
+        )
+    if w.best_possible == w.best_value:
+        return f"the best value would be {_num(w.best_value)}"
+    return f"the best value would be between {_num(w.best_value)} and {_num(w.best_possible)}"
 
 
 def render_diff(d: SweepDiff, out: Console) -> None:

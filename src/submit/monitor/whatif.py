@@ -59,13 +59,40 @@ def parse_setting(text: str) -> EarlyTerminationPolicy:
 
 
 def describe(policy: EarlyTerminationPolicy) -> str:
-    """The setting in the words `--policy` takes: ``bandit slack_factor=0.1 evaluation_interval=1 ...``."""
+    """The setting in the words `--policy` takes, as given: ``bandit slack_factor=0.1 delay_evaluation=5``.
+
+    An interval or a delay left out is not written (the policy holds 0 for it, which is not what Azure applies:
+    ``defaults`` says what is)."""
     parts = [policy.name]
     for key in ("slack_factor", "slack_amount", "truncation_percentage", "evaluation_interval", "delay_evaluation"):
         v = getattr(policy, key, None)
-        if v is not None and (v or key in ("evaluation_interval", "delay_evaluation")):
+        if v:
             parts.append(f"{key}={v:g}" if isinstance(v, float) else f"{key}={v}")
     return " ".join(parts)
+
+
+def defaults(policy: EarlyTerminationPolicy) -> dict[str, int]:
+    """The settings left out, as they apply: ``evaluation_interval`` 1 (Azure's YAML default: every value is judged;
+    the SDK's 0 reads the same, docs/semantics.md) and ``delay_evaluation`` 0 (no delay)."""
+    found = {}
+    if not policy.evaluation_interval:
+        found["evaluation_interval"] = 1
+    if not policy.delay_evaluation:
+        found["delay_evaluation"] = 0
+    return found
+
+
+def first_judged(policy: EarlyTerminationPolicy) -> int:
+    """The first interval (a trial's n-th value) at which the setting judges a trial.
+
+    >>> from submit.emulator.policies import BanditPolicy
+    >>> first_judged(BanditPolicy(slack_factor=0.1, delay_evaluation=5)), first_judged(BanditPolicy(slack_factor=0.1))
+    (5, 1)
+    >>> first_judged(BanditPolicy(slack_factor=0.1, evaluation_interval=3, delay_evaluation=5))
+    6
+    """
+    every = max(policy.evaluation_interval, 1)
+    return max(every, math.ceil(max(policy.delay_evaluation, 1) / every) * every)
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,16 @@ class WhatIf:
     best_survives: bool | None  # the record's best trial keeps its best value (None: unknown)
     goal: str = "maximize"
     warnings: list[str] = field(default_factory=list)
+    defaults: dict[str, int] = field(default_factory=dict)  # the settings left out, as they apply
+    first_judged: int = 1  # the first interval at which it judges a trial
+    judgeable: list[str] = field(default_factory=list)  # the trials that logged that many values
+    most_values: int = 0  # the most values of the primary metric any trial logged
+
+    @property
+    def fate_unknown(self) -> list[str]:
+        """The trials whose fate the record cannot tell, other than those let run past it and those it cancels."""
+        named = set(self.beyond_record) | {c.trial for c in self.cancels}
+        return [t for t in self.uncertain if t not in named]
 
     @property
     def loss(self) -> tuple[float | None, float | None]:
@@ -131,6 +168,10 @@ class WhatIf:
         loss_low, loss_high = self.loss
         return {
             "setting": self.setting,
+            "defaults": self.defaults,
+            "first_judged_interval": self.first_judged,
+            "judgeable_trials": self.judgeable,
+            "most_values_logged": self.most_values,
             "exact": self.exact,
             "cancels": [c.to_dict() for c in self.cancels],
             "beyond_record": self.beyond_record,
@@ -217,8 +258,13 @@ def _one(summary: SweepSummary, policy: EarlyTerminationPolicy) -> WhatIf:
         certain = mine.uncertain_from is None or mine.uncertain_from[0] > reached
         survives = kept if certain else None
     uncertain = [r.name for r in trials if r.uncertain_from is not None]
+    first = first_judged(policy)
     what = WhatIf(
         setting=describe(policy),
+        defaults=defaults(policy),
+        first_judged=first,
+        judgeable=[t.name for t in summary.trials if len(t.history) >= first],
+        most_values=max(len(t.history) for t in summary.trials),
         exact=not uncertain,
         cancels=cancels,
         beyond_record=[r.name for r in trials if r.beyond_record],

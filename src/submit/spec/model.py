@@ -119,8 +119,10 @@ class Policy:
         return {k: getattr(self, k) for k in POLICY_SETTINGS[self.type] if getattr(self, k) is not None}
 
     def describe(self) -> str:
+        """The policy as it applies: a left-out (or 0) evaluation_interval is 1, Azure's YAML default and how the SDK's
+        0 is read (docs/semantics.md, "Evaluation interval"); a left-out delay_evaluation is 0."""
         parts = [
-            f"evaluation_interval={self.evaluation_interval or 0}",
+            f"evaluation_interval={self.evaluation_interval or 1}",
             f"delay_evaluation={self.delay_evaluation or 0}",
         ]
         for k in ("slack_factor", "slack_amount", "truncation_percentage"):
