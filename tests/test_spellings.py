@@ -95,7 +95,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "queue_settings.job_tier": ("spot", "basic", "standard", "premium", "null"),
     "queue_settings.priority": ("low", "medium", "high"),
     "inputs.type": tuple(INPUT_MODES),
-    **{f"inputs.mode.{kind}": modes for kind, modes in INPUT_MODES.items() if kind in ("uri_folder", "mltable")},
+    **{f"inputs.mode.{kind}": modes for kind, modes in INPUT_MODES.items()},
     "outputs.type": ("uri_folder", "uri_file", "mltable", "custom_model", "mlflow_model", "triton_model"),
     "outputs.mode": ("mount", "upload", "rw_mount", "direct"),
     "services.type": ("jupyter_lab", "ssh", "tensor_board", "vs_code"),
@@ -139,6 +139,9 @@ def spellings(name: str) -> list[str]:
 
 
 CASES = [(key, name, word) for key, names in ENUMS.items() for name in names for word in spellings(name)]
+# a name of one key given to another: an input's mode that is another type's, or an output's
+EVERY_MODE = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval_download", "mount", "upload")
+CASES += [(f"inputs.mode.{kind}", m, m) for kind, modes in INPUT_MODES.items() for m in EVERY_MODE if m not in modes]
 
 
 def _load_job_accepts(path: Path) -> bool:
@@ -173,7 +176,11 @@ def verdicts(tmp_path_factory) -> dict[tuple, tuple[bool, bool]]:
 
 
 def test_every_canonical_name_is_accepted_by_both(verdicts):
-    refused = [case for case, (sdk, ours) in verdicts.items() if case[1] == case[2] and not (sdk and ours)]
+    refused = [
+        case
+        for case, (sdk, ours) in verdicts.items()
+        if case[1] == case[2] and case[1] in ENUMS[case[0]] and not (sdk and ours)
+    ]
     assert not refused, refused
 
 
@@ -193,6 +200,16 @@ def test_the_walk_holds_both_answers_for_the_camel_cased_keys(verdicts):
     assert verdicts[("early_termination.type", "median_stopping", "Median_Stopping")] == (False, False)
     assert verdicts[("trial.distribution.type", "pytorch", "PyTorch")] == (True, True)
     assert verdicts[("inputs.type", "uri_folder", "URI_FOLDER")] == (True, True)
+
+
+def test_a_mode_of_another_input_type_is_refused_with_the_modes_of_this_one(tmp_path):
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "spec.yaml"
+    path.write_text(_spec("inputs.mode.uri_folder", "eval_mount", "EVAL_MOUNT"))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "inputs.data.mode: eval_mount is no mode of a uri_folder input" in result.stderr
+    assert "one of: ro_mount, download, direct" in result.stderr
 
 
 def test_a_refused_spelling_says_what_it_meant(tmp_path):

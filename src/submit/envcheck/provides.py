@@ -33,8 +33,8 @@ from .reqs import (
 ENV_PATH = ("trial", "environment")
 # a tag or a digest after the last path segment: `repo/image:1.0`, `repo/image@sha256:...` (a port is not a tag)
 _TAGGED = re.compile(r"(:[^/]+|@sha256:[0-9a-f]+)$")
-# the curated names of before azureml-assets (`...-ubuntu20.04-py38-...`): deprecated; those its history never held
-# are in neither of its tables
+# the curated names of before azureml-assets (`AzureML-sklearn-1.0-ubuntu20.04-py38-cpu`): deprecated, a note, not
+# checked (the retired table dates those its history held)
 _LEGACY = re.compile(r"-ubuntu\d\d\.\d\d-py\d+", re.I)
 
 
@@ -241,6 +241,11 @@ def _curated(env: str, asset: str, check: Checker) -> Declared:
     entry = table["environments"].get(asset)
     label = f"curated AzureML-{asset}"
     retired = curated.retirement(asset) if entry is None else None
+    if retired is not None and _LEGACY.search(asset):
+        # the names of before azureml-assets stay a note, unchecked, as they were; the note now dates the retirement
+        out = Declared(label=label, checkable=False)
+        out.notes.append(f"`{env}`: a curated name of before azureml-assets; {retired}; not checked")
+        return out
     if retired is not None:
         # Azure may still resolve a retired environment's last version: said, and checked against that version
         entry = table["retired"][asset]

@@ -30,7 +30,12 @@ TRIAL_KEYS = (
 ENVIRONMENT_KEYS = keys(InlineEnvironment)
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model", "triton_model")
 INPUT_KEYS = ("type", "path", "mode", "description", "datastore")
-INPUT_MODES = ("ro_mount", "rw_mount", "download", "direct", "eval_mount", "eval_download")
+INPUT_MODES = ("ro_mount", "download", "direct")
+# the modes of an input by its type, as the SDK's input schemas take them (input_output_entry.py: only an mltable is
+# also read by eval_mount or eval_download; rw_mount is an output's)
+INPUT_MODES_OF = {kind: INPUT_MODES for kind in DATA_INPUT_TYPES} | {
+    "mltable": (*INPUT_MODES, "eval_mount", "eval_download")
+}
 # the SDK's output schema: the data types an output may be, and how it is written back
 OUTPUT_SHAPES = {
     "type": DATA_INPUT_TYPES,
@@ -226,12 +231,14 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         return None
     mode = v.get("mode")
     if mode is not None:
-        mode = azure_reading(v["mode"], INPUT_MODES)
+        modes = INPUT_MODES_OF[kind]
+        mode = azure_reading(v["mode"], modes)
         if mode is None:
+            known = azure_reading(v["mode"], INPUT_MODES_OF["mltable"] + ("rw_mount",))
             check.error(
                 p + ("mode",),
-                f"unknown mode {v['mode']!r}",
-                did_you_mean(str(v["mode"]), INPUT_MODES) or "one of: " + ", ".join(INPUT_MODES),
+                f"{known} is no mode of a {kind} input" if known else f"unknown mode {v['mode']!r}",
+                (None if known else did_you_mean(str(v["mode"]), modes)) or "one of: " + ", ".join(modes),
             )
     raw = v.get("path")
     if not isinstance(raw, str) or not raw:
