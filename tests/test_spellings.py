@@ -166,7 +166,7 @@ def verdicts(tmp_path_factory) -> dict[tuple, tuple[bool, bool]]:
     cwd = os.getcwd()
     os.chdir(folder)  # short relative names: validate's "ok <file>" lines stay within 80 columns
     try:
-        result = CliRunner().invoke(app, ["validate", *(path.name for path in files.values())])
+        result = CliRunner().invoke(app, ["validate", "--skip-env-check", *(path.name for path in files.values())])
     finally:
         os.chdir(cwd)
     # validate names each refused file at the start of its problems' lines, and exits 2 when there is one
