@@ -239,3 +239,25 @@ def test_the_sdk_name_reaches_the_model_the_dry_run_and_the_emulator(tmp_path):
     assert result.exit_code == 0, result.output
     for line in ("type: median_stopping", "goal: maximize", "type: aml_token", "mode: ro_mount", "type: uri_folder"):
         assert line in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "word", "hint"),
+    [
+        ("identity.type", "aml_token", "AMLTokn", "did you mean `aml_token`?"),
+        (
+            "early_termination.type",
+            "truncation_selection",
+            "TruncationSelecton",
+            "did you mean `truncation_selection`?",
+        ),
+        ("inputs.type", "uri_folder", "URI_FOLDR", "did you mean `uri_folder`?"),
+    ],
+)
+def test_a_misspelt_camel_case_name_gets_the_snake_case_it_meant(tmp_path, key, name, word, hint):
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "spec.yaml"
+    path.write_text(_spec(key, name, word))
+    result = CliRunner().invoke(app, ["validate", "--skip-env-check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert hint in result.stderr

@@ -51,6 +51,17 @@ def azure_reading(value: Any, allowed) -> str | None:
     return word if word in allowed else None
 
 
+def meant(value: Any, allowed) -> str:
+    """The did-you-mean for a refused spelling, read first as azure-ai-ml reads it (``AMLTokn`` -> ``aml_tokn``).
+
+    >>> meant("AMLTokn", SnakeCased(("aml_token", "user_identity")))
+    'did you mean `aml_token`?'
+    """
+    word = str(value)
+    read = snake_cased(word) if isinstance(allowed, SnakeCased) else word.lower()
+    return did_you_mean(read, allowed) or did_you_mean(word, allowed)
+
+
 def kind_of(value: Any) -> str:
     """What a YAML value is, in the user's words: ``a mapping``, ``a string``, ``float``..."""
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "nothing"}.get(
@@ -135,7 +146,7 @@ class Checker:
             f"unknown {what} {value!r}"
             if isinstance(value, str)
             else f"expected one of {', '.join(allowed)}, found {kind_of(value)} {value!r}",
-            did_you_mean(str(value), allowed) or "one of: " + ", ".join(allowed),
+            meant(value, allowed) or "one of: " + ", ".join(allowed),
         )
         return None
 

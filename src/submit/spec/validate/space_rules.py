@@ -25,7 +25,7 @@ from ..model import (
 )
 from ..names import did_you_mean
 from ..space import BAYESIAN_TYPES, DISTRIBUTIONS, Choice, Distribution, SearchSpace
-from .checker import Checker, SnakeCased, azure_reading, kind_of
+from .checker import Checker, SnakeCased, azure_reading, kind_of, meant
 
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SAMPLING_KEYS = {"random": ("type", "seed", "rule", "logbase"), "grid": ("type",), "bayesian": ("type",)}
@@ -157,7 +157,7 @@ def sampling_of(value: Any, check: Checker) -> Sampling | None:
         check.error(
             path + ("type",),
             f"expected one of {', '.join(SAMPLER_TYPES)}, found {value.get('type')!r}",
-            did_you_mean(str(value.get("type", "")), SAMPLER_TYPES),
+            meant(value.get("type", ""), SNAKE_SAMPLERS),
         )
         return None
     check.known_keys(value, path, SAMPLING_KEYS[kind], f" for `{kind}` sampling")
@@ -170,7 +170,7 @@ def sampling_of(value: Any, check: Checker) -> Sampling | None:
                 check.error(
                     path + ("rule",),
                     f"expected `random` or `sobol`, found {value['rule']!r}",
-                    did_you_mean(str(value["rule"]), SAMPLING_RULES),
+                    meant(value["rule"], SAMPLING_RULES),
                 )
         seed = value.get("seed")
         if seed is not None:
@@ -226,7 +226,7 @@ def policy_of(value: Any, check: Checker) -> Policy | None:
         check.error(
             path + ("type",),
             f"unknown early-termination policy {value.get('type')!r}",
-            did_you_mean(str(value.get("type", "")), POLICY_TYPES) or "one of: " + ", ".join(POLICY_TYPES),
+            meant(value.get("type", ""), SNAKE_POLICIES) or "one of: " + ", ".join(POLICY_TYPES),
         )
         return None
     check.known_keys(value, path, ("type",) + POLICY_SETTINGS[kind], f" for `{kind}`")

@@ -14,7 +14,7 @@ from ..model import DockerBuild, InlineEnvironment, Input, Output, Trial, is_rem
 from ..names import did_you_mean
 from ..shell import azure_hazard
 from ..space import Choice, SearchSpace
-from .checker import Checker, azure_reading, kind_of
+from .checker import Checker, azure_reading, kind_of, meant
 from .job_rules import settings_of
 from .space_rules import KEY_NAME
 
@@ -226,7 +226,7 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
         check.error(
             p + ("type",),
             f"unknown input type {written!r}",
-            did_you_mean(str(written), DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES),
+            meant(written, DATA_INPUT_TYPES) or "one of: " + ", ".join(DATA_INPUT_TYPES),
         )
         return None
     mode = v.get("mode")
@@ -238,7 +238,7 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
             check.error(
                 p + ("mode",),
                 f"{known} is no mode of a {kind} input" if known else f"unknown mode {v['mode']!r}",
-                (None if known else did_you_mean(str(v["mode"]), modes)) or "one of: " + ", ".join(modes),
+                (None if known else meant(v["mode"], modes)) or "one of: " + ", ".join(modes),
             )
     raw = v.get("path")
     if not isinstance(raw, str) or not raw:
