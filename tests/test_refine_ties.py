@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
 from emulator_helpers import sqlite_uri, write_spec
 from monitor_helpers import Trial, synth_sweep
 from submit.followup.narrow import Pool, narrow
@@ -102,3 +104,20 @@ def test_refine_prints_the_advice_and_writes_nothing(tmp_path):
     run = sweep("refine", "easy", "--tracking-uri", uri, "--json")
     data = json.loads(run.stdout)
     assert data["advice"].startswith("6 of 8") and data["spec"] is None and data["tied_best"] == 6
+
+
+def test_refine_says_the_best_value_is_shared_and_keeps_every_tied_trials_choice(tmp_path):
+    uri = sqlite_uri(tmp_path)
+    # 13 trials: the best quarter is 4, but 5 tie at 0.9, and the 5th of them (by the time it got there) took k = b
+    ks = ["a", "a", "a", "a", "b"]
+    trials = [Trial({"x": 0.3 + 0.01 * i, "y": 0.2, "k": k, "noise": "red"}, [0.9]) for i, k in enumerate(ks)]
+    trials += [Trial({"x": 0.8, "y": 0.1 * (i + 1), "k": "c", "noise": "blue"}, [0.5 - 0.01 * i]) for i in range(8)]
+    synth_sweep(uri, "ties", trials, experiment="refine-test", concurrency=1)
+    write_spec(tmp_path, SPEC, ("refine_target.py",))
+    _with_spec(uri, "ties", SPEC, str(tmp_path / "spec.yaml"))
+    out = tmp_path / "next.yaml"
+    run = sweep("refine", "ties", "--tracking-uri", uri, "-o", str(out))
+    assert run.exit_code == 0, run.output
+    assert "from the best 5 of 13 finished trials" in run.stderr
+    assert "(best accuracy 0.9, shared by 5 trials, ties_0 first)" in run.stderr
+    assert yaml.safe_load(out.read_text())["search_space"]["k"] == {"type": "choice", "values": ["a", "b"]}
