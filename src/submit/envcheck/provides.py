@@ -244,7 +244,7 @@ def _curated(env: str, asset: str, check: Checker) -> Declared:
     if retired is not None and _LEGACY.search(asset):
         # the names of before azureml-assets stay a note, unchecked, as they were; the note now dates the retirement
         out = Declared(label=label, checkable=False)
-        out.notes.append(f"`{env}`: a curated name of before azureml-assets; {retired}; not checked")
+        out.notes.append(f"`{env}`: a curated name of the old scheme (`-ubuntu20.04-py38-cpu`); {retired}; not checked")
         return out
     if retired is not None:
         # Azure may still resolve a retired environment's last version: said, and checked against that version
