@@ -241,6 +241,26 @@ def test_the_sdk_name_reaches_the_model_the_dry_run_and_the_emulator(tmp_path):
         assert line in result.stdout, result.stdout
 
 
+def test_the_body_sent_for_camel_case_spellings_is_the_one_load_job_sends(tmp_path):
+    from test_azure_builder import _bodies, differences
+
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        BASE.replace("goal: maximize", "goal: Maximize").replace(
+            "sampling_algorithm: random", "sampling_algorithm: Random"
+        )
+        + "early_termination: {type: MedianStopping, delay_evaluation: 2}\nidentity: {type: AMLToken}\n"
+        + f"inputs:\n  data: {{type: URI_FOLDER, path: '{REMOTE}', mode: RO_MOUNT}}\n"
+    )
+    ours, theirs = _bodies(path)
+    assert differences(ours, theirs) == []
+    props = ours["properties"]
+    assert (
+        props["earlyTermination"]["policyType"] == "MedianStopping" and props["identity"]["identityType"] == "AMLToken"
+    )
+
+
 @pytest.mark.parametrize(
     ("key", "name", "word", "hint"),
     [
