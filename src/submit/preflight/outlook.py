@@ -9,6 +9,8 @@ after that value. So a script that logs once, at the end, gives any policy nothi
 >>> end_only = policy_outlook(BanditPolicy(slack_factor=0.1, evaluation_interval=1), [4.0], ended=True, end=4.2, bound=60)
 >>> end_only.acts, end_only.first_evaluation
 (False, 1)
+>>> policy_outlook(BanditPolicy(slack_factor=0.1, evaluation_interval=0), [4.0], ended=True, end=4.2, bound=60).policy
+'bandit (slack_factor 0.1, evaluation_interval 1, delay_evaluation 0)'
 >>> every = policy_outlook(BanditPolicy(slack_factor=0.1, evaluation_interval=2, delay_evaluation=5),
 ...                        [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0], ended=True, end=4.1, bound=60)
 >>> every.acts, every.first_evaluation, every.first_evaluation_after
@@ -108,5 +110,6 @@ def _describe(policy) -> str:
         for k in ("slack_factor", "slack_amount", "truncation_percentage")
         if (v := getattr(policy, k, None))
     ]
-    settings += [f"evaluation_interval {policy.evaluation_interval}", f"delay_evaluation {policy.delay_evaluation}"]
+    # a left-out (or 0) evaluation_interval applies as 1, as spec.model.Policy.describe says it
+    settings += [f"evaluation_interval {policy.evaluation_interval or 1}", f"delay_evaluation {policy.delay_evaluation or 0}"]
     return f"{policy.name} ({', '.join(settings)})"
