@@ -111,5 +111,8 @@ def _describe(policy) -> str:
         if (v := getattr(policy, k, None))
     ]
     # a left-out (or 0) evaluation_interval applies as 1, as spec.model.Policy.describe says it
-    settings += [f"evaluation_interval {policy.evaluation_interval or 1}", f"delay_evaluation {policy.delay_evaluation or 0}"]
+    settings += [
+        f"evaluation_interval {policy.evaluation_interval or 1}",
+        f"delay_evaluation {policy.delay_evaluation or 0}",
+    ]
     return f"{policy.name} ({', '.join(settings)})"
