@@ -80,7 +80,27 @@ RECORDER = """<script>
           });
           out.titles = (gd._fullLayout.annotations || []).map(function (a) { return a.text; });
         }
+        // as drawn: every colour bar's title, and each subplot title's clearance above the panel under it (px)
+        out.colorbars = Array.prototype.map.call(gd.querySelectorAll(".colorbar"), function (c) {
+          var title = c.querySelector(".cbtitle");
+          return title ? title.textContent : "";
+        });
+        var panels = Array.prototype.map.call(gd.querySelectorAll(".bglayer .bg"), function (r) {
+          return r.getBoundingClientRect();
+        });
+        out.title_clearance = Array.prototype.map.call(gd.querySelectorAll(".annotation"), function (a) {
+          var box = a.getBoundingClientRect();
+          var below = panels.filter(function (p) { return p.top >= box.top && p.left <= box.right && p.right >= box.left; });
+          if (!below.length) { return null; }
+          return Math.min.apply(null, below.map(function (p) { return p.top; })) - box.bottom;
+        });
         if (trace && trace.type === "parcoords") {
+          out.ticks = Array.prototype.map.call(gd.querySelectorAll(".axis"), function (ax) {
+            return Array.prototype.map.call(ax.querySelectorAll(".tick text"), function (t) { return t.textContent; });
+          });
+          out.extents = Array.prototype.map.call(gd.querySelectorAll(".axis-extent-text"), function (t) {
+            return t.textContent;
+          });
           out.lines = trace._length;
           out.axes = gd.data[0].dimensions.map(function (d) { return d.values.length; });
           out.labels = gd.data[0].dimensions.map(function (d) { return d.label; });
@@ -90,11 +110,27 @@ RECORDER = """<script>
         }
         return out;
       });
+      // each leaderboard: its rows, and the cells a scrolling or clipping box hides (wholly or in part)
+      var boards = Array.prototype.map.call(document.querySelectorAll("table.board"), function (table) {
+        var cells = table.querySelectorAll("td, th");
+        var hidden = Array.prototype.filter.call(cells, function (cell) {
+          var box = cell.getBoundingClientRect();
+          if (cell.scrollWidth > cell.clientWidth + 1) { return true; }  // its text cut at its own edge
+          for (var up = cell.parentElement; up && up !== document.body; up = up.parentElement) {
+            var style = getComputedStyle(up);
+            if (style.overflowX === "visible" && style.overflowY === "visible") { continue; }
+            var outer = up.getBoundingClientRect();
+            if (box.bottom > outer.bottom + 1 || box.right > outer.right + 1) { return true; }
+          }
+          return false;
+        });
+        return {rows: table.querySelectorAll("tr").length, hidden: hidden.length};
+      });
       var canvas = document.createElement("canvas");
       var pre = document.createElement("pre");
       pre.id = "__report_check";
       pre.textContent = JSON.stringify({
-        errors: seen, plots: plots, webgl: !!canvas.getContext("webgl"),
+        errors: seen, plots: plots, boards: boards, webgl: !!canvas.getContext("webgl"),
         resources: performance.getEntriesByType("resource").map(function (e) { return e.name; }),
         text: document.body.innerText.slice(0, 200000)
       });

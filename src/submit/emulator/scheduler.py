@@ -10,6 +10,7 @@ starts and settles trials, ``judge`` applies the policy and keeps the best trial
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import time
@@ -28,7 +29,7 @@ from .processes import Watchdog, on_signals, stop_leftovers
 from .resume import Previous, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .server import TrackingServer, sweep_server
-from .tags import BEST_RUN_TAG
+from .tags import BEST_RUN_TAG, TAG_CONCURRENCY
 from .tracking import Store, resolve_uri, store_exists, store_folder
 from .workarea import WorkArea, sweep_name
 
@@ -189,6 +190,9 @@ class _Scheduler:
             tracking_server=self.server.uri if self.server else None,
             client=self.store.client,
         )
+        # every reader of the store (status, the report's timeline) can then say how many ran at once, and why
+        at_once = json.dumps({"at_once": self.concurrency, "note": self.cap_note})
+        self.store.set_tag(parent_id, TAG_CONCURRENCY, at_once)
         if resuming:
             self._take_over(result, load_previous(self.store, experiment_id, parent_id, self.metric, self.goal))
         return result

@@ -23,6 +23,9 @@ TAG_GOAL = "sweep.goal"
 TAG_POLICY = "sweep.policy"  # parent: the early-termination policy's name (bandit, median_stopping, ...), if any
 TAG_POLICY_SETTINGS = "sweep.policy_settings"  # parent: JSON of the settings the spec gives it (delay_evaluation, ...)
 TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_trials, timeout, trial_timeout}
+# parent: JSON {"at_once": the trials run at once here, "note": why fewer than max_concurrent_trials (the cores,
+# --max-concurrent), or null}; written at each start and resume, as the emulator decides it then
+TAG_CONCURRENCY = "sweep.concurrency"
 TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
 TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
 # a pipeline run here (pipeline/runner.py): its run (kind "pipeline"), one child run per step that started (a command

@@ -1,8 +1,8 @@
 """A sweep, local or cloud, read as data: list, status, histories, best, cancel, and what is built on them.
 
 ``record`` is the one model (``SweepSummary``, ``TrialRecord``); ``local`` (``LocalSweeps(uri)``) reads a local
-store in the emulator's layout, ``cloud`` (``CloudSweeps(ml_client, ...)``) an Azure ML workspace through
-``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
+store in the emulator's layout (a SQLite one through ``sqlite_read``, without importing MLflow), ``cloud``
+(``CloudSweeps(ml_client, ...)``) an Azure ML workspace through ``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
 ``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
 ``savings`` (what a policy's cancels ran after cancel, and avoided), ``replay`` and ``whatif``, ``diff``,
 ``importance``; ``pipeline_record`` (``PipelineSummary``) a pipeline's steps, each sweep step holding its sweep as this

@@ -22,6 +22,9 @@ METHOD = (
     "fitted to the trials' best {metric} (scikit-learn)"
 )
 MIN_TRIALS = 5
+# below this many trials a ranking gets a caution: a forest on a handful of points explains noise as readily as an
+# effect, and its error bars say so (the 6-trial quickstart's are as large as the values)
+CAUTION_TRIALS = 20
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,25 @@ def _column(name: str, trials) -> list[float]:
         return [float(v) for v in values]
     levels = sorted({_key(v) for v in values})
     return [float(levels.index(_key(v))) for v in values]
+
+
+def importance_cautions(found: Importances) -> list[str]:
+    """Plain-words cautions for a ranking that may not hold: too few trials, or a parameter whose error bar (one
+    standard deviation over the shuffles) reaches zero, so the data cannot tell it matters at all."""
+    if not found.ranked:
+        return []
+    notes = []
+    if found.trials_used < CAUTION_TRIALS:
+        notes.append(
+            f"Caution: only {found.trials_used} trials. A ranking fitted to so few trials can change with the next "
+            f"few; read it as a hint, not a finding (it firms up with {CAUTION_TRIALS} or more)."
+        )
+    unsure = [i.parameter for i in found.ranked if i.importance - i.spread <= 0]
+    if unsure:
+        which = ", ".join(unsure)
+        verb = "reaches" if len(unsure) == 1 else "reach"
+        notes.append(
+            f"The error bar of {which} {verb} zero: these trials cannot tell whether "
+            f"{'it matters' if len(unsure) == 1 else 'they matter'} at all."
+        )
+    return notes

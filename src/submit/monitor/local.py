@@ -22,6 +22,7 @@ from ..emulator.tags import (
     TAG_CANCEL,
     TAG_CANCEL_POOL,
     TAG_CANCEL_REQUESTED,
+    TAG_CONCURRENCY,
     TAG_EXIT,
     TAG_GOAL,
     TAG_INDEX,
@@ -66,17 +67,30 @@ POLICY_NAMES = {
 
 
 def open_store(uri: str | None):
-    """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else."""
-    from mlflow.tracking import MlflowClient
-
+    """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else. A SQLite store is
+    read without MLflow (``sqlite_read``: seconds less per command), MLflow taking any write."""
     uri = t.resolve_uri(uri)
     _check_is_store(uri)
+    reader = _sqlite_reader(uri)
+    if reader is not None:
+        return uri, reader
+    from mlflow.tracking import MlflowClient
+
     client = MlflowClient(tracking_uri=uri)
     try:
         client.search_experiments(max_results=1)
     except Exception as e:  # noqa: BLE001 - MLflow raises many kinds; each means "not a store we can read"
         raise _not_a_store(uri, " ".join(str(e).split())[:200]) from e
     return uri, client
+
+
+def _sqlite_reader(uri: str):
+    db = t.sqlite_path(uri)
+    if db is None:
+        return None
+    from .sqlite_read import open_reader
+
+    return open_reader(uri, db)
 
 
 def _not_a_store(uri: str, why: str) -> MonitorInputError:
@@ -304,6 +318,28 @@ def record_clock(trial) -> Clock:
 
 
 def _summary(parent, uri: str) -> SweepSummary:
+    summary = _parent_summary(parent, uri)
+    summary.concurrency, summary.concurrency_note = _concurrency(parent.data.tags)
+    return summary
+
+
+def _concurrency(tags: dict[str, str]) -> tuple[int | None, str | None]:
+    """The trials the emulator ran at once and why fewer than the spec's limit (``TAG_CONCURRENCY``); (None, None)
+    for a sweep whose store does not say."""
+    import json
+
+    try:
+        found = json.loads(tags.get(TAG_CONCURRENCY, "{}"))
+    except ValueError:
+        return None, None
+    at_once = found.get("at_once") if isinstance(found, dict) else None
+    note = found.get("note") if isinstance(found, dict) else None
+    if not isinstance(at_once, int) or isinstance(at_once, bool) or at_once < 1:
+        return None, None
+    return at_once, note if isinstance(note, str) else None
+
+
+def _parent_summary(parent, uri: str) -> SweepSummary:
     import json
 
     tags = parent.data.tags

@@ -218,6 +218,10 @@ class SweepSummary:
     cut_short: list[str] = field(default_factory=list)  # listings that stopped before their end: which, and why
     histories_read: bool = True  # False: each trial's history holds its latest value only (list, watch)
     run: RunRecord | None = None  # a sweep that just ran here (`submit --local`, ``submit.run_local``); else None
+    # local: the trials the emulator ran at once, and why fewer than max_concurrent_trials (sweep.concurrency); None
+    # where the store does not say (a cloud sweep, a sweep run before the tag was written)
+    concurrency: int | None = None
+    concurrency_note: str | None = None
 
     def __post_init__(self) -> None:
         for t in self.trials:

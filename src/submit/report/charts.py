@@ -43,13 +43,33 @@ def _label(value: Any) -> str:
     return "(none)" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def _axis(summary: SweepSummary, name: str, trials: list[TrialRecord]) -> dict:
+def _declared_choice(summary: SweepSummary, name: str) -> list | None:
+    """The values a ``choice`` parameter declares, as the sweep recorded its space; None for any other parameter."""
+    declared = (summary.search_space or {}).get(name)
+    if isinstance(declared, dict) and declared.get("type") == "choice" and isinstance(declared.get("values"), list):
+        return declared["values"]
+    return None
+
+
+def choice_levels(summary: SweepSummary, name: str, trials: list[TrialRecord]) -> list[str] | None:
+    """A categorical parameter's levels, as labels, in order (numbers ascending, then text): every value a ``choice``
+    declares (sampled or not) and every value a trial took; None for a numeric parameter that is not a choice."""
     values = [t.params.get(name) for t in trials]
-    if _numeric(values):
+    declared = _declared_choice(summary, name)
+    if declared is None and _numeric(values):
+        return None
+    labels = {_label(v) for v in [*(declared or []), *values]}
+    return sorted(labels, key=lambda s: (_sort_key(s), s))
+
+
+def _axis(summary: SweepSummary, name: str, trials: list[TrialRecord]) -> dict:
+    """A parameter's axis: a choice (numbers too) one evenly spaced tick per value; a log-scaled one on decades."""
+    values = [t.params.get(name) for t in trials]
+    levels = choice_levels(summary, name, trials)
+    if levels is None:
         if _is_log(summary, name) and all(v > 0 for v in values):
             return _log_axis(name, values)
         return {"label": name, "values": values, **_range(values)}
-    levels = sorted({_label(v) for v in values}, key=lambda s: (_sort_key(s), s))
     index = {level: i for i, level in enumerate(levels)}
     return {
         "label": name,
@@ -92,40 +112,65 @@ def _range(values: list[float]) -> dict:
 
 
 def parallel_coordinates(summary: SweepSummary):
-    """One line per trial across its parameters and its best primary-metric value."""
+    """One line per trial across its parameters and its best primary-metric value, coloured by that value (a colour
+    bar says so); a trial without a value sits on the metric axis's "none" tick, in grey, a tick drawn only then."""
     import plotly.graph_objects as go
-    from plotly.colors import sequential
 
     trials = summary.by_index()
+    dims = [_axis(summary, n, trials) for n in summary.parameter_names]
+    found = metric_axis(summary, trials)
+    fig = go.Figure(
+        go.Parcoords(
+            line={
+                "color": found["values"],
+                "colorscale": found.pop("colorscale"),
+                "cmin": found["range"][0],
+                "cmax": found["range"][1],
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": found.pop("legend"), "side": "right"},
+                    "tickvals": found["tickvals"],
+                    "ticktext": found["ticktext"],
+                    "thickness": 14,
+                    "len": 0.9,
+                },
+            },
+            dimensions=[*dims, found],
+        )
+    )
+    fig.update_layout(height=460, margin={"l": 80, "r": 110, "t": 60, "b": 30})
+    return fig
+
+
+def metric_axis(summary: SweepSummary, trials: list[TrialRecord]) -> dict:
+    """The primary metric's axis of the parallel coordinates, with the colour scale its lines use and the colour
+    bar's title. Viridis runs from purple to yellow, yellow always the better end (reversed to minimize)."""
+    from plotly.colors import sequential
+
     metric = summary.primary_metric
     good = [t.best for t in trials if usable(t.best)]
-    dims = [_axis(summary, n, trials) for n in summary.parameter_names]
+    missing = len(good) < len(trials)
     lo, hi = (min(good), max(good)) if good else (0.0, 1.0)
     span = (hi - lo) or (abs(hi) * 0.1 or 1.0)
     none = lo - 0.15 * span  # trials without a value sit on their own tick below the axis's values
-    values = [t.best if usable(t.best) else none for t in trials]
     ticks = [lo + span * f for f in (0, 0.25, 0.5, 0.75, 1)] if good else []
-    metric_dim = {
-        "label": f"best {metric}",
-        "values": values,
-        "range": [none - 0.05 * span, max(hi, lo + span) + 0.05 * span],
-        "tickvals": [none, *ticks],
-        "ticktext": ["none", *(f"{v:.4g}" for v in ticks)],
-    }
+    bottom = none if missing else lo
+    cmin, cmax = bottom - 0.05 * span, max(hi, lo + span) + 0.05 * span
     scale = list(sequential.Viridis if summary.goal == "maximize" else reversed(sequential.Viridis))
-    cmin, cmax = metric_dim["range"]
-    start = (lo - cmin) / (cmax - cmin)  # below this: the "none" trials, grey
-    colorscale = [[0.0, GREY], [start * 0.9, GREY]] + [
-        [start + (1 - start) * i / (len(scale) - 1), c] for i, c in enumerate(scale)
-    ]
-    fig = go.Figure(
-        go.Parcoords(
-            line={"color": values, "colorscale": colorscale, "cmin": cmin, "cmax": cmax, "showscale": False},
-            dimensions=[*dims, metric_dim],
-        )
-    )
-    fig.update_layout(height=460, margin={"l": 80, "r": 80, "t": 60, "b": 30})
-    return fig
+    start = (lo - cmin) / (cmax - cmin) if missing else 0.0  # below this: the "none" trials, grey
+    colorscale = [[0.0, GREY], [start * 0.9, GREY]] if missing else []
+    colorscale += [[start + (1 - start) * i / (len(scale) - 1), c] for i, c in enumerate(scale)]
+    better = "higher" if summary.goal == "maximize" else "lower"
+    return {
+        "label": f"best {metric}",
+        "values": [t.best if usable(t.best) else none for t in trials],
+        "range": [cmin, cmax],
+        "tickvals": [none, *ticks] if missing else ticks,
+        "ticktext": (["none"] if missing else []) + [f"{v:.4g}" for v in ticks],
+        "colorscale": colorscale,
+        "legend": f"colour: best {metric}<br>({summary.goal}: {better} is better,<br>yellow is best"
+        + ("; grey: no value)" if missing else ")"),
+    }
 
 
 def curves(summary: SweepSummary):
@@ -236,6 +281,7 @@ def parameter_scatter(summary: SweepSummary):
     rows = math.ceil(len(names) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.16)
     trials = [t for t in summary.by_index() if usable(t.best)]
+    levels = {name: choice_levels(summary, name, summary.by_index()) for name in names}
     shown: set[str] = set()
     for i, name in enumerate(names):
         row, col = divmod(i, cols)
@@ -246,7 +292,7 @@ def parameter_scatter(summary: SweepSummary):
             xs = [t.params.get(name) for t in group]
             fig.add_trace(
                 go.Scatter(
-                    x=[_label(x) if not isinstance(x, (int, float)) else x for x in xs],
+                    x=[_label(x) if levels[name] is not None or not isinstance(x, (int, float)) else x for x in xs],
                     y=[t.best for t in group],
                     mode="markers",
                     name=status,
@@ -263,13 +309,22 @@ def parameter_scatter(summary: SweepSummary):
                 col=col + 1,
             )
             shown.add(status)
-        if _is_log(summary, name):
+        if levels[name] is not None:  # a choice (numbers too): categories, in the parallel coordinates' order
+            fig.update_xaxes(
+                type="category", categoryorder="array", categoryarray=levels[name], row=row + 1, col=col + 1
+            )
+        elif _is_log(summary, name):
             fig.update_xaxes(type="log", exponentformat="power", row=row + 1, col=col + 1)
-        else:  # string choices in the order the parallel coordinates use
-            fig.update_xaxes(categoryorder="category ascending", row=row + 1, col=col + 1)
     fig.update_yaxes(title_text=summary.primary_metric, col=1)
+    clear_titles(fig)
     fig.update_layout(height=300 * rows + 60, margin={"l": 60, "r": 20, "t": 50, "b": 40})
     return fig
+
+
+def clear_titles(fig) -> None:
+    """Lift the subplot titles off their panels: a title sits on the panel's top edge, where the descender of a
+    ``_`` (``val_log_loss``) would touch or hide behind the panel."""
+    fig.update_annotations(yshift=6)
 
 
 def importance_chart(found: Importances):
@@ -288,8 +343,9 @@ def importance_chart(found: Importances):
     fig.update_layout(
         height=120 + 40 * len(ranked),
         xaxis_title="importance (drop in R²)",
-        margin={"l": 120, "r": 20, "t": 20, "b": 50},
+        margin={"l": 140, "r": 20, "t": 20, "b": 50},
     )
+    fig.update_yaxes(ticks="outside", ticklen=8, tickcolor="rgba(0,0,0,0)")  # names clear of a bar's error whisker
     return fig
 
 

@@ -179,7 +179,7 @@ def coverage_chart(summary: SweepSummary, panels: list[Coverage] | None = None):
     last = max((t.index or 0 for t in trials), default=0)
     fig.update_yaxes(range=[-0.6, max(last, 1) + 0.6], **({"dtick": 1} if last < 8 else {}))
     fig.update_yaxes(title_text="trial #", col=1)
-    fig.update_annotations(font_size=12)
+    fig.update_annotations(font_size=12, yshift=6)  # a title's '_' clear of its panel (charts.clear_titles)
     fig.update_layout(
         height=height,
         margin={"l": 60, "r": 20, "t": 50, "b": 40},

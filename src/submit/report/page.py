@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..monitor.importance import parameter_importance
+from ..monitor.importance import importance_cautions, parameter_importance
 from ..monitor.record import MonitorInputError, SweepSummary, usable
 from . import charts, coverage, timeline
 
@@ -134,10 +134,7 @@ def _sweep_section(s: SweepSummary, i: int) -> str:
     if not s.trials:
         return "".join(parts) + "<p>no trials yet</p></section>"
     parts.append("<h3>parallel coordinates</h3>")
-    parts.append(
-        '<p class="muted">one line per trial; trials without a value of '
-        f"{_e(s.primary_metric)} sit on the metric axis's “none” tick, in grey. Drag along an axis to select.</p>"
-    )
+    parts.append(f'<p class="muted">{_e(_parcoords_note(s))}</p>')
     parts.append(_figure(charts.parallel_coordinates(s), f"parcoords-{i}"))
     parts.append(_timeline_section(s, i))
     parts.append(f"<h3>{_e(s.primary_metric)} over each trial's steps</h3>")
@@ -154,9 +151,27 @@ def _sweep_section(s: SweepSummary, i: int) -> str:
     parts.append(f'<p class="muted">method: {_e(found.method)}, on {found.trials_used} trial(s).</p>')
     if found.ranked:
         parts.append(_figure(charts.importance_chart(found), f"importance-{i}"))
+        notes = "".join(f"<li>{_e(note)}</li>" for note in importance_cautions(found))
+        if notes:
+            parts.append(f'<ul class="warn notes caution">{notes}</ul>')
     else:
         parts.append(f"<p>no ranking: {_e(found.reason)}</p>")
     return "".join(parts) + "</section>"
+
+
+def _parcoords_note(s: SweepSummary) -> str:
+    """What the parallel coordinates show, the colour first; the "none" tick only when some trial has no value."""
+    better = "higher" if s.goal == "maximize" else "lower"
+    text = (
+        f"one line per trial; its colour is its best {s.primary_metric} (the colour bar on the right: yellow is "
+        f"best, purple worst; {s.goal}: {better} is better)"
+    )
+    missing = sum(not usable(t.best) for t in s.trials)
+    if missing:
+        text += (
+            f"; {missing} trial(s) without a value of {s.primary_metric} sit on the metric axis's “none” tick, in grey"
+        )
+    return text + ". A choice is one tick per value, evenly spaced. Drag along an axis to select."
 
 
 def _timeline_section(s: SweepSummary, i: int) -> str:
@@ -172,6 +187,9 @@ def _timeline_section(s: SweepSummary, i: int) -> str:
         "ends where it stopped), or a failed or otherwise canceled trial's end; hover for why"
         f"{_e(not_drawn)}.</p>"
     )
+    at_once = timeline.concurrency_sentence(s, found)
+    if at_once:
+        parts.append(f'<p class="note concurrency">{_e(at_once)}</p>')
     return "".join(parts) + _figure(timeline.timeline_chart(s, found), f"timeline-{i}")
 
 
@@ -244,7 +262,7 @@ def _leaderboard(s: SweepSummary) -> str:
     )
     rows = []
     for rank, t in enumerate([*ranked, *rest], 1):
-        why = t.cancel_reason or (f"exit code {t.exit_code}" if t.exit_code is not None else "") or (t.note or "")
+        why = t.cancel_reason or _exit(t) or (t.note or "")
         cells = [
             str(rank) if usable(t.best) else "—",
             _e(t.name),
@@ -253,10 +271,17 @@ def _leaderboard(s: SweepSummary) -> str:
             _num(t.final),
             *(_e(_label(t.params.get(n))) for n in names),
             _seconds(t.duration),
-            _e(why),
         ]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f'<div class="scroll"><table class="board"><tr>{head}</tr>{"".join(rows)}</table></div>'
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + f'<td class="why">{_e(why)}</td></tr>')
+    # every row, at its full height: no scrolling box that hides the last rows or cuts the last column
+    return f'<table class="board"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _exit(t) -> str:
+    """A trial's exit code when it says something: a completed trial exited 0, which its status already says."""
+    if t.exit_code is None or (t.status == "completed" and t.exit_code == 0):
+        return ""
+    return f"exit code {t.exit_code}"
 
 
 def _label(value) -> str:
@@ -284,7 +309,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 h1{font-size:22px}h2{font-size:19px;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:36px}h3{font-size:15px;margin:22px 0 6px}
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
 table.facts th{color:#555;font-weight:600;width:110px}table.facts td{white-space:normal}
-.scroll{max-height:420px;overflow:auto;border:1px solid #eee}table.board th{position:sticky;top:0;background:#f6f6f6}
+table.board th{background:#f6f6f6}table.board td.why{white-space:normal;min-width:16em;overflow-wrap:anywhere}
+p.note{font-size:13px;color:#7a4b00;background:#fff6e0;padding:4px 8px;border-left:3px solid #e9a23b}
 .muted{color:#666;font-size:13px}.warn{color:#a4161a}ul.notes{font-size:13px;margin:4px 0;padding-left:20px}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:18px}.pair>div{min-width:0}
 .status{font-size:12px;padding:1px 6px;border-radius:8px;color:#fff;background:#8d99ae}

@@ -92,6 +92,28 @@ def _cap(summary: SweepSummary) -> int | None:
     return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
 
 
+def concurrency_sentence(summary: SweepSummary, found: Timeline) -> str | None:
+    """Why fewer trials ran at once than the spec's ``max_concurrent_trials`` (the line the chart draws), in words;
+    None when as many ran as the spec allows, or the record has no limit."""
+    cap = _cap(summary)
+    if cap is None:
+        return None
+    at_once = summary.concurrency
+    if at_once is not None and at_once < cap:
+        why = f": {summary.concurrency_note}" if summary.concurrency_note else ""
+        return (
+            f"The spec allows {cap} trials at once (max_concurrent_trials {cap}, the dashed line); the emulator "
+            f"ran at most {at_once} at a time{why}. On Azure the sweep would run up to {cap} at once."
+        )
+    peak = max(running_count(found.bars)[1], default=0)
+    if at_once is None and summary.where == "local" and 0 < peak < cap and summary.status != "running":
+        return (
+            f"At most {peak} trial(s) ran at once, fewer than max_concurrent_trials {cap}; this sweep's store does not "
+            "record why (the emulator caps the trials at once to this machine's cores, or to --max-concurrent)."
+        )
+    return None
+
+
 def _unit(span: float) -> tuple[str, float]:
     if span < 180:
         return "s", 1.0
@@ -235,6 +257,21 @@ def _running_trace(go, fig, summary: SweepSummary, found: Timeline, per: float) 
                 line={"color": "#888", "dash": "dash", "width": 1},
                 name=f"max_concurrent_trials {cap}",
                 hoverinfo="name",
+            ),
+            row=2,
+            col=1,
+        )
+    at_once = summary.concurrency
+    if cap and at_once is not None and at_once < cap:  # what the emulator ran at once here, and the reason on hover
+        fig.add_trace(
+            go.Scatter(
+                x=[0, found.span / per],
+                y=[at_once, at_once],
+                mode="lines",
+                line={"color": "#c1121f", "dash": "dot", "width": 1.5},
+                name=f"{at_once} at once here (capped)",
+                hovertext=esc(summary.concurrency_note or f"capped to {at_once}"),
+                hoverinfo="text",
             ),
             row=2,
             col=1,
