@@ -20,9 +20,11 @@ from monitor_helpers import Trial, synth_sweep
 from submit.emulator import tags as t
 from submit.monitor import LocalSweeps
 from submit.monitor.importance import Importance, Importances, importance_cautions
-from submit.monitor.record import SweepSummary
+from submit.monitor.record import SweepSummary, TrialRecord
 from submit.report.charts import parallel_coordinates
 from submit.report.page import write_report
+from submit.report.timeline import concurrency_sentence, layout_timeline
+from submit.spec.model import RecordedLimits
 
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},
@@ -156,3 +158,33 @@ def test_an_importance_of_few_trials_or_with_an_error_bar_reaching_zero_carries_
     sure = Importances("m", [Importance("C", 0.5, 0.05), Importance("l1_ratio", 0.2, 0.05)], trials_used=40)
     assert importance_cautions(sure) == []
     assert importance_cautions(Importances("m", [], 3, "too few")) == []
+
+
+def _timed(n: int, at_once: int, *, concurrency: int | None, note: str | None) -> SweepSummary:
+    """A finished local sweep of ``n`` 10-second trials run ``at_once`` at a time, max_concurrent_trials 4."""
+    trials = [
+        TrialRecord(
+            f"s_{i}",
+            f"r{i}",
+            i,
+            "completed",
+            {"x": i},
+            started=100.0 + 10 * (i // at_once),
+            ended=110.0 + 10 * (i // at_once),
+        )  # fmt: skip
+        for i in range(n)
+    ]
+    return SweepSummary("s", "local", "sqlite:///x", "completed", "m", "maximize", trials=trials,
+                        limits=RecordedLimits(max_total_trials=n, max_concurrent_trials=4),
+                        concurrency=concurrency, concurrency_note=note)  # fmt: skip
+
+
+def test_the_timeline_says_nothing_of_a_cap_when_the_sweep_merely_had_fewer_trials_than_the_limit():
+    few = _timed(2, 2, concurrency=2, note=None)  # 2 trials, limit 4: both ran at once, nothing capped them
+    assert concurrency_sentence(few, layout_timeline(few)) is None
+    unrecorded = _timed(2, 2, concurrency=None, note=None)  # an older store: at most 2 ran, and only 2 existed
+    assert concurrency_sentence(unrecorded, layout_timeline(unrecorded)) is None
+    older = _timed(6, 2, concurrency=None, note=None)  # an older store: 6 trials, never more than 2 at once
+    assert "At most 2 trial(s) ran at once, fewer than max_concurrent_trials 4" in concurrency_sentence(
+        older, layout_timeline(older)
+    )

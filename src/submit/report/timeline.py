@@ -92,6 +92,13 @@ def _cap(summary: SweepSummary) -> int | None:
     return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
 
 
+def _capped(summary: SweepSummary) -> bool:
+    """The emulator ran fewer trials at once than the spec's limit for a reason it recorded (the cores,
+    --max-concurrent); not when the sweep merely had fewer trials than the limit."""
+    cap, at_once = _cap(summary), summary.concurrency
+    return bool(cap and at_once is not None and at_once < cap and summary.concurrency_note)
+
+
 def concurrency_sentence(summary: SweepSummary, found: Timeline) -> str | None:
     """Why fewer trials ran at once than the spec's ``max_concurrent_trials`` (the line the chart draws), in words;
     None when as many ran as the spec allows, or the record has no limit."""
@@ -99,14 +106,15 @@ def concurrency_sentence(summary: SweepSummary, found: Timeline) -> str | None:
     if cap is None:
         return None
     at_once = summary.concurrency
-    if at_once is not None and at_once < cap:
-        why = f": {summary.concurrency_note}" if summary.concurrency_note else ""
+    if _capped(summary):
         return (
             f"The spec allows {cap} trials at once (max_concurrent_trials {cap}, the dashed line); the emulator "
-            f"ran at most {at_once} at a time{why}. On Azure the sweep would run up to {cap} at once."
+            f"ran at most {at_once} at a time: {summary.concurrency_note}. On Azure the sweep would run up to {cap} "
+            "at once."
         )
     peak = max(running_count(found.bars)[1], default=0)
-    if at_once is None and summary.where == "local" and 0 < peak < cap and summary.status != "running":
+    fewer = 0 < peak < min(cap, len(found.bars))  # not merely fewer trials than the limit
+    if at_once is None and summary.where == "local" and fewer and summary.status != "running":
         return (
             f"At most {peak} trial(s) ran at once, fewer than max_concurrent_trials {cap}; this sweep's store does not "
             "record why (the emulator caps the trials at once to this machine's cores, or to --max-concurrent)."
@@ -262,7 +270,7 @@ def _running_trace(go, fig, summary: SweepSummary, found: Timeline, per: float) 
             col=1,
         )
     at_once = summary.concurrency
-    if cap and at_once is not None and at_once < cap:  # what the emulator ran at once here, and the reason on hover
+    if _capped(summary):  # what the emulator ran at once here, and the reason on hover
         fig.add_trace(
             go.Scatter(
                 x=[0, found.span / per],
@@ -270,7 +278,7 @@ def _running_trace(go, fig, summary: SweepSummary, found: Timeline, per: float) 
                 mode="lines",
                 line={"color": "#c1121f", "dash": "dot", "width": 1.5},
                 name=f"{at_once} at once here (capped)",
-                hovertext=esc(summary.concurrency_note or f"capped to {at_once}"),
+                hovertext=esc(summary.concurrency_note),
                 hoverinfo="text",
             ),
             row=2,
