@@ -295,6 +295,12 @@ def reference_rules(
     """Every ``${{kind.name}}`` names something the spec declares; every search-space key is used (a warning).
 
     ``path`` is where the command is: a sweep's ``trial.command``, a component's ``command``."""
+    for text in command.malformed:
+        check.error(
+            path,
+            f"`{text}` is not a reference: expected `${{{{KIND.NAME}}}}` with KIND search_space, inputs or outputs",
+            "closed with `}}`, e.g. `${{search_space.lr}}`",
+        )
     for ref in command.references:
         name = ref.name
         if ref.kind == "search_space" and space is not None and name not in space:
