@@ -69,7 +69,7 @@ def component_of(value: Any, path: tuple, check: Checker, base_dir: Path, checke
         return None
     try:
         node, data = read_yaml(read_spec_text(file, "a component YAML file"), str(file))
-    except SpecError as e:  # unreadable, too large or not YAML: said there; the pipeline's other problems still collected
+    except SpecError as e:  # unreadable, too large, not YAML: the pipeline's other problems still collected
         check.problems.extend(e.problems)
         return None
     own = Checker(str(file), line_map(node) if node is not None else {}, set())
