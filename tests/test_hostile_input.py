@@ -302,3 +302,18 @@ def test_export_into_a_folder_that_cannot_be_written_is_one_line(looped_sweep, m
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert_refused(case, result.exit_code, result.stdout, result.stderr)
     assert tree(folder) == before
+
+
+def test_submit_to_azure_warns_of_the_credential_files_its_upload_would_send(tmp_path, monkeypatch):
+    (tmp_path / "src" / ".aws").mkdir(parents=True)
+    (tmp_path / "src" / ".aws" / "credentials").write_text("[default]\n")
+    (tmp_path / "src" / ".netrc").write_text("machine x password y\n")
+    (tmp_path / "src" / "t.py").write_text("print('ran')\n")
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["submit", "spec.yaml", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert "trial.code: Azure would upload .aws/, .netrc (credential files" in result.stderr
+    (tmp_path / "src" / ".amlignore").write_text(".aws/\n.netrc\n")  # what the warning asks: then it is quiet
+    result = CliRunner().invoke(app, ["submit", "spec.yaml", "--dry-run"])
+    assert result.exit_code == 0 and "Azure would upload" not in result.stderr, result.stderr

@@ -127,6 +127,28 @@ def snapshot(code: str | None, dest: Path, *, store_db: Path | None = None) -> P
     return dest
 
 
+def credentials_uploaded(code: str | None, limit: int = 20) -> list[str]:
+    """The credential files (``CREDENTIALS``) under ``code`` that Azure's own upload would send: those its ignore
+    file does not exclude, as relative paths (at most ``limit``). The copy here leaves them out; `sweep submit`
+    to Azure hands the folder to azure-ai-ml, which does not, so the CLI warns before it does."""
+    if not code or not os.path.isdir(code):
+        return []
+    root = Path(os.path.realpath(code))
+    rules = IgnoreRules(root)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv", "__pycache__")]
+        for name in [*dirs, *files]:
+            path = here / name
+            if any(fnmatch(name, p) for p in CREDENTIALS) and not rules.matched_whole(path):
+                found.append(path.relative_to(root).as_posix() + ("/" if name in dirs else ""))
+        dirs[:] = [d for d in dirs if not any(fnmatch(d, p) for p in CREDENTIALS)]
+        if len(found) >= limit:
+            break
+    return sorted(found)[:limit]
+
+
 def _copy_file(source: Path, target: Path) -> None:
     """``source`` copied to ``target``; a file that cannot be read (its permissions) is one line, not a traceback."""
     try:
@@ -179,6 +201,11 @@ class IgnoreRules:
         if self._never(path) or real in self.store_files or path.absolute() in self.store_files:
             return True
         return self._matched(self._relative(path))
+
+    def matched_whole(self, path: Path) -> bool:
+        """Whether the ignore file excludes ``path`` (a folder: as a folder, so every file under it)."""
+        rel = self._relative(path)
+        return self._matched(rel + "/" if path.is_dir() else rel) or (path.is_dir() and self._matched(rel))
 
     def _matched(self, rel: str) -> bool:
         matched = False
