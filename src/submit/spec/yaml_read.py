@@ -11,6 +11,13 @@ and aliases are expanded against a budget, before anything walks the tree. Used 
 Traceback (most recent call last):
 ...
 submit.spec.yaml_read.YamlRefused: nested deeper than 100 levels; a sweep spec needs about 10
+
+A key written twice in one mapping is refused too: PyYAML would keep the last silently.
+
+>>> parse_yaml("a: 1\nb: 2\na: 3")
+Traceback (most recent call last):
+...
+submit.spec.yaml_read.YamlRefused: the key `a` is written twice in one mapping (lines 1 and 3); YAML would keep only the last
 """
 
 from __future__ import annotations
@@ -99,7 +106,8 @@ def _refuse_duplicate_keys(node: yaml.MappingNode) -> None:
             continue
         first = seen.setdefault((key.tag, key.value), key)
         if first is not key:
-            lines = f"lines {first.start_mark.line + 1} and {key.start_mark.line + 1}"
+            a, b = first.start_mark.line + 1, key.start_mark.line + 1
+            lines = f"lines {a} and {b}" if a != b else f"both on line {a}"
             raise YamlRefused(
                 key.start_mark.line + 1,
                 f"the key `{key.value}` is written twice in one mapping ({lines}); YAML would keep only the last",
