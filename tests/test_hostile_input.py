@@ -168,6 +168,13 @@ SPEC_CASES = [
         process=True,
     ),
     Case("dev-zero", ("validate", "/dev/zero"), "/dev/zero: is not a regular file", process=True),
+    Case(
+        "fifo-lock",
+        ("submit", "spec.yaml", "--local", "--lock", "pipe.yaml"),
+        "--lock pipe.yaml: is not a regular file",
+        setup=_fifo,
+        process=True,
+    ),
 ]
 FLAG_CASES = [
     Case("limit-not-a-number", ("list", "--limit", "abc"), "--limit: ", spec=None),
