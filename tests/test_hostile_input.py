@@ -273,6 +273,7 @@ def looped_sweep(tmp_path_factory):
     for name, target in (("self", "self"), ("a", "b"), ("b", "a"), ("up", "../src"), ("out", "../secret.txt")):
         os.symlink(target, code / name)
     os.symlink("t.py", code / "inside.py")
+    os.mkfifo(code / "pipe")  # no file to copy: reading it would block the trial's start
     (folder / "spec.yaml").write_text(SPEC)
     uri = sqlite_uri(folder)
     done = subprocess.run(
@@ -295,7 +296,7 @@ def test_a_code_folder_with_link_loops_runs_and_its_copy_follows_no_link_out(loo
     assert len(copies) == 2, shown
     for copy in copies:
         names = sorted(p.name for p in copy.iterdir())
-        # the loops and the link out are left out; the links that stay inside are kept as relative links
+        # the loops, the link out, the FIFO and the credential files are left out; links inside stay relative links
         assert names == ["inside.py", "outputs", "t.py", "up"], names
         assert os.readlink(copy / "inside.py") == "t.py" and os.readlink(copy / "up") == "."
 
@@ -324,3 +325,39 @@ def test_submit_to_azure_warns_of_the_credential_files_its_upload_would_send(tmp
     (tmp_path / "src" / ".amlignore").write_text(".aws/\n.netrc\n")  # what the warning asks: then it is quiet
     result = CliRunner().invoke(app, ["submit", "spec.yaml", "--dry-run"])
     assert result.exit_code == 0 and "Azure would upload" not in result.stderr, result.stderr
+
+
+CREDENTIAL_FILES = (
+    ".aws/credentials",
+    ".azure/msal_token_cache.json",
+    ".config/gcloud/application_default_credentials.json",
+    "keys/application_default_credentials.json",
+    "credentials.json",
+    "client_secret_1234.apps.googleusercontent.com.json",
+    "service-account-prod.json",
+    ".npmrc",
+    ".pypirc",
+    "pip.conf",
+    ".docker/config.json",
+    ".git-credentials",
+    ".netrc",
+    ".pgpass",
+    ".kube/config",
+    ".terraform.d/credentials.tfrc.json",
+    ".databrickscfg",
+    ".huggingface/token",
+    "deploy/id_ed25519",
+    ".gnupg/private-keys-v1.d/x.key",
+)
+
+
+def test_the_trials_copy_leaves_out_every_credential_file_and_keeps_the_code(tmp_path):
+    from submit.emulator.snapshot import snapshot
+
+    root = tmp_path / "code"
+    for rel in CREDENTIAL_FILES + ("train.py", "lib/util.py", ".config/app.toml", "data/config.json"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    dest = snapshot(str(root), tmp_path / "copy")
+    copied = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
+    assert copied == {"train.py", "lib/util.py", ".config/app.toml", "data/config.json"}

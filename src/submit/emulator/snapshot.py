@@ -119,7 +119,7 @@ def snapshot(code: str | None, dest: Path, *, store_db: Path | None = None) -> P
                 continue
             if source.is_symlink():
                 _copy_link(source, root, dest)
-            else:
+            elif source.is_file():  # a FIFO, socket or device is no file to copy (reading a FIFO would block)
                 _copy_file(source, dest / source.relative_to(root))
         for link in links:
             if not rules.excluded(link):
