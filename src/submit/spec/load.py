@@ -47,34 +47,41 @@ def read_spec_text(path: Path, what: str = "a sweep spec YAML file") -> str:
     """The text of a spec (or pipeline, or component) file, refused in one line unless it is a regular file of at
     most ``MAX_SPEC_BYTES``: a FIFO or a device (``/dev/zero``) would block or never end, and PyYAML, pure Python,
     takes about a second a megabyte. The file is opened without blocking and read no further than the bound."""
-    source = str(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise SpecError([Problem(source, "", "no such file", did_you_mean_file(path))]) from None
-    except OSError as e:
-        raise SpecError([Problem(source, "", f"cannot read: {e.strerror or e}")]) from None
-    if stat.S_ISDIR(mode):
-        raise SpecError([Problem(source, "", f"is a folder, expected {what}")]) from None
-    if not stat.S_ISREG(mode):
-        raise SpecError([Problem(source, "", f"is not a regular file ({_kind_of_file(mode)}), expected {what}")])
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # replaced since the stat above
-                raise SpecError([Problem(source, "", f"is not a regular file, expected {what}")])
-            data = f.read(MAX_SPEC_BYTES + 1)
-    except OSError as e:
-        raise SpecError([Problem(source, "", f"cannot read: {e.strerror or e}")]) from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(
-            [Problem(source, "", f"larger than {MAX_SPEC_BYTES // 1_000_000} MB; a sweep spec is a few kilobytes")]
-        )
+    _refuse_unless_regular(path, what)
+    data = _read_bounded(path, what)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise SpecError([Problem(f"{source}:{line}", "", f"not UTF-8 text: {e.reason} at byte {e.start}")]) from None
+        raise SpecError([Problem(f"{path}:{line}", "", f"not UTF-8 text: {e.reason} at byte {e.start}")]) from None
+
+
+def _refuse_unless_regular(path: Path, what: str) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SpecError([Problem(str(path), "", "no such file", did_you_mean_file(path))]) from None
+    except OSError as e:
+        raise SpecError([Problem(str(path), "", f"cannot read: {e.strerror or e}")]) from None
+    if stat.S_ISDIR(mode):
+        raise SpecError([Problem(str(path), "", f"is a folder, expected {what}")])
+    if not stat.S_ISREG(mode):
+        raise SpecError([Problem(str(path), "", f"is not a regular file ({_kind_of_file(mode)}), expected {what}")])
+
+
+def _read_bounded(path: Path, what: str) -> bytes:
+    """At most ``MAX_SPEC_BYTES`` of ``path``, opened without blocking (it may have become a FIFO since its stat)."""
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise SpecError([Problem(str(path), "", f"is not a regular file, expected {what}")])
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as e:
+        raise SpecError([Problem(str(path), "", f"cannot read: {e.strerror or e}")]) from None
+    if len(data) > MAX_SPEC_BYTES:
+        size = f"larger than {MAX_SPEC_BYTES // 1_000_000} MB"
+        raise SpecError([Problem(str(path), "", f"{size}, expected {what} (a sweep spec is a few kilobytes)")])
+    return data
 
 
 def _kind_of_file(mode: int) -> str:
