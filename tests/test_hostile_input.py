@@ -361,3 +361,26 @@ def test_the_trials_copy_leaves_out_every_credential_file_and_keeps_the_code(tmp
     dest = snapshot(str(root), tmp_path / "copy")
     copied = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
     assert copied == {"train.py", "lib/util.py", ".config/app.toml", "data/config.json"}
+
+
+def test_a_trial_whose_code_cannot_be_copied_ends_failed_not_running(tmp_path):
+    """The code folder, valid when the spec was loaded, turned into a link to itself before the trials start: the
+    copy refuses in one line, and the trial's run, already created, ends FAILED instead of RUNNING for ever."""
+    from emulator_helpers import stored_sweep, spec_from
+
+    from submit import UserError
+    from submit.emulator import run_local
+
+    spec = spec_from(tmp_path, SPEC)
+    uri = sqlite_uri(tmp_path)
+
+    def code_turns_into_a_loop(kind, result):
+        if kind == "start":  # the sweep's run exists, its checks passed, no trial has started
+            shutil.rmtree(tmp_path / "src")
+            os.symlink("src", tmp_path / "src")
+
+    with pytest.raises(UserError, match="trial.code: .* is no longer a folder"):
+        run_local(spec, tracking_uri=uri, name="gone", on_event=code_turns_into_a_loop)
+    stored = stored_sweep(uri, "gone")
+    assert stored.parent.info.status == "FAILED"
+    assert set(stored.statuses().values()) == {"FAILED"}, stored.statuses()

@@ -107,7 +107,9 @@ def snapshot(code: str | None, dest: Path, *, store_db: Path | None = None) -> P
     dest.mkdir(parents=True)
     if not code:
         return dest
-    root = Path(code).resolve()
+    root = Path(os.path.realpath(code))  # never raises: a folder turned into a looping link since it was validated
+    if not root.is_dir():
+        raise InputError(f"trial.code: {code} is no longer a folder (it was when the spec was checked)")
     rules = IgnoreRules(root, store_db)
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
