@@ -23,8 +23,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_process import SRC
-from emulator_helpers import sqlite_uri
+from emulator_helpers import spec_from, sqlite_uri, stored_sweep
+from submit import UserError
 from submit.cli import app
+from submit.emulator import run_local
+from submit.emulator.snapshot import snapshot
 
 SPEC = """\
 type: sweep
@@ -352,8 +355,6 @@ CREDENTIAL_FILES = (
 
 
 def test_the_trials_copy_leaves_out_every_credential_file_and_keeps_the_code(tmp_path):
-    from submit.emulator.snapshot import snapshot
-
     root = tmp_path / "code"
     for rel in CREDENTIAL_FILES + ("train.py", "lib/util.py", ".config/app.toml", "data/config.json"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -366,11 +367,6 @@ def test_the_trials_copy_leaves_out_every_credential_file_and_keeps_the_code(tmp
 def test_a_trial_whose_code_cannot_be_copied_ends_failed_not_running(tmp_path):
     """The code folder, valid when the spec was loaded, turned into a link to itself before the trials start: the
     copy refuses in one line, and the trial's run, already created, ends FAILED instead of RUNNING for ever."""
-    from emulator_helpers import stored_sweep, spec_from
-
-    from submit import UserError
-    from submit.emulator import run_local
-
     spec = spec_from(tmp_path, SPEC)
     uri = sqlite_uri(tmp_path)
 
