@@ -64,7 +64,7 @@ def component_of(value: Any, path: tuple, check: Checker, base_dir: Path, checke
             return None
         return Component(source=value, registered=value)
     file = Path(value) if Path(value).is_absolute() else base_dir / value
-    if not file.exists():  # a folder, a FIFO: said by read_spec_text below
+    if not file.is_file():
         check.error(path, f"no such component file: {file}", did_you_mean_file(file))
         return None
     try:
