@@ -19,6 +19,7 @@ import typer
 
 from .analysis import COMMANDS as ANALYSIS_COMMANDS
 from .codes import TABLE
+from .common import OneLineUsage
 from .export_command import export
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
@@ -28,6 +29,7 @@ from .submit_command import submit
 from .watch_command import watch
 
 app = typer.Typer(
+    cls=OneLineUsage,
     add_completion=False,
     no_args_is_help=True,
     help="Validate, submit and locally emulate Azure ML hyperparameter sweep jobs.",

@@ -37,6 +37,7 @@ def submit_cli(
     a later spec loses nothing. ``credential`` and ``client_kwargs`` are for callers that bring their own (tests
     inject a transport).
     """
+    warn_credentials(specs, err)
     if dry_run:
         print_dry_run(specs, as_json=as_json, out=out)
         return codes.SUCCESS
@@ -49,6 +50,24 @@ def submit_cli(
             err.print(str(e), markup=False)
             return codes.for_error(e)
         return _submit_all(ml_client, specs, wait=wait, as_json=as_json, out=out, err=err)
+
+
+def warn_credentials(specs, err) -> None:
+    """A warning for each credential file Azure's code upload would send (the local copy leaves them out; the SDK's
+    upload leaves out only what `.amlignore`, else `.gitignore`, says)."""
+    from ..emulator.snapshot import credentials_uploaded
+
+    for spec in specs:
+        if is_pipeline(spec) or spec.trial is None:
+            continue
+        found = credentials_uploaded(spec.trial.code)
+        if found:
+            err.print(
+                f"warning {spec.path or '<spec>'}: trial.code: Azure would upload {', '.join(found)} (credential "
+                "files the code folder's .amlignore does not exclude); add them to .amlignore",
+                markup=False,
+                highlight=False,
+            )
 
 
 def print_dry_run(specs, *, as_json: bool, out) -> None:

@@ -36,12 +36,14 @@ def watch(
     from ..monitor.find import locate_sweep
     from ..monitor.follow import follow
     from ..monitor.progress import progress_of
-    from ..monitor.until import Until
+    from ..monitor.until import Until, notify_url
     from .monitor_health import watch_progress
     from .monitor_render import event_line
 
     with reported():
         condition = Until.parse(until)
+        if notify is not None:
+            notify_url(notify)
         source, sweep_id = locate_sweep(sweep_id, where)  # a pipeline's ID: its sweep step's sweep
         final, last = None, None
         for event in follow(source, sweep_id, interval=interval, timeout=timeout, until=condition):

@@ -69,6 +69,16 @@ class Launcher:
         run_id = self.store.start_trial(result.experiment_id, result.parent_run_id, result.name, index, params)
         if superseded:
             self.store.set_tag(superseded, TAG_SUPERSEDED, run_id)
+        try:
+            return self._start(result, index, name, run_id, params)
+        except BaseException:
+            # its run exists: it must not stay RUNNING for a trial that never started (a code folder that cannot
+            # be copied, a process that cannot be started); the error goes on to end the sweep
+            self.store.end_trial(run_id, MLFLOW_STATUS["failed"], {TAG_NOTE: "the trial could not start"}, None)
+            raise
+
+    def _start(self, result: LiveSweep, index: int, name: str, run_id: str, params: dict[str, Any]) -> Running:
+        """The trial's folder, code copy and process, for its run ``run_id`` just created."""
         folder = self.area.trial_folder(name, run_id)
         code = snapshot(self.spec.trial.code, folder / "code", store_db=sqlite_path(self.store.uri))
         artifacts = self._output_folders(folder, code)

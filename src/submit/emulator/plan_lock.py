@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError
+from ..errors import InputError, SpecError
+from ..spec.load import read_spec_text
 from ..spec.model import SweepSpec
 from ..spec.names import did_you_mean
 from .plan import Plan, spec_hash
@@ -68,12 +69,12 @@ def read_lock(path: str | Path, spec: SweepSpec) -> Lock:
     """The lock at ``path``, checked against ``spec``: one ``InputError`` line for each way it can be wrong."""
     path = Path(path)
     where = f"--lock {path}"
+    if not path.exists():
+        raise InputError(f"{where}: no such file; `sweep plan SPEC --lock {path}` writes one")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file; `sweep plan SPEC --lock {path}` writes one") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{where}: cannot read: {e}") from None
+        text = read_spec_text(path, "a lock file")  # bounded: a FIFO or a device would block
+    except SpecError as e:
+        raise InputError(f"{where}: {e.problems[0].message}") from None
     try:
         body = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as e:

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import SpecError, UserError
+from ..spec.load import read_spec_text
 from ..spec.model import SweepSpec
 from ..spec.objective import best_of
 from .live import INTERRUPTED, LiveTrial
@@ -91,8 +92,8 @@ def _spec_text(path: Path) -> str | None:
     """The spec file as written, for `sweep refine` to start from even after the file changed or moved; a spec
     longer than an MLflow tag holds (8,000 characters) is left to its path."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_spec_text(path)
+    except SpecError:
         return None
     return text if len(text) <= SPEC_TEXT_MAX else None
 

@@ -9,9 +9,11 @@ matcher the SDK uses (its vendored copy of ``pathspec``), loaded from its file s
 SDK's 3 s import.
 
 We go further (Azure would upload these unless ignored): ``NEVER_COPIED`` is left out whatever the ignore file says:
-the sweep's own store and work folder (a trial copying the store it writes into), secrets (``.env``, keys,
-``.azureml/config.json``), caches and virtual environments, ``node_modules``, and the ``outputs``/``logs`` folders
-that Azure gives each run fresh.
+the sweep's own store and work folder (a trial copying the store it writes into), credentials (``CREDENTIALS``: the
+files where cloud CLIs, package managers, git, SSH and databases keep keys and tokens), caches and virtual
+environments, ``node_modules``, and the ``outputs``/``logs`` folders that Azure gives each run fresh. Azure's upload
+follows symbolic links wherever they lead (``os.walk(followlinks=True)``); the copy never does: a link whose target
+lies inside the folder stays a (relative) link, and one leading out of it, nowhere, or round in a loop is left out.
 """
 
 from __future__ import annotations
@@ -25,10 +27,60 @@ from fnmatch import fnmatch
 from pathlib import Path
 from types import ModuleType
 
+from ..errors import InputError
+
 AML_IGNORE, GIT_IGNORE = ".amlignore", ".gitignore"  # azure-ai-ml's AML_IGNORE_FILE_NAME, GIT_IGNORE_FILE_NAME
 
+# Where credentials live, by the name each tool gives them (its documented default), left out at any depth: cloud
+# CLIs (AWS ~/.aws/credentials, Azure CLI ~/.azure token caches, gcloud's ~/.config/gcloud and its
+# application_default_credentials.json, Google OAuth client and service-account files, Databricks, boto, s3cmd),
+# package managers (~/.npmrc, ~/.pypirc, pip.conf with an index token, ~/.docker/config.json, Terraform's
+# credentials.tfrc.json and ~/.terraformrc), git (~/.git-credentials), SSH and GnuPG keys, ~/.netrc, PostgreSQL's
+# ~/.pgpass, Kubernetes' ~/.kube/config, Hugging Face's token. A folder of these names is not entered.
+CREDENTIALS = (
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "*.pfx",
+    "*.p12",
+    "*.ppk",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    "gcloud",
+    "application_default_credentials.json",
+    "credentials.json",
+    "client_secret*.json",
+    "service-account*.json",
+    ".databrickscfg",
+    ".boto",
+    ".s3cfg",
+    ".npmrc",
+    ".yarnrc.yml",
+    ".pypirc",
+    "pip.conf",
+    "pip.ini",
+    ".docker",
+    ".terraformrc",
+    "terraform.rc",
+    ".terraform.d",
+    "credentials.tfrc.json",
+    ".git-credentials",
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".kube",
+    "kubeconfig",
+    ".huggingface",
+)
 # Names left out at any depth (folders are not entered).
-NEVER_COPIED = (
+NEVER_COPIED = CREDENTIALS + (
     ".git",
     "__pycache__",
     "*.pyc",
@@ -41,16 +93,6 @@ NEVER_COPIED = (
     "venv",
     ".pytest_cache",
     "node_modules",
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "*.pfx",
-    "*.p12",
-    "id_rsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    ".ssh",
 )
 # Paths left out only at the root of the code folder: Azure creates ./outputs and ./logs for each run.
 NEVER_COPIED_AT_ROOT = ("outputs", "logs", ".azureml/config.json")
@@ -65,28 +107,69 @@ def snapshot(code: str | None, dest: Path, *, store_db: Path | None = None) -> P
     dest.mkdir(parents=True)
     if not code:
         return dest
-    root = Path(code).resolve()
+    root = Path(os.path.realpath(code))  # never raises: a folder turned into a looping link since it was validated
+    if not root.is_dir():
+        raise InputError(f"trial.code: {code} is no longer a folder (it was when the spec was checked)")
     rules = IgnoreRules(root, store_db)
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
+        links = [here / d for d in dirs if (here / d).is_symlink()]  # a link to a folder: kept a link, not entered
         dirs[:] = [d for d in dirs if not rules.skip_folder(here / d)]
         for name in files:
             source = here / name
             if rules.excluded(source):
                 continue
-            target = dest / source.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_symlink():  # kept a link, never followed: a link out of the folder copies nothing
-                os.symlink(os.readlink(source), target)
-            else:
-                shutil.copy2(source, target)
-        for name in dirs:  # a link to a folder is kept as a link too (os.walk does not enter it)
-            source = here / name
             if source.is_symlink():
-                target = dest / source.relative_to(root)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.symlink(os.readlink(source), target)
+                _copy_link(source, root, dest)
+            elif source.is_file():  # a FIFO, socket or device is no file to copy (reading a FIFO would block)
+                _copy_file(source, dest / source.relative_to(root))
+        for link in links:
+            if not rules.excluded(link):
+                _copy_link(link, root, dest)
     return dest
+
+
+def credentials_uploaded(code: str | None, limit: int = 20) -> list[str]:
+    """The credential files (``CREDENTIALS``) under ``code`` that Azure's own upload would send: those its ignore
+    file does not exclude, as relative paths (at most ``limit``). The copy here leaves them out; `sweep submit`
+    to Azure hands the folder to azure-ai-ml, which does not, so the CLI warns before it does."""
+    if not code or not os.path.isdir(code):
+        return []
+    root = Path(os.path.realpath(code))
+    rules = IgnoreRules(root)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv", "__pycache__")]
+        for name in [*dirs, *files]:
+            path = here / name
+            if any(fnmatch(name, p) for p in CREDENTIALS) and not rules.matched_whole(path):
+                found.append(path.relative_to(root).as_posix() + ("/" if name in dirs else ""))
+        dirs[:] = [d for d in dirs if not any(fnmatch(d, p) for p in CREDENTIALS)]
+        if len(found) >= limit:
+            break
+    return sorted(found)[:limit]
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """``source`` copied to ``target``; a file that cannot be read (its permissions) is one line, not a traceback."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    except OSError as e:
+        raise InputError(f"trial.code: cannot copy {source} into the trial's folder: {e.strerror or e}") from None
+
+
+def _copy_link(link: Path, root: Path, dest: Path) -> None:
+    """``link`` kept in the copy as a relative link to the same place, if it leads to something inside ``root``
+    (followed to its end); a link leading out of the folder, nowhere, or round in a loop is left out, never
+    followed: its target may be a key file, and the trial's folder must not reach it."""
+    target = Path(os.path.realpath(link))  # never raises on a loop: it stops where the loop starts
+    if not target.is_relative_to(root) or not os.path.lexists(target) or os.path.islink(target):
+        return
+    copy = dest / link.relative_to(root)
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), copy)
 
 
 class IgnoreRules:
@@ -116,9 +199,15 @@ class IgnoreRules:
 
     def excluded(self, path: Path) -> bool:
         """Azure's ``is_file_excluded`` for the file ``path``, plus ``NEVER_COPIED`` and the store's files."""
-        if self._never(path) or path.resolve() in self.store_files or path.absolute() in self.store_files:
+        real = Path(os.path.realpath(path))  # os.path.realpath, unlike Path.resolve, does not raise on a link loop
+        if self._never(path) or real in self.store_files or path.absolute() in self.store_files:
             return True
         return self._matched(self._relative(path))
+
+    def matched_whole(self, path: Path) -> bool:
+        """Whether the ignore file excludes ``path`` (a folder: as a folder, so every file under it)."""
+        rel = self._relative(path)
+        return self._matched(rel + "/" if path.is_dir() else rel) or (path.is_dir() and self._matched(rel))
 
     def _matched(self, rel: str) -> bool:
         matched = False

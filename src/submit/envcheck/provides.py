@@ -104,13 +104,25 @@ def _inline(env: InlineEnvironment, check: Checker, base_dir: Path) -> Declared:
     return out
 
 
+def _read(path: Path) -> str:
+    """A file the environment names (conda file, Dockerfile, requirements, environment YAML), bounded as a spec is:
+    a FIFO or a device there would block the check; its refusal is an ``OSError`` like any file not readable."""
+    from ..errors import SpecError
+    from ..spec.load import read_spec_text
+
+    try:
+        return read_spec_text(path, "a text file")
+    except SpecError as e:
+        raise OSError(str(e)) from None
+
+
 def conda_file(path: Path) -> Declared:
     from ..spec.load import line_map
     from ..spec.yaml_read import YamlRefused, parse_yaml
 
     out = Declared(label=shown(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         out.source_bytes = text.encode()
         node, data = parse_yaml(text)
     except (OSError, UnicodeDecodeError, YamlRefused) as e:
@@ -180,7 +192,7 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
     # a Docker image keeps its base image's packages: what we cannot see may be there, so only warnings
     out = Declared(label=f"the Docker context {shown(folder)}", strict=False)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         out.source_bytes = text.encode()
         installs = dockerfile_installs(text)
     except (OSError, UnicodeDecodeError):
@@ -210,7 +222,7 @@ def _docker(context: str | None, dockerfile: str | None) -> Declared:
 
 def _requirements_file(path: Path, out: Declared) -> None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         out.source_bytes += b"\0" + text.encode()
         lines = text.splitlines()
     except (OSError, UnicodeDecodeError):
@@ -287,7 +299,7 @@ def _registered(base_dir: Path, name: str, version: str | None, label: str | Non
     matches = []
     for path in sorted(folder.glob("*.y*ml")):
         try:
-            data = parse_yaml(path.read_text(encoding="utf-8"))[1]
+            data = parse_yaml(_read(path))[1]
         except (OSError, UnicodeDecodeError, YamlRefused):
             continue
         if (

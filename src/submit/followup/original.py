@@ -76,11 +76,14 @@ def local_original(sweeps, name: str) -> Original:
             f"sweep {name} recorded no spec (it was started from a spec given as text); "
             "nothing to refine from\n  hint: run it from a spec file with `sweep submit SPEC --local`"
         )
+    from ..errors import SpecError
+    from ..spec.load import read_spec_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        text = read_spec_text(Path(path))  # bounded: the path may now name a FIFO or a huge file
+    except SpecError as e:
         raise MonitorInputError(
-            f"the spec of sweep {name} cannot be found: {path} ({type(e).__name__}); the sweep recorded its path only"
+            f"the spec of sweep {name} cannot be read ({e}); the sweep recorded its path only"
         ) from None
     warnings = []
     recorded = tags.get(TAG_SPACE)

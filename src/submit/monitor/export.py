@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,15 +139,40 @@ def export(pairs, path: Path, fmt: str, histories: bool = False) -> Exported:
         body: dict[str, Any] = {"columns": columns, "trials": [_jsonable(r) for r in rows]}
         if history is not None:
             body["histories"] = [_jsonable(r) for r in history]
-        path.write_text(json.dumps(body, indent=1, allow_nan=False) + "\n")
+        _written(path, lambda p: p.write_text(json.dumps(body, indent=1, allow_nan=False) + "\n"))
     else:
         write = _csv if fmt == "csv" else _parquet
-        write(path, columns, rows)
+        _written(path, lambda p: write(p, columns, rows))
         if history is not None:
             side = path.with_name(f"{path.stem}.histories{path.suffix or '.' + fmt}")
-            write(side, list(HISTORY_COLUMNS), history)
+            _written(side, lambda p: write(p, list(HISTORY_COLUMNS), history))
             paths.append(side)
     return Exported(paths, len(rows), None if history is None else len(history), columns)
+
+
+def _written(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` into a new file beside ``path``, then renamed over it: a folder that cannot be written (read-only,
+    full) is one line naming -o, and never leaves a half-written file or an emptied old one behind."""
+    if path.is_dir():
+        raise MonitorInputError(f"-o {path}: is a folder; give a file name")
+    temporary = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(fd)
+        temporary = Path(name)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600, made what a plain open would have made
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as e:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise MonitorInputError(f"-o {path}: cannot write: {e.strerror or e}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ at the first look, when there is one); ``N-trials`` when N trials have ended (co
 sweep that ends stops the watch whatever was awaited: nothing more can happen.
 
 ``notify(url, body)`` POSTs the body as JSON once and returns None, or the reason it failed in one line: a failed
-notice is reported, and the exit code still follows the sweep's state.
+notice is reported, and the exit code still follows the sweep's state. ``notify_url(url)`` checks the URL before the
+watch starts: http or https with a host, nothing else (urllib would read ``file:///etc/passwd`` as a "response").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,7 @@ from typing import Any
 from ..spec.objective import better
 from .record import MonitorInputError, SweepSummary
 
+NOTIFY_SCHEMES = ("http", "https")
 NOTIFY_TIMEOUT_S = 10.0  # a hook that does not answer in this time is reported as failed; the watch is over anyway
 
 
@@ -56,11 +59,25 @@ class Until:
         return f"{self.trials} trials ended" if self.kind == "trials" else self.kind
 
 
+def notify_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host; else ``MonitorInputError`` naming ``--notify``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in NOTIFY_SCHEMES or not parts.hostname:
+        raise MonitorInputError(
+            f"--notify {url!r}: expected an http:// or https:// URL with a host, e.g. https://hooks.example.com/x"
+        )
+    return url
+
+
 def notify(url: str, body: dict[str, Any], timeout: float = NOTIFY_TIMEOUT_S) -> str | None:
     """POST ``body`` as JSON to ``url``; None when the server answered 2xx, else why not, in one line."""
-    data = json.dumps(body, default=str).encode()
-    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
     try:
+        notify_url(url)
+    except MonitorInputError as e:
+        return str(e)
+    data = json.dumps(body, default=str).encode()
+    try:
+        request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             if 200 <= answer.status < 300:
                 return None

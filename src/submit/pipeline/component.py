@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..spec.grammar import parse_command
-from ..spec.load import did_you_mean_file, line_map, read_yaml
+from ..spec.load import did_you_mean_file, line_map, read_spec_text, read_yaml
 from ..spec.names import did_you_mean
 from ..spec.validate import Checker
 from ..spec.validate.checker import kind_of
@@ -68,11 +68,8 @@ def component_of(value: Any, path: tuple, check: Checker, base_dir: Path, checke
         check.error(path, f"no such component file: {file}", did_you_mean_file(file))
         return None
     try:
-        node, data = read_yaml(file.read_text(encoding="utf-8"), str(file))
-    except (OSError, UnicodeDecodeError) as e:
-        check.error(path, f"cannot read the component file {file}: {e}")
-        return None
-    except SpecError as e:  # not YAML: said at its line, the pipeline's other problems still collected
+        node, data = read_yaml(read_spec_text(file, "a component YAML file"), str(file))
+    except SpecError as e:  # unreadable, too large, not YAML: the pipeline's other problems still collected
         check.problems.extend(e.problems)
         return None
     own = Checker(str(file), line_map(node) if node is not None else {}, set())

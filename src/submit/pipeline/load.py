@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, SpecError
-from ..spec.load import did_you_mean_file, line_map, load_spec, read_yaml
+from ..spec.load import line_map, parse_spec, read_spec_text, read_yaml, resolved
 from ..spec.names import job_name_problem
 from ..spec.overrides import apply_overrides
 from ..spec.validate import Checker
@@ -51,23 +51,17 @@ def is_pipeline(data: Any) -> bool:
 def load_job_file(path: str | Path, overrides: list[str] | tuple[str, ...] = ()):
     """A sweep spec (``SweepSpec``) or a pipeline job (``Pipeline``), as the file's ``type:`` says."""
     path = Path(path)
-    try:
-        node, data = read_yaml(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, SpecError):
-        data = None  # the sweep loader says what is wrong with the file
-    return load_pipeline(path, overrides) if is_pipeline(data) else load_spec(path, overrides)
+    text = read_spec_text(path, "a sweep or pipeline job YAML file")
+    node, data = read_yaml(text, str(path))
+    parse = parse_pipeline if is_pipeline(data) else parse_spec
+    return parse(text, source=str(path), path=resolved(path), overrides=overrides)
 
 
 def load_pipeline(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Pipeline:
     """Load and validate a pipeline job file; raises ``SpecError`` listing every problem found."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([Problem(str(path), "", "no such file", did_you_mean_file(path))]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError([Problem(str(path), "", f"cannot read: {e}")]) from None
-    return parse_pipeline(text, source=str(path), path=path.resolve(), overrides=overrides)
+    text = read_spec_text(path, "a pipeline job YAML file")
+    return parse_pipeline(text, source=str(path), path=resolved(path), overrides=overrides)
 
 
 def parse_pipeline(text: str, *, source: str = "<pipeline>", path: Path | None = None, overrides=()) -> Pipeline:

@@ -69,6 +69,9 @@ class Command:
     text: str
     references: tuple[Reference, ...]
     segments: tuple[_Segment, ...]
+    # each ``${{`` that opens no reference (unclosed, no name, an unknown kind), as written up to its ``}}``: Azure
+    # would pass it to the shell as text, and bash fails on it at run time ("bad substitution")
+    malformed: tuple[str, ...] = ()
 
     @property
     def legacy(self) -> bool:
@@ -152,4 +155,13 @@ def parse_command(text: str) -> Command:
     segs = tuple(
         _Segment(s, e, tuple(r for r in refs if r.optional and s <= r.start and r.end <= e)) for s, e in segments
     )
-    return Command(text, tuple(refs), segs)
+    opened = {m.start() for m in matches if m.group(1) is not None}
+    malformed = tuple(_written(text, m.start()) for m in re.finditer(r"\$\{\{", text) if m.start() not in opened)
+    return Command(text, tuple(refs), segs, malformed)
+
+
+def _written(text: str, start: int) -> str:
+    """The text of a ``${{`` that opens no reference, to its ``}}`` (or the end of its word, when never closed)."""
+    close = text.find("}}", start)
+    word = re.match(r"\S*", text[start:]).group(0)
+    return text[start : close + 2] if close != -1 and close + 2 <= start + len(word) else word

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +31,70 @@ from .validate.checker import Checker, kind_of
 from .validate.sweep import validate
 from .yaml_read import YamlRefused, parse_yaml
 
+# A sweep spec is a few kilobytes and a pipeline with its components tens; a megabyte is far past any real one, and
+# PyYAML parses one in about a second (50 MB took minutes).
+MAX_SPEC_BYTES = 1_000_000
+
 
 def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> SweepSpec:
     """Load and validate a sweep spec; raises ``SpecError`` listing every problem found."""
     path = Path(path)
-    source = str(path)
+    text = read_spec_text(path)
+    return parse_spec(text, source=str(path), path=resolved(path), overrides=overrides)
+
+
+def read_spec_text(path: Path, what: str = "a sweep spec YAML file") -> str:
+    """The text of a spec (or pipeline, or component) file, refused in one line unless it is a regular file of at
+    most ``MAX_SPEC_BYTES``: a FIFO or a device (``/dev/zero``) would block or never end, and PyYAML, pure Python,
+    takes about a second a megabyte. The file is opened without blocking and read no further than the bound."""
+    _refuse_unless_regular(path, what)
+    data = _read_bounded(path, what)
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise SpecError([Problem(f"{path}:{line}", "", f"not UTF-8 text: {e.reason} at byte {e.start}")]) from None
+
+
+def _refuse_unless_regular(path: Path, what: str) -> None:
+    try:
+        mode = path.stat().st_mode
     except FileNotFoundError:
-        raise SpecError([Problem(source, "", "no such file", did_you_mean_file(path))]) from None
-    except IsADirectoryError:
-        raise SpecError([Problem(source, "", "is a folder, expected a sweep spec YAML file")]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError([Problem(source, "", f"cannot read: {e}")]) from None
-    return parse_spec(text, source=source, path=path.resolve(), overrides=overrides)
+        raise SpecError([Problem(str(path), "", "no such file", did_you_mean_file(path))]) from None
+    except OSError as e:
+        raise SpecError([Problem(str(path), "", f"cannot read: {e.strerror or e}")]) from None
+    if stat.S_ISDIR(mode):
+        raise SpecError([Problem(str(path), "", f"is a folder, expected {what}")])
+    if not stat.S_ISREG(mode):
+        raise SpecError([Problem(str(path), "", f"is not a regular file ({_kind_of_file(mode)}), expected {what}")])
+
+
+def _read_bounded(path: Path, what: str) -> bytes:
+    """At most ``MAX_SPEC_BYTES`` of ``path``, opened without blocking (it may have become a FIFO since its stat)."""
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise SpecError([Problem(str(path), "", f"is not a regular file, expected {what}")])
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except OSError as e:
+        raise SpecError([Problem(str(path), "", f"cannot read: {e.strerror or e}")]) from None
+    if len(data) > MAX_SPEC_BYTES:
+        size = f"larger than {MAX_SPEC_BYTES // 1_000_000} MB"
+        raise SpecError([Problem(str(path), "", f"{size}, expected {what} (a sweep spec is a few kilobytes)")])
+    return data
+
+
+def _kind_of_file(mode: int) -> str:
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
+    return next((name for test, name in kinds.items() if test(mode)), "a socket" if stat.S_ISSOCK(mode) else "?")
+
+
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with its symlinks followed where they can be (a loop stays as written)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return path.absolute()
 
 
 def parse_spec(text: str, *, source: str = "<spec>", path: Path | None = None, overrides=()) -> SweepSpec:

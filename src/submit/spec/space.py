@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 # keeps the inverse normal CDF finite: a unit coordinate of exactly 0 or 1 would map to -inf / +inf
 _EPS = 1e-12
+UNIT_Z = 7.034486910047836  # scipy.special.ndtri(1 - _EPS): a Gaussian draw lies within mu ± UNIT_Z·sigma
 # the distributions Azure's Bayesian sampling takes (reference 2.6); the checker and refine both ask
 BAYESIAN_TYPES = ("choice", "uniform", "quniform")
 # a log-scale hyperparameter (learning rate, regularisation, weight decay) lives well inside 1e-12..1e6
@@ -133,6 +134,28 @@ class Choice(Distribution):
                 for k, nested in v.items():
                     if isinstance(nested, Distribution):
                         found += [(f"values[{i}].{k}.{key}", msg, hint) for key, msg, hint in nested.problems()]
+        return found + self._repeats()
+
+    def _repeats(self) -> list[tuple[str, str, str]]:
+        """A value listed more than once: a grid would run identical trials, and random sampling draw it more often
+        (as written, the spec reads as one value among the others). Values are told apart as the trial's command
+        gets them (``1`` and ``1.0`` differ)."""
+        places: dict[str, list[int]] = {}
+        for i, v in enumerate(self.values):
+            places.setdefault(json.dumps(_nested_to_yaml(v), sort_keys=True, default=repr), []).append(i)
+        found = []
+        for written, where in places.items():
+            if len(where) > 1:
+                times = "twice" if len(where) == 2 else f"{len(where)} times"
+                at = ", ".join(f"values[{i}]" for i in where)
+                found.append(
+                    (
+                        f"values[{where[1]}]",
+                        f"{written} is listed {times} ({at}): a grid would run identical trials, random sampling "
+                        "draw it more often",
+                        "list each value once",
+                    )
+                )
         return found
 
     def to_azure(self):

@@ -11,6 +11,13 @@ and aliases are expanded against a budget, before anything walks the tree. Used 
 Traceback (most recent call last):
 ...
 submit.spec.yaml_read.YamlRefused: nested deeper than 100 levels; a sweep spec needs about 10
+
+A key written twice in one mapping is refused too: PyYAML would keep the last silently.
+
+>>> parse_yaml("a: 1\nb: 2\na: 3")
+Traceback (most recent call last):
+...
+submit.spec.yaml_read.YamlRefused: the key `a` is written twice in one mapping (lines 1 and 3); YAML would keep only the last
 """
 
 from __future__ import annotations
@@ -30,8 +37,12 @@ _BOMB = f"YAML aliases expand to more than {ALIAS_BUDGET:,} nodes beyond those w
 
 
 def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """The YAML's node tree (for line numbers) and its data, parsed once; ``YamlRefused`` for a bomb or bad YAML."""
-    loader = _BoundedLoader(text)
+    """The YAML's node tree (for line numbers) and its data, parsed once; ``YamlRefused`` for a bomb, a key written
+    twice in one mapping, or bad YAML (a NUL byte included)."""
+    try:
+        loader = _BoundedLoader(text)  # the reader refuses control characters (a NUL) here, before any parsing
+    except yaml.reader.ReaderError as e:
+        raise YamlRefused(text.count("\n", 0, e.position) + 1, f"not valid YAML: {_reader_problem(e)}") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -46,6 +57,11 @@ def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         raise YamlRefused(None, f"not valid YAML: {e}") from None
     finally:
         loader.dispose()
+
+
+def _reader_problem(error: yaml.reader.ReaderError) -> str:
+    """PyYAML's words for a character it cannot read, without its "in <unicode string>, position N"."""
+    return str(error).split("\n", 1)[0]
 
 
 class YamlRefused(Exception):
@@ -74,6 +90,28 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def compose_mapping_node(self, anchor):
+        node = super().compose_mapping_node(anchor)
+        _refuse_duplicate_keys(node)
+        return node
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode) -> None:
+    """A key written twice in one mapping: PyYAML keeps the last silently (as azure-ai-ml's loader does), so a spec
+    would run what it does not say; refused at both lines. Merge keys (``<<``) may repeat."""
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            a, b = first.start_mark.line + 1, key.start_mark.line + 1
+            lines = f"lines {a} and {b}" if a != b else f"both on line {a}"
+            raise YamlRefused(
+                key.start_mark.line + 1,
+                f"the key `{key.value}` is written twice in one mapping ({lines}); YAML would keep only the last",
+            )
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -36,6 +36,7 @@ SAMPLING_RULES = ("random", "sobol")
 SNAKE_GOALS = SnakeCased(GOALS)
 SNAKE_SAMPLERS = SnakeCased(SAMPLER_TYPES)
 SNAKE_POLICIES = SnakeCased(POLICY_TYPES)
+SEED_MAX = 2**31 - 1
 OBJECTIVE_KEYS = keys(Objective)
 LIMIT_KEYS = keys(Limits)
 _TIMEOUT_HINT = "seconds as an integer, e.g. 3600 (the SDK silently drops non-integer timeouts)"
@@ -173,8 +174,9 @@ def sampling_of(value: Any, check: Checker) -> Sampling | None:
                     meant(value["rule"], SAMPLING_RULES),
                 )
         seed = value.get("seed")
-        if seed is not None:
-            check.number(seed, path + ("seed",), integer=True)
+        if seed is not None and check.number(seed, path + ("seed",), integer=True) and not 0 <= seed <= SEED_MAX:
+            # Azure's REST API holds the seed in a 32-bit integer; numpy's generators take no negative seed
+            check.error(path + ("seed",), f"expected an integer from 0 to {SEED_MAX}, found {seed}", "seed: 42")
         logbase = value.get("logbase")
         if logbase is not None and logbase != "e":
             if not check.number(logbase, path + ("logbase",)) or logbase <= 0 or logbase == 1:

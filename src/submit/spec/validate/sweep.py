@@ -19,7 +19,7 @@ from pathlib import Path
 from ...errors import SpecError
 from ..grammar import parse_command
 from ..model import SweepSpec
-from .advice import log_bounds_advice
+from .advice import log_bounds_advice, log_overflow_rules
 from .checker import Checker
 from .job_rules import identity_of, services_of, settings_of, strings_of, top_strings
 from .space_rules import (
@@ -156,6 +156,7 @@ def search_rules(space, sampling, policy, limits, check: Checker) -> None:
     if space is not None and sampling is not None:
         sampler_rules(space, sampling, policy, check)
         log_bounds_advice(space, sampling, check)
+        log_overflow_rules(space, sampling, check)
     if limits is not None and sampling is not None and space is not None and sampling.type == "bayesian":
         bayesian_advice(space, limits, check)
 

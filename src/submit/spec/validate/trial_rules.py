@@ -6,6 +6,7 @@ create -f`` resolves them against the YAML's folder; remote references stay as w
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +134,16 @@ def _code(code: Any, check: Checker, base_dir: Path) -> str | None:
         return None
     folder = _local(base_dir, code)
     if not folder.exists():
-        check.error(path, f"no such folder: {folder}")
+        check.error(path, _missing(folder, "no such folder"))
+        return str(folder.absolute())  # not resolved: a looping link cannot be
     return str(folder.resolve())
+
+
+def _missing(path: Path, nothing: str) -> str:
+    """Why ``path`` is not there: nothing at all, or a symbolic link that loops or leads nowhere."""
+    if path.is_symlink():
+        return f"{path} is a symbolic link that loops or leads nowhere (-> {os.readlink(path)})"
+    return f"{nothing}: {path}"
 
 
 def _environment(env: Any, check: Checker, base_dir: Path) -> str | InlineEnvironment:
@@ -252,8 +261,8 @@ def _data_input(name: str, v: dict, p: tuple, check: Checker, base_dir: Path) ->
     if not is_remote(raw):
         local = _local(base_dir, raw[len("file://") :] if raw.startswith("file://") else raw)
         if not local.exists():
-            check.error(p + ("path",), f"no such file or folder: {local}")
-        resolved = str(local.resolve())
+            check.error(p + ("path",), _missing(local, "no such file or folder"))
+        resolved = str(local.absolute() if not local.exists() else local.resolve())
     return Input(name, kind, path=resolved, mode=mode, description=v.get("description"), datastore=v.get("datastore"))
 
 
@@ -286,6 +295,12 @@ def reference_rules(
     """Every ``${{kind.name}}`` names something the spec declares; every search-space key is used (a warning).
 
     ``path`` is where the command is: a sweep's ``trial.command``, a component's ``command``."""
+    for text in command.malformed:
+        check.error(
+            path,
+            f"`{text}` is not a reference: expected `${{{{KIND.NAME}}}}` with KIND search_space, inputs or outputs",
+            "closed with `}}`, e.g. `${{search_space.lr}}`",
+        )
     for ref in command.references:
         name = ref.name
         if ref.kind == "search_space" and space is not None and name not in space:
