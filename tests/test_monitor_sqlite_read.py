@@ -86,6 +86,7 @@ def test_status_export_best_and_list_import_no_heavy_module(failing_sweep, tmp_p
         ("export", "fails", "--histories", "-o", str(tmp_path / "out.csv")),
         ("best", "fails"),
         ("list", "--local"),
+        ("list",),  # no workspace here: no config.json is looked for through azure-ai-ml
     ):
         code, modules = loaded_by(*args, "--tracking-uri", uri)
         assert code in (0, None), args

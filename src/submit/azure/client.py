@@ -74,6 +74,8 @@ def find_workspace(
         source = "options" if subscription and resource_group and workspace else "options and environment"
         return Workspace(source=source, **given)  # type: ignore[arg-type]
 
+    if not _config_file_exists(Path(start or ".")):  # said here without importing azure-ai-ml (3-4 s)
+        raise AzureError(_no_config_message(given, start))
     from azure.ai.ml import MLClient
     from azure.ai.ml.exceptions import ValidationException
 
@@ -83,11 +85,7 @@ def find_workspace(
     except ValidationException as e:
         if "could not find" not in e.message:  # found, but without subscription_id, resource_group, workspace_name
             raise AzureError(" ".join(e.message.split())) from e
-        flags = (("--subscription", "subscription"), ("--resource-group", "resource_group"), ("--workspace", "name"))
-        missing = [opt for opt, key in flags if not given[key]]
-        raise AzureError(
-            f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)"
-        ) from e
+        raise AzureError(_no_config_message(given, start)) from e
     except ValueError as e:  # json.JSONDecodeError: a config.json that is not JSON
         raise AzureError(
             f"the workspace config.json found from {Path(start or '.').resolve()} upwards is not JSON: {e}"
@@ -98,6 +96,31 @@ def find_workspace(
         name=given["name"] or found.workspace_name,
         source="config.json",
     )
+
+
+def _no_config_message(given: dict, start) -> str:
+    flags = (("--subscription", "subscription"), ("--resource-group", "resource_group"), ("--workspace", "name"))
+    missing = [opt for opt, key in flags if not given[key]]
+    return (
+        f"{_NO_WORKSPACE} (missing: {', '.join(missing)}; no config.json from {Path(start or '.').resolve()} upwards)"
+    )
+
+
+def _config_file_exists(start: Path, levels: int = 20) -> bool:
+    """Whether ``MLClient.from_config`` would find a file from ``start``: the file itself, or config.json or
+    project.json in ``.azureml/``, ``aml_config/`` or the folder, from ``start`` up to ``levels`` folders above
+    (the SDK's own search, ``traverse_up_path_and_find_file``)."""
+    if start.is_file():
+        return True
+    folder = Path(os.path.realpath(start))
+    for _ in range(levels + 1):
+        for sub in (".azureml", "aml_config", ""):
+            if any((folder / sub / name).is_file() for name in ("config.json", "project.json")):
+                return True
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    return False
 
 
 class _NoCredential:
