@@ -90,7 +90,7 @@ def render_status(s: SweepSummary, out: Console) -> None:
     for t in stopped:
         out.print(f"canceled {t.name}: {t.cancel_reason}", markup=False, highlight=False)
     for t in (t for t in s.by_index() if t.status == "failed"):
-        out.print(f"failed {t.name}: exit code {_fmt(t.exit_code)}; log: {t.log or '—'}", markup=False, highlight=False)
+        out.print(f"failed {t.name}: {failure(t)}; log: {t.log or '—'}", markup=False, highlight=False)
     for t in (t for t in s.by_index() if t.note):
         out.print(f"note {t.name}: {t.note}", markup=False, highlight=False)
     if s.savings is not None:
@@ -127,6 +127,14 @@ def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
     return Group(board, note)
 
 
+def failure(t: TrialRecord, width: int = 200) -> str:
+    """Why a trial failed in a few words: the service's message (cut at ``width``) where it gave one, else the
+    exit code."""
+    if t.error:
+        return t.error if len(t.error) <= width else t.error[: width - 1] + "…"
+    return f"exit code {_fmt(t.exit_code)}"
+
+
 def best_line(s: SweepSummary, t: TrialRecord) -> str:
     """The best trial in one line: its name, status, value and parameters (in the spec's order)."""
     params = ", ".join(f"{k}={_fmt(v)}" for k, v in s.params_of(t).items())
@@ -139,7 +147,7 @@ def event_line(event) -> str:
         return f"started {t.name} {t.params}"
     if event.kind == "best":
         return f"best so far: {t.name} {event.summary.primary_metric} = {_fmt(t.best)}"
-    why = f" ({t.cancel_reason})" if t.cancel_reason else f" (exit code {t.exit_code})" if t.exit_code else ""
+    why = f" ({t.cancel_reason})" if t.cancel_reason else f" ({failure(t)})" if t.exit_code or t.error else ""
     metric, j = event.summary.primary_metric, getattr(event, "judged", None)
     if j is not None:  # the policy's number, where it judged: not whatever the trial logged before it stopped
         value = f" {metric}={_fmt(j.value)} at step {j.point.step}"
