@@ -33,17 +33,19 @@ PIPELINE = "test_680454434153"  # pipeline_children_failed: a pipeline whose two
 CANCELED = "000000000000000000000"  # dsl_pipeline_cancel: the pipeline canceled (its name sanitized)
 SCOPE = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/{WORKSPACE}"
 HISTORY = f"/history/v1.0{SCOPE}"
-# RunHistory's two failed steps, as recorded: (runId, start, end, the message's first words)
+# RunHistory's two failed steps, as recorded: (runId, start, end, the message's first words, as status shows it)
 FAILED = {
     "3d732853-5b72-43e3-b2ee-e1d99500a13a": (
         "2026-02-27T20:32:31.099682+00:00",
         "2026-02-27T20:35:53.628143+00:00",
         "Error Code: ScriptExecution.WriteStreams.Authentication Native Error: Permission denied",
+        "ScriptExecution.WriteStreams.Authentication: Authentication failed when trying to access destination.",
     ),
     "7a0886d5-045b-48d0-86dd-f2894ce85a2a": (
         "2026-02-27T20:34:08.423298+00:00",
         "2026-02-27T20:37:16.540022+00:00",
         "Error Code: ScriptExecution.StreamAccess.Authentication Native Error: error in streaming",
+        "ScriptExecution.StreamAccess.Authentication: Authentication failed when trying to access the stream.",
     ),
 }
 
@@ -137,7 +139,7 @@ def test_a_recorded_sweep_job_reads_with_every_setting_the_service_echoes(replay
     assert summary.policy == "truncation_selection"
     # every setting of the policy the service echoed: truncationPercentage 40 among them
     assert summary.policy_settings == {"truncation_percentage": 40, "evaluation_interval": 100, "delay_evaluation": 200}
-    assert summary.sampling_settings.get("seed") is None and summary.sampling_settings.get("logbase") is None
+    assert summary.sampling_settings == {"rule": "random"}  # echoed "Random"; no seed, no logbase
     assert summary.limits.max_total_trials == 1 and summary.limits.max_concurrent_trials == 10
     assert summary.limits.timeout == 60  # PT1M
     assert summary.search_space == {
@@ -180,15 +182,15 @@ def test_status_shows_each_failed_trials_reason_and_times_from_azures_records(re
 
     assert {t.name for t in summary.trials} == set(FAILED)
     for trial in summary.trials:
-        start, end, reason = FAILED[trial.name]
+        start, end, reason, _ = FAILED[trial.name]
         assert trial.status == "failed"
         assert (trial.started, trial.ended) == (epoch(start), epoch(end))  # startTimeUtc, endTimeUtc
         assert trial.error.startswith(reason)  # error.error.message, on one line
         assert "\n" not in trial.error
         assert trial.to_dict()["error"] == trial.error and trial.to_dict()["duration_s"] > 180
     shown = text_of(render_status, summary)
-    for name, (_, _, reason) in FAILED.items():
-        assert f"failed {name}: {reason}" in shown
+    for name, (_, _, _, said) in FAILED.items():
+        assert f"failed {name}: {said}" in shown
     assert "exit code -" not in shown
     served = [s.split(" ", 1)[0] for s in transport.served]
     assert served == ["sweep_job_submit#3", "pipeline_children_failed#0", "pipeline_children_failed#1"] + [
@@ -209,8 +211,8 @@ def test_watch_reports_each_failed_trial_with_its_reason_and_ends(replay, empty_
             break
     # the recorded sweep still runs: watch reports the two failures on its first look, without waiting
     assert looks == []
-    for name, (_, _, reason) in FAILED.items():
-        assert any(line.startswith(f"failed {name}") and reason in line for line in ended), ended
+    for name, (_, _, _, said) in FAILED.items():
+        assert any(line.startswith(f"failed {name}") and said in line for line in ended), ended
 
 
 def test_best_over_failed_children_says_why_there_is_none(replay, empty_store):
@@ -340,3 +342,44 @@ def scoped(body):
 def recording_body(name: str, method: str, pattern: str):
     [entry] = load(name).find(method, pattern)
     return entry.body
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# held out: recordings none of the code above was written against
+
+
+@pytest.mark.parametrize("command", ["status", "cancel", "pipeline"])
+def test_a_recorded_command_job_is_named_for_what_it_is_by_every_command(replay, empty_store, command):
+    transport = replay("command_job_serverless")
+    source = sweeps(transport, empty_store)
+    name = "test_334734506738"
+    act = {"status": source.status, "cancel": source.request_cancel, "pipeline": source.pipeline}[command]
+    with pytest.raises(MonitorInputError) as e:
+        act(name)
+    assert str(e.value) == f"job {name} in {source.describe()} is a command job, not a sweep"
+    assert [r.method for r in transport.requests] == ["GET"]  # nothing is canceled, nothing else is read
+
+
+def test_a_recorded_refusal_of_a_submitted_sweep_is_one_line_with_the_services_words(replay, tmp_path):
+    transport = replay("sweep_job_builder_refused", "pipeline_children_failed")  # the latter: a workspace GET
+    spec = tmp_path / "builder.yaml"
+    spec.write_text(
+        "type: sweep\n"
+        "name: test_447187519543\n"  # the recorded job's name
+        "experiment_name: mfe-test1-dataset\n"
+        "trial:\n"
+        "  command: echo ${{search_space.lr}}\n"
+        "  environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33\n"
+        "compute: azureml:testCompute\n"
+        "sampling_algorithm: random\n"
+        "search_space:\n"
+        "  lr: {type: loguniform, min_value: 0.001, max_value: 0.1}\n"
+        "objective: {goal: maximize, primary_metric: accuracy}\n"
+        "limits: {max_total_trials: 10, max_concurrent_trials: 2, timeout: 300}\n"
+    )
+    code, out, err = submit_specs(transport, [load_spec(spec)])
+    assert code != 0 and out == ""
+    assert err.splitlines() == [
+        f"{spec}: Azure ML refused the job (400 UserError: mfe-test1-dataset: Compute Not Found for run ID : "
+        "test_447187519543)"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.console import Console, Group
@@ -127,12 +128,14 @@ def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
     return Group(board, note)
 
 
-def failure(t: TrialRecord, width: int = 200) -> str:
-    """Why a trial failed in a few words: the service's message (cut at ``width``) where it gave one, else the
-    exit code."""
-    if t.error:
-        return t.error if len(t.error) <= width else t.error[: width - 1] + "…"
-    return f"exit code {_fmt(t.exit_code)}"
+def failure(t: TrialRecord, width: int = 120) -> str:
+    """Why a trial failed in a few words: the service's message where it gave one (Azure's ``Error Code: C ...
+    Error Message: M`` as ``C: M``), cut at ``width`` (``--json`` has it whole); else the exit code."""
+    if not t.error:
+        return f"exit code {_fmt(t.exit_code)}"
+    parts = re.search(r"Error Code: (\S+).*?Error Message: (.*)", t.error)
+    text = f"{parts.group(1)}: {parts.group(2)}" if parts else t.error
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def best_line(s: SweepSummary, t: TrialRecord) -> str:

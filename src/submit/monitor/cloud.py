@@ -419,7 +419,10 @@ def _settings(entity, keys) -> dict[str, Any]:
     """The settings ``keys`` an SDK policy or sampling object carries (the ones the service echoed back, not None)."""
     if entity is None or isinstance(entity, str):
         return {}
-    return {k: getattr(entity, k) for k in keys if getattr(entity, k, None) is not None}
+    found = {k: getattr(entity, k) for k in keys if getattr(entity, k, None) is not None}
+    if isinstance(found.get("rule"), str):  # the service echoes "Random"; the spec and the SDK write "random"
+        found["rule"] = found["rule"].lower()
+    return found
 
 
 def _sampling_label(sampling) -> str | None:
