@@ -193,8 +193,8 @@ def test_status_shows_each_failed_trials_reason_and_times_from_azures_records(re
         assert f"failed {name}: {said}" in shown
     assert "exit code -" not in shown
     served = [s.split(" ", 1)[0] for s in transport.served]
-    assert served == ["sweep_job_submit#3", "pipeline_children_failed#0", "pipeline_children_failed#1"] + [
-        "pipeline_children_failed#2"
+    assert served == ["sweep_job_submit#3", "pipeline_children_failed#1", "pipeline_children_failed#2"] + [
+        "pipeline_children_failed#3"
     ]  # the sweep, the workspace (its discovery URL), discovery, the children: the SDK's own calls, no others
 
 
@@ -213,6 +213,23 @@ def test_watch_reports_each_failed_trial_with_its_reason_and_ends(replay, empty_
     assert looks == []
     for name, (_, _, _, said) in FAILED.items():
         assert any(line.startswith(f"failed {name}") and said in line for line in ended), ended
+
+
+def test_a_recorded_failed_pipeline_shows_each_failed_step_with_its_reason_and_times(replay, empty_store):
+    # the one flow here that is recorded whole: the pipeline's GET, the workspace, discovery, its children
+    transport = replay("pipeline_children_failed")
+    pipeline = sweeps(transport, empty_store).pipeline(PIPELINE)
+    assert pipeline.status == "failed"
+    steps = {"hello_world_inline_commandjob_1": "7a0886d5-045b-48d0-86dd-f2894ce85a2a"}
+    steps["hello_world_inline_commandjob_2"] = "3d732853-5b72-43e3-b2ee-e1d99500a13a"
+    assert set(pipeline.steps) == set(steps)
+    for step, run_id in steps.items():
+        record, (start, end, reason, _) = pipeline.steps[step], FAILED[run_id]
+        assert (record.status, record.run_id) == ("failed", run_id)
+        assert (record.started, record.ended) == (epoch(start), epoch(end))
+        assert record.reason.startswith(reason)
+    assert pipeline.ended == epoch(FAILED["7a0886d5-045b-48d0-86dd-f2894ce85a2a"][1])  # the last step's end
+    assert transport.used(load("pipeline_children_failed")) == [0, 1, 2, 3]
 
 
 def test_best_over_failed_children_says_why_there_is_none(replay, empty_store):

@@ -24,6 +24,7 @@ from ..emulator.tracking import trial_values
 from ..spec.model import POLICY_SETTINGS, RecordedLimits
 from ..spec.space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
+from .pipeline_record import run_failure, utc_seconds
 from .record import (
     MetricPoint,
     MonitorInputError,
@@ -454,8 +455,8 @@ def _trial(child, job, run, item: dict) -> TrialRecord:
         params = {k: parse_param(v) for k, v in item["parameters"].items()}  # the run's own, where it has them
     if params is None:
         params = {k: parse_param(v) for k, v in (run.data.params.items() if run else [])}
-    started = run.info.start_time / 1000 if run and run.info.start_time else _utc(item.get("startTimeUtc"))
-    ended = run.info.end_time / 1000 if run and run.info.end_time else _utc(item.get("endTimeUtc"))
+    started = run.info.start_time / 1000 if run and run.info.start_time else utc_seconds(item.get("startTimeUtc"))
+    ended = run.info.end_time / 1000 if run and run.info.end_time else utc_seconds(item.get("endTimeUtc"))
     record = TrialRecord(
         name=name,
         run_id=run.info.run_id if run else name,
@@ -465,35 +466,12 @@ def _trial(child, job, run, item: dict) -> TrialRecord:
         metrics={k: stored_value(v) for k, v in run.data.metrics.items()} if run else {},
         started=started,
         ended=ended,
-        error=_failure(item) if status in ("Failed", "NotResponding") else None,
+        error=run_failure(item) if status in ("Failed", "NotResponding") else None,
         log=f"{child.studio_url}" if getattr(child, "studio_url", None) else None,
     )
     if record.status == "canceled" and status == "CancelRequested":
         record.note = "cancel requested; Azure has not confirmed it yet"
     return record
-
-
-def _failure(item: dict) -> str | None:
-    """Why Azure says the run failed: RunHistory's ``error.error.message`` (its ``code`` when it has no message),
-    on one line."""
-    error = item.get("error") or {}
-    inner = error.get("error") if isinstance(error, dict) else None
-    if not isinstance(inner, dict):
-        return None
-    text = " ".join(str(inner.get("message") or inner.get("code") or "").split())
-    return text or None
-
-
-def _utc(text: str | None) -> float | None:
-    """RunHistory's UTC time (``2026-02-27T20:32:31.0996825+00:00``) as epoch seconds."""
-    if not text:
-        return None
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _policy_cancels(summary: SweepSummary) -> None:
