@@ -400,3 +400,25 @@ def test_a_recorded_refusal_of_a_submitted_sweep_is_one_line_with_the_services_w
         f"{spec}: Azure ML refused the job (400 UserError: mfe-test1-dataset: Compute Not Found for run ID : "
         "test_447187519543)"
     ]
+
+
+def test_a_recorded_sweep_without_a_policy_reads_whole_and_best_says_there_is_nothing_yet(replay, empty_store):
+    transport = replay("sweep_job_await_completion", "pipeline_children_failed")  # the latter: workspace, discovery
+    name = "test_910316408761"
+    transport.write("GET", f"{HISTORY}/runs/{name}/children", 200, {"value": []}, why="no recording lists its trials")
+    summary = sweeps(transport, empty_store).status(name)
+    assert (summary.status, summary.policy, summary.policy_settings) == ("running", None, {})
+    assert summary.sampling == "random" and summary.sampling_settings == {"rule": "random"}
+    assert (summary.limits.max_total_trials, summary.limits.max_concurrent_trials, summary.limits.timeout) == (
+        2,
+        10,
+        300,
+    )
+    assert summary.experiment == "azure-ai-ml" and summary.trials == []
+    shown = text_of(render_status, summary)
+    assert shown.splitlines()[:2] == [
+        f"running sweep {name} (cloud): no trials yet of max_total_trials 2",
+        "objective: maximize accuracy; policy: none",
+    ]
+    with pytest.raises(MonitorInputError, match=name):
+        require_best(summary)
