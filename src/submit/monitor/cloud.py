@@ -6,7 +6,9 @@
   (``nextLink``); a child the SDK cannot parse arrives as ``None`` and is counted, not dropped silently.
 - A trial's parameters: HyperDrive keeps them on the sweep's own tags, ``<sweep>_<i>: {"lr": 0.01, ...}`` (the v1
   SDK's ``HyperDriveRun.get_hyperparameters`` reads them there); [INFER] v2 sweeps keep the layout, as the service
-  is the same. A trial whose tag is missing falls back to its MLflow run's params.
+  is the same. A trial whose tag is missing falls back to its RunHistory record's, then its MLflow run's params.
+- A trial's failure and times: RunHistory's record of the child in that listing (``error.error.message``,
+  ``startTimeUtc``, ``endTimeUtc``), which the SDK's job entity drops; MLflow's run times when it has the run.
 - Histories and times: MLflow on the workspace's tracking URI (``azureml://...``, through azureml-mlflow), the runs
   whose ``mlflow.parentRunId`` is the sweep; a run is matched to its trial by run id (Azure: the job name) or by run
   name. ``get_metric_history`` per trial, which is complete where ``search_runs``' metrics can lag (azure-sdk #39198).
@@ -452,7 +454,8 @@ def _trial(child, job, run, item: dict) -> TrialRecord:
     status = str(getattr(child.status, "value", child.status))
     params = trial_values(job.tags or {}, name)  # the one reader of the sweep's `<sweep>_<i>` tags
     if params is None and isinstance(item.get("parameters"), dict) and item["parameters"]:
-        params = {k: parse_param(v) for k, v in item["parameters"].items()}  # the run's own, where it has them
+        # [INFER] the run's own parameters where RunHistory lists any (the recorded children have none)
+        params = {k: parse_param(v) for k, v in item["parameters"].items()}
     if params is None:
         params = {k: parse_param(v) for k, v in (run.data.params.items() if run else [])}
     started = run.info.start_time / 1000 if run and run.info.start_time else utc_seconds(item.get("startTimeUtc"))
