@@ -128,11 +128,15 @@ class CloudSweeps:
             raise MonitorInputError(f"job {name} in {self.describe()} is a {job.type} job, not a sweep")
         return job
 
-    def _known_names(self) -> list[str]:
-        """The workspace's sweep (and pipeline) job names, for a did-you-mean; none if they cannot be listed."""
+    def _known_names(self, scan: int = 500) -> list[str]:
+        """The sweep and pipeline job names among the workspace's latest ``scan`` jobs, for a did-you-mean; none
+        if they cannot be listed (the not-found line is said either way)."""
+        from itertools import islice
+
         try:
-            return [row.name for row in self.list(limit=200)]
-        except Exception:  # a suggestion is a courtesy: the not-found line is said either way
+            jobs = islice(self.ml_client.jobs.list(), scan)
+            return [j.name for j in jobs if j is not None and getattr(j, "type", None) in ("sweep", "pipeline")]
+        except Exception:  # a suggestion is a courtesy
             return []
 
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
