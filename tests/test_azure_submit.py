@@ -273,6 +273,30 @@ def test_wait_with_json_keeps_the_log_off_stdout(rest, capsys):
     assert "RunId: sweep-identity-1" in captured.err and "RunId" not in captured.out  # the stream's header
 
 
+def test_wait_through_a_broken_log_stream_follows_the_status_until_it_ends_and_says_so(rest, monkeypatch):
+    # written responses: no recording holds a log stream that breaks. RunHistory stops answering the run's details
+    # (what jobs.stream polls) while the job itself, on ARM, goes on running and then completes.
+    from submit.azure import client as azure_client
+
+    rest.failures[("GET", r"/runs/[^/]+/details$")] = service_error(404, "UserError", "Run details unavailable")
+    polls = []
+
+    def sleep(seconds):  # time passes between status reads: the service finishes the sweep on the second
+        polls.append(seconds)
+        if len(polls) == 2:
+            for job in rest.jobs.values():
+                job["properties"]["status"] = "Completed"
+
+    monkeypatch.setattr(azure_client, "time", type("Clock", (), {"sleep": staticmethod(sleep)}))
+    run = submit(rest, [OFFICIAL / "identity_tags.yaml"], wait=True, as_json=True)
+    assert run.code == 0, run.err
+    [job] = json.loads(run.out)
+    assert job["status"] == "Completed"  # not the Running it had when the stream broke
+    assert polls == [azure_client.STATUS_POLL_S] * 2
+    assert "the log stream of sweep-identity-1 broke" in run.err and "Run details unavailable" in run.err
+    assert "Traceback" not in run.err
+
+
 def test_wait_on_a_failed_sweep_exits_non_zero(rest):
     rest.final_status = "Failed"
     run = submit(rest, [OFFICIAL / "hello_sweep.yaml"], wait=True)

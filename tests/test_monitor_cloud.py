@@ -217,3 +217,46 @@ def test_a_child_the_sdk_cannot_read_is_counted_and_named_not_dropped(rest, tmp_
     assert sorted(t.name for t in summary.trials) == [f"{name}_0", f"{name}_1", f"{name}_3"]
     assert summary.to_dict()["unparsed_children"] == [f"{name}_2 (Failed)"]
     assert len(rest.requests_to("GET", rf"/runs/{name}/children$")) == 2
+
+
+SETTINGS_FIXTURES = [
+    "bandit_slack_factor.yaml",
+    "bandit_slack_amount.yaml",
+    "median_stopping.yaml",
+    "truncation_selection.yaml",
+    "sobol_seed.yaml",
+    "logbase_number.yaml",
+    "bayesian_string.yaml",
+    "grid_string.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'm.db'}"
+
+
+@pytest.mark.parametrize("fixture", SETTINGS_FIXTURES)
+def test_every_policy_and_sampling_setting_the_job_carries_is_read_back(rest, fixture, empty_store):
+    # written responses: the job as the API stores its PUT (the recorded truncation sweep is in test_cloud_replay)
+    from _azure_util import OFFICIAL
+
+    spec = load_spec(OFFICIAL / fixture)
+    name = submit_job(client(rest), spec).name
+    rest.jobs[name]["properties"]["status"] = "Running"
+    summary = CloudSweeps(client(rest), tracking_uri=empty_store).status(name)
+
+    assert summary.policy == (spec.policy.type if spec.policy else None)
+    given = spec.policy.settings() if spec.policy else {}
+    # what the spec leaves out reads back as the SDK's default, 0 (a bandit's delay_evaluation)
+    assert {k: v for k, v in summary.policy_settings.items() if k in given or v != 0} == given
+    assert summary.sampling == spec.sampling.label  # sobol as a local sweep names it
+    given = {k: getattr(spec.sampling, k) for k in ("rule", "seed", "logbase") if getattr(spec.sampling, k) is not None}
+    assert {k: _plain(v) for k, v in summary.sampling_settings.items()} == {k: _plain(v) for k, v in given.items()}
+
+
+def _plain(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)

@@ -12,6 +12,7 @@ the CLI decides what to print and which exit code it means.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -229,27 +230,57 @@ class _Lines:
         self.buffer = ""
 
 
-def wait_for(ml_client, name: str, on_log: Callable[[str], object] | None = None) -> str:
+TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding")  # Azure ML's final job statuses
+STATUS_POLL_S = 10.0  # how often the status is read once the log stream broke (the SDK's stream polls every 2-10 s)
+
+
+def wait_for(
+    ml_client,
+    name: str,
+    on_log: Callable[[str], object] | None = None,
+    on_notice: Callable[[str], object] | None = None,
+    sleep: Callable[[float], object] | None = None,
+) -> str:
     """Follow the sweep's log until it ends (``jobs.stream``); returns its final status (``Completed``, ...).
 
-    Each line of the log goes to ``on_log`` as it arrives (without its newline); without one it is dropped.
+    Each line of the log goes to ``on_log`` as it arrives (without its newline); without one it is dropped. A failed
+    or canceled sweep ends the stream with an exception, and its status says which. A stream that breaks while the
+    sweep still runs (a dropped connection, a log the service cannot serve) is said once to ``on_notice`` and the
+    job's status is read every ``STATUS_POLL_S`` seconds instead until it is final: as unbounded as the stream
+    itself, which the sweep's own ``limits.timeout`` ends on Azure's side.
     """
     lines = _Lines(on_log)
     try:
         with redirect_stdout(lines):  # type: ignore[type-var]
             ml_client.jobs.stream(name)
         failure = None
-    except Exception as e:  # a failed or canceled sweep ends the stream with an exception: its status says which
+    except Exception as e:
         failure = e
     finally:
         lines.flush()
-    try:
-        status = _status(ml_client.jobs.get(name).status)
-    except Exception as e:
-        raise azure_error(e) from e
+    status = _job_status(ml_client, name)
     if failure is not None and status == "Completed":
         raise azure_error(failure) from failure
+    if failure is None or status in TERMINAL:
+        return status
+    if on_notice is not None:
+        reason = " ".join(str(failure).split())[:200] or type(failure).__name__
+        on_notice(
+            f"the log stream of {name} broke ({reason}); it is {status}: reading its status every "
+            f"{STATUS_POLL_S:g} s until it ends"
+        )
+    wait = sleep or time.sleep
+    while status not in TERMINAL:
+        wait(STATUS_POLL_S)
+        status = _job_status(ml_client, name)
     return status
+
+
+def _job_status(ml_client, name: str) -> str:
+    try:
+        return _status(ml_client.jobs.get(name).status)
+    except Exception as e:
+        raise azure_error(e) from e
 
 
 def _service_message(exc) -> str:

@@ -107,7 +107,12 @@ def _submit_all(ml_client, specs, *, wait: bool, as_json: bool, out, err) -> int
             out.print(f"{job.spec}: submitted {job.name}\n  {job.studio_url}", markup=False)
         if wait:
             try:
-                entry["status"] = cloud.wait_for(ml_client, job.name, on_log=_log_printer(as_json))
+                entry["status"] = cloud.wait_for(
+                    ml_client,
+                    job.name,
+                    on_log=_log_printer(as_json),
+                    on_notice=lambda line, spec=job.spec: err.print(f"{spec}: {line}", markup=False),
+                )
             except UserError as e:
                 err.print(f"{job.spec}: {e}", markup=False)
                 code = max(code, codes.for_error(e))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.console import Console, Group
@@ -90,7 +91,7 @@ def render_status(s: SweepSummary, out: Console) -> None:
     for t in stopped:
         out.print(f"canceled {t.name}: {t.cancel_reason}", markup=False, highlight=False)
     for t in (t for t in s.by_index() if t.status == "failed"):
-        out.print(f"failed {t.name}: exit code {_fmt(t.exit_code)}; log: {t.log or '—'}", markup=False, highlight=False)
+        out.print(f"failed {t.name}: {failure(t)}; log: {t.log or '—'}", markup=False, highlight=False)
     for t in (t for t in s.by_index() if t.note):
         out.print(f"note {t.name}: {t.note}", markup=False, highlight=False)
     if s.savings is not None:
@@ -127,6 +128,16 @@ def leaderboard(s: SweepSummary, top: int = 10, width: int = 80) -> Group:
     return Group(board, note)
 
 
+def failure(t: TrialRecord, width: int = 120) -> str:
+    """Why a trial failed in a few words: the service's message where it gave one (Azure's ``Error Code: C ...
+    Error Message: M`` as ``C: M``), cut at ``width`` (``--json`` has it whole); else the exit code."""
+    if not t.error:
+        return f"exit code {_fmt(t.exit_code)}"
+    parts = re.search(r"Error Code: (\S+).*?Error Message: (.*)", t.error)
+    text = f"{parts.group(1)}: {parts.group(2)}" if parts else t.error
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def best_line(s: SweepSummary, t: TrialRecord) -> str:
     """The best trial in one line: its name, status, value and parameters (in the spec's order)."""
     params = ", ".join(f"{k}={_fmt(v)}" for k, v in s.params_of(t).items())
@@ -139,7 +150,7 @@ def event_line(event) -> str:
         return f"started {t.name} {t.params}"
     if event.kind == "best":
         return f"best so far: {t.name} {event.summary.primary_metric} = {_fmt(t.best)}"
-    why = f" ({t.cancel_reason})" if t.cancel_reason else f" (exit code {t.exit_code})" if t.exit_code else ""
+    why = f" ({t.cancel_reason})" if t.cancel_reason else f" ({failure(t)})" if t.exit_code or t.error else ""
     metric, j = event.summary.primary_metric, getattr(event, "judged", None)
     if j is not None:  # the policy's number, where it judged: not whatever the trial logged before it stopped
         value = f" {metric}={_fmt(j.value)} at step {j.point.step}"

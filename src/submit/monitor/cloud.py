@@ -6,7 +6,9 @@
   (``nextLink``); a child the SDK cannot parse arrives as ``None`` and is counted, not dropped silently.
 - A trial's parameters: HyperDrive keeps them on the sweep's own tags, ``<sweep>_<i>: {"lr": 0.01, ...}`` (the v1
   SDK's ``HyperDriveRun.get_hyperparameters`` reads them there); [INFER] v2 sweeps keep the layout, as the service
-  is the same. A trial whose tag is missing falls back to its MLflow run's params.
+  is the same. A trial whose tag is missing falls back to its RunHistory record's, then its MLflow run's params.
+- A trial's failure and times: RunHistory's record of the child in that listing (``error.error.message``,
+  ``startTimeUtc``, ``endTimeUtc``), which the SDK's job entity drops; MLflow's run times when it has the run.
 - Histories and times: MLflow on the workspace's tracking URI (``azureml://...``, through azureml-mlflow), the runs
   whose ``mlflow.parentRunId`` is the sweep; a run is matched to its trial by run id (Azure: the job name) or by run
   name. ``get_metric_history`` per trial, which is complete where ``search_runs``' metrics can lag (azure-sdk #39198).
@@ -21,9 +23,10 @@ from typing import Any
 
 from ..emulator.tags import BEST_RUN_TAG
 from ..emulator.tracking import trial_values
-from ..spec.model import RecordedLimits
+from ..spec.model import POLICY_SETTINGS, RecordedLimits
 from ..spec.space import DISTRIBUTIONS
 from .local import POLICY_NAMES, stored_value
+from .pipeline_record import run_failure, utc_seconds
 from .record import (
     MetricPoint,
     MonitorInputError,
@@ -74,7 +77,11 @@ class CloudSweeps:
     def tracking_uri(self) -> str:
         """The workspace's MLflow tracking URI, as the workspace itself gives it (GET workspace)."""
         if self._tracking_uri is None:
-            ws = self._call(self.ml_client.workspaces.get, self.ml_client.workspace_name)
+            ws = self._call(
+                self.ml_client.workspaces.get,
+                self.ml_client.workspace_name,
+                reading=f"the workspace {self.ml_client.workspace_name}",
+            )
             self._tracking_uri = ws.mlflow_tracking_uri
         return self._tracking_uri
 
@@ -85,12 +92,15 @@ class CloudSweeps:
             self._mlflow = MlflowClient(tracking_uri=self.tracking_uri())
         return self._mlflow
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn, *args, reading: str | None = None, **kwargs):
+        """``fn(*args, **kwargs)``, every failure one line; ``reading`` names what is read, for a 404's message."""
         try:
             return fn(*args, **kwargs)
         except MonitorInputError:
             raise
         except Exception as e:  # every SDK/azure-core/MLflow failure becomes one line, exit 3
+            if reading and _not_found(e):
+                raise MonitorInputError(f"{reading} not found in {self.describe()} ({_service_line(e)})") from e
             raise _unreachable(e) from e
 
     # reading ---------------------------------------------------------------------------------------------
@@ -103,10 +113,10 @@ class CloudSweeps:
 
         try:
             job = self.ml_client.jobs.get(name)
-        except ResourceNotFoundError as e:
-            raise MonitorInputError(unknown_sweep(name, [self.describe()], [])) from e
         except Exception as e:
-            raise _unreachable(e) from e
+            if not isinstance(e, ResourceNotFoundError) and not _not_found(e):
+                raise _unreachable(e) from e
+            raise MonitorInputError(unknown_sweep(name, [self.describe()], self._known_names())) from e
         if getattr(job, "type", None) == "pipeline" and pipeline_ok:
             return job
         if getattr(job, "type", None) == "pipeline":
@@ -118,18 +128,31 @@ class CloudSweeps:
             raise MonitorInputError(f"job {name} in {self.describe()} is a {job.type} job, not a sweep")
         return job
 
+    def _known_names(self, scan: int = 500) -> list[str]:
+        """The sweep and pipeline job names among the workspace's latest ``scan`` jobs, for a did-you-mean; none
+        if they cannot be listed (the not-found line is said either way)."""
+        from itertools import islice
+
+        try:
+            jobs = islice(self.ml_client.jobs.list(), scan)
+            return [j.name for j in jobs if j is not None and getattr(j, "type", None) in ("sweep", "pipeline")]
+        except Exception:  # a suggestion is a courtesy
+            return []
+
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
         job = self.job(name)
         summary = _summary(job, self.describe())
         unparsed: list[str] = []
-        children = self._call(children_of, self.ml_client, name, unparsed)
+        raw: list[dict] = []
+        children = self._call(children_of, self.ml_client, name, unparsed, raw, reading=f"the trials of sweep {name}")
         summary.unparsed_children = unparsed
+        records = {item.get("runId"): item for item in raw if isinstance(item, dict)}
         runs = self._runs(job)
         for child in children:
             if child is None:
                 continue
             run = runs.get(child.name)
-            trial = _trial(child, job, run)
+            trial = _trial(child, job, run, records.get(child.name, {}))
             if run is not None and histories:
                 trial.history = self._history(trial.run_id, summary.primary_metric)
             elif run is not None and summary.primary_metric in trial.metrics:
@@ -232,7 +255,7 @@ class CloudSweeps:
 
         job = self.job(name, pipeline_ok=True)
         raw: list[dict] = []
-        children = self._call(children_of, self.ml_client, name, None, raw)
+        children = self._call(children_of, self.ml_client, name, None, raw, reading=f"the steps of pipeline {name}")
         return read_cloud_pipeline(self, job, children, raw, histories=histories)
 
     # cancel ----------------------------------------------------------------------------------------------
@@ -251,9 +274,9 @@ class CloudSweeps:
         status = str(getattr(job.status, "value", job.status))
         if status in ("Completed", "Failed", "Canceled"):
             raise MonitorInputError(f"{what} {job.name} is not running (it is {status.lower()}); nothing to cancel")
-        poller = self._call(self.ml_client.jobs.begin_cancel, job.name)
+        poller = self._call(self.ml_client.jobs.begin_cancel, job.name, reading=f"{what} {job.name}")
         if wait:
-            self._call(poller.result)
+            self._call(poller.result, reading=f"the cancel of {what} {job.name}")
 
 
 def children_of(ml_client, name: str, unparsed: list[str] | None = None, raw: list | None = None) -> list:
@@ -300,6 +323,20 @@ def children_of(ml_client, name: str, unparsed: list[str] | None = None, raw: li
         if not token or token in seen:  # a service that repeats a token would loop forever
             return children
         seen.add(token)
+
+
+def _not_found(e: BaseException) -> bool:
+    """A 404 from Azure under the SDK's wrappers: what was read is not there (not a refusal, not an outage)."""
+    from ..azure.client import _root_azure_error
+
+    return getattr(_root_azure_error(e), "status_code", None) == 404
+
+
+def _service_line(e: BaseException) -> str:
+    from ..azure.client import _root_azure_error, _service_message
+
+    root = _root_azure_error(e)
+    return f"{getattr(root, 'status_code', '')} {_service_message(root)}".strip()[:300]
 
 
 def _unreachable(e: BaseException):
@@ -351,13 +388,10 @@ def _summary(job, where: str) -> SweepSummary:
         run_id=job.name,
         experiment=job.experiment_name,
         started=created.timestamp() if created is not None else None,
-        sampling=str(getattr(sampling, "type", sampling)).lower() if sampling else None,
+        sampling=_sampling_label(sampling),
+        sampling_settings=_settings(sampling, SAMPLING_SETTINGS),
         policy=_policy_name(policy),
-        policy_settings={
-            k: getattr(policy, k)
-            for k in ("evaluation_interval", "delay_evaluation")
-            if getattr(policy, k, None) is not None
-        },
+        policy_settings=_settings(policy, POLICY_SETTINGS.get(_policy_name(policy) or "", ())),
         system_tags={
             k: v for k, v in (job.tags or {}).items() if k.startswith("_aml_system_") and not _TRIAL_TAG.search(k)
         },
@@ -385,6 +419,29 @@ def space_yaml(distribution) -> Any:
     return {"type": cls.type, **{k: getattr(distribution, k, None) for k in cls.PARAMS}}
 
 
+SAMPLING_SETTINGS = ("rule", "seed", "logbase")  # azure-ai-ml's RandomSamplingAlgorithm; grid and bayesian have none
+
+
+def _settings(entity, keys) -> dict[str, Any]:
+    """The settings ``keys`` an SDK policy or sampling object carries (the ones the service echoed back, not None)."""
+    if entity is None or isinstance(entity, str):
+        return {}
+    found = {k: getattr(entity, k) for k in keys if getattr(entity, k, None) is not None}
+    if isinstance(found.get("rule"), str):  # the service echoes "Random"; the spec and the SDK write "random"
+        found["rule"] = found["rule"].lower()
+    return found
+
+
+def _sampling_label(sampling) -> str | None:
+    """The sampling as the spec and a local sweep name it: ``sobol`` for random sampling with the Sobol rule."""
+    if not sampling:
+        return None
+    kind = str(getattr(sampling, "type", sampling)).lower()
+    if kind == "random" and str(getattr(sampling, "rule", "") or "").lower() == "sobol":
+        return "sobol"
+    return kind
+
+
 def _policy_name(policy) -> str | None:
     if policy is None:
         return None
@@ -392,13 +449,21 @@ def _policy_name(policy) -> str | None:
     return next((v for k, v in POLICY_NAMES.items() if v == kind or k.replace(" ", "") in kind), kind or None)
 
 
-def _trial(child, job, run) -> TrialRecord:
+def _trial(child, job, run, item: dict) -> TrialRecord:
+    """A trial from its child job, its MLflow run (None when MLflow has none) and ``item``, its record in RunHistory's
+    children listing: the times and the failure the job entity does not keep (``startTimeUtc``, ``endTimeUtc``,
+    ``error.error.message``)."""
     name = child.name
     match = re.search(r"_(\d+)$", name)
     status = str(getattr(child.status, "value", child.status))
     params = trial_values(job.tags or {}, name)  # the one reader of the sweep's `<sweep>_<i>` tags
+    if params is None and isinstance(item.get("parameters"), dict) and item["parameters"]:
+        # [INFER] the run's own parameters where RunHistory lists any (the recorded children have none)
+        params = {k: parse_param(v) for k, v in item["parameters"].items()}
     if params is None:
         params = {k: parse_param(v) for k, v in (run.data.params.items() if run else [])}
+    started = run.info.start_time / 1000 if run and run.info.start_time else utc_seconds(item.get("startTimeUtc"))
+    ended = run.info.end_time / 1000 if run and run.info.end_time else utc_seconds(item.get("endTimeUtc"))
     record = TrialRecord(
         name=name,
         run_id=run.info.run_id if run else name,
@@ -406,8 +471,9 @@ def _trial(child, job, run) -> TrialRecord:
         status=_TRIAL_STATUS.get(status, status.lower()),
         params=params,
         metrics={k: stored_value(v) for k, v in run.data.metrics.items()} if run else {},
-        started=run.info.start_time / 1000 if run and run.info.start_time else None,
-        ended=run.info.end_time / 1000 if run and run.info.end_time else None,
+        started=started,
+        ended=ended,
+        error=run_failure(item) if status in ("Failed", "NotResponding") else None,
         log=f"{child.studio_url}" if getattr(child, "studio_url", None) else None,
     )
     if record.status == "canceled" and status == "CancelRequested":

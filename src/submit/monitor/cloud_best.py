@@ -29,7 +29,13 @@ MODEL_OUTPUTS = ("mlflow_model", "custom_model", "triton_model")
 def download_cloud_best(sweeps: CloudSweeps, best: TrialRecord, folder: str | Path) -> Downloaded:
     target = download_folder(folder)
     target.mkdir(exist_ok=True)
-    sweeps._call(sweeps.ml_client.jobs.download, best.name, download_path=str(target), all=True)
+    sweeps._call(
+        sweeps.ml_client.jobs.download,
+        best.name,
+        download_path=str(target),
+        all=True,
+        reading=f"the outputs of trial {best.name}",
+    )
     return files_under(target)
 
 

@@ -215,7 +215,9 @@ def read_cloud_pipeline(sweeps, job, children: list, raw: list[dict], *, histori
         record = summary.steps[step]
         record.run_id, record.status = child.name, _azure_status(child.status)
         item = times.get(child.name, {})
-        record.started, record.ended = _utc(item.get("startTimeUtc")), _utc(item.get("endTimeUtc"))
+        record.started, record.ended = utc_seconds(item.get("startTimeUtc")), utc_seconds(item.get("endTimeUtc"))
+        if record.status == "failed":
+            record.reason = run_failure(item)  # RunHistory's error.error.message, as a sweep's trials show it
         if record.type == "sweep":
             try:
                 record.sweep = sweeps.status(child.name, histories=histories)
@@ -232,12 +234,27 @@ def _azure_status(status) -> str:
     return _AZURE.get(text, text.lower())
 
 
-def _utc(text: str | None) -> float | None:
+def utc_seconds(text: str | None) -> float | None:
+    """RunHistory's UTC time (``2026-02-27T20:32:31.0996825+00:00``) as epoch seconds; None if absent or unreadable."""
     if not text:
         return None
     from datetime import datetime
 
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def run_failure(item: dict) -> str | None:
+    """Why Azure says a run failed: RunHistory's ``error.error.message`` (its ``code`` when it has no message), on
+    one line (a sweep's trial and a pipeline's step alike)."""
+    error = item.get("error") or {}
+    inner = error.get("error") if isinstance(error, dict) else None
+    if not isinstance(inner, dict):
+        return None
+    text = " ".join(str(inner.get("message") or inner.get("code") or "").split())
+    return text or None
 
 
 # the local store --------------------------------------------------------------------------------------------

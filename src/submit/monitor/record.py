@@ -83,6 +83,7 @@ class TrialRecord:
     cancel_reason: str | None = None
     canceled_by_policy: bool = False
     exit_code: int | None = None
+    error: str | None = None  # why it failed, as the service recorded it (Azure: the child's error.error.message)
     note: str | None = None
     log: str | None = None  # where its std_log.txt is (a local path, or the run's artifact path)
 
@@ -140,6 +141,7 @@ class TrialRecord:
             "cancel_reason": self.cancel_reason,
             "canceled_by_policy": self.canceled_by_policy,
             "exit_code": self.exit_code,
+            "error": self.error,
             "note": self.note,
             "log": self.log,
         }
@@ -202,6 +204,7 @@ class SweepSummary:
     sampling: str | None = None
     policy: str | None = None  # the early-termination policy's name, None without one
     policy_settings: dict[str, Any] = field(default_factory=dict)  # evaluation_interval, delay_evaluation, ...
+    sampling_settings: dict[str, Any] = field(default_factory=dict)  # rule, seed, logbase where Azure echoes them
     limits: RecordedLimits = field(default_factory=RecordedLimits)
     search_space: dict[str, Any] | None = None  # the declared space, as the spec's YAML gives it
     logbase: float | None = None  # the sampling's logbase when the spec sets one; None: e, Azure's default
@@ -312,6 +315,7 @@ class SweepSummary:
             "sampling": self.sampling,
             "policy": self.policy,
             "policy_settings": self.policy_settings,
+            "sampling_settings": self.sampling_settings,
             "limits": self.limits.to_dict(),
             "counts": self.counts,
             "best": None
