@@ -192,6 +192,10 @@ def option_clash(typed: Mapping[str, str]) -> str | None:
     why, or None when they can."""
     if {"dry_run", "local"} <= typed.keys():
         return "--dry-run and --local clash: --dry-run prints the Azure job, --local runs it here; give one"
+    if {"name", "resume"} <= typed.keys():
+        from ..emulator.workarea import NAME_RESUME_CLASH
+
+        return NAME_RESUME_CLASH
     if {"continue_", "resume"} <= typed.keys():
         return "--continue and --resume clash: --resume finishes an interrupted local sweep in place, --continue submits a new one; give one"
     if {"continue_", "lock"} <= typed.keys():

@@ -98,14 +98,20 @@ def _spec_text(path: Path) -> str | None:
     return text if len(text) <= SPEC_TEXT_MAX else None
 
 
-def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:
+def check_resumable(store: Store, name: str) -> tuple[str, RunInfo]:
+    """(experiment id, parent run) of the sweep ``name`` when it can be resumed: interrupted, or left running by an
+    emulator that died (the caller holds, or is about to take, its lock); ``UserError`` otherwise. Reads only."""
     found = store.find_sweep(name)
     if found is None:
         raise UserError(f"--resume {name}: no sweep of that name in {store.uri}")
-    experiment_id, parent = found
-    state = parent.tags.get(TAG_STATE)
+    state = found[1].tags.get(TAG_STATE)
     if state not in (INTERRUPTED, "running"):
         raise UserError(f"--resume {name}: the sweep already ended ({state}); there is nothing to resume")
+    return found
+
+
+def _reopen(store: Store, name: str, space_tag: str) -> tuple[str, str]:
+    experiment_id, parent = check_resumable(store, name)
     if parent.tags.get(TAG_SPACE) not in (None, space_tag):
         raise UserError(
             f"--resume {name}: the spec's search space differs from the one the sweep started with; "

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import UserError
 from ..spec.model import SweepSpec
 from .flocks import SweepLock
 from .inputs import check_local_code, resolve_inputs
@@ -26,11 +27,11 @@ from .live import INTERRUPTED, NOT_EMULATED, LiveSweep, LiveTrial
 from .options import Event, LocalOptions, concurrency_of, with_options
 from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, on_signals, stop_leftovers
-from .resume import Previous, load_previous, open_sweep
+from .resume import Previous, check_resumable, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
 from .server import TrackingServer, sweep_server
 from .tags import BEST_RUN_TAG, TAG_CONCURRENCY
-from .tracking import Store, resolve_uri, store_exists, store_folder
+from .tracking import Store, check_writable_store, resolve_uri, store_folder
 from .workarea import WorkArea, sweep_name
 
 FIRST_BATCH_MESSAGE = "Marking the experiment as failed because initial child jobs have failed due to user error"
@@ -64,10 +65,13 @@ def run_local(
     area = WorkArea(store_folder(uri), sweep)
     input_values = resolve_inputs(spec, options.inputs)
     check_local_code(spec)
+    exists = check_writable_store(uri)  # an application's database, or a store that cannot be written: refused now
+    if options.resume is not None and not exists:
+        raise UserError(f"--resume {sweep}: no sweep of that name in {uri}: there is no store there yet")
     server = sweep_server(uri, options)
     # the server boots (importing MLflow, opening the store) while this process does the same; a store not created
     # yet is created here first, since two processes running MLflow's migrations at once would collide
-    early = server is not None and store_exists(uri)
+    early = server is not None and exists
     if early:
         server.start()
     try:
@@ -76,6 +80,8 @@ def run_local(
         if policy is None:
             policy = make_policy(spec.policy)
         store = Store(uri)  # first: a store that cannot be opened is refused before any folder is made
+        if options.resume is not None:
+            check_resumable(store, sweep)  # refused before the sweep's folder is made; again under its lock
         with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
             if server is not None and not early:
                 server.start()

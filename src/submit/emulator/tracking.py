@@ -13,12 +13,19 @@ SQLite and concurrent writers: MLflow opens every SQLite session with ``busy_tim
 each other instead of failing; we also switch the file to WAL, so the scheduler's reads (metric histories polled
 while trials run) never block a trial's writes. The parent's own writes are retried on "database is locked" as a
 last line of defence.
+
+What a SQLite store may be (``check_sqlite``, read-only, before any byte is written or any folder made): new (no file),
+empty, or MLflow's. Anything else (an application's database, a text file) is refused untouched: MLflow would migrate
+its ~60 tables into it. A store an MLflow migration left half done (an ``_alembic_tmp_<table>`` behind) is refused too,
+with the repair: sweep does not guess which copy of a table is the good one. A store that cannot be written is said to
+be so; the monitor still reads it (``read_uri``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import sys
 import time
@@ -26,7 +33,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from ..errors import InputError, StoreUnusable
 from .artifacts import artifact_location, upload
@@ -89,10 +96,129 @@ def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
 
 
-def store_exists(uri: str) -> bool:
-    """False for a SQLite store not created yet (its first open runs MLflow's migrations); True for any other URI."""
+MLFLOW_TABLES = frozenset({"experiments", "runs", "alembic_version"})  # what every MLflow SQL store has had
+ALEMBIC_TMP = "_alembic_tmp_"  # alembic's copy of a table during a migration on SQLite (batch_alter_table)
+
+
+class NotAStore(InputError):
+    """A file given as the store that is not one sweep may write into; ``why`` says what it is instead."""
+
+    def __init__(self, db: Path, why: str):
+        self.why = why
+        super().__init__(
+            f"--tracking-uri sqlite:///{db}: {why}, not an MLflow tracking store; sweep writes nothing into it: "
+            "give a new file, e.g. sqlite:///mlflow.db"
+        )
+
+
+@dataclass(frozen=True)
+class SqliteCheck:
+    """What a SQLite store's file is: ``kind`` new | empty | mlflow; whether this process may write it; and whether
+    SQLite can read it only as an immutable file (a WAL store on a read-only file system, its -shm file absent)."""
+
+    db: Path
+    kind: str
+    writable: bool
+    immutable: bool = False
+
+    def read_uri(self) -> str:
+        """The URI MLflow reads the store through: as given when it can be written, else opened read-only (SQLite
+        would otherwise try to create its journal and fail, as for a store on a read-only file system). Spelled
+        ``sqlite+pysqlite``: MLflow makes the parent folder of a ``sqlite:///`` path, here ``file:/...``, in the cwd."""
+        if self.writable:
+            return f"sqlite:///{self.db}"
+        return f"sqlite+pysqlite:///{_sqlite_file_uri(self.db, self.immutable)}&uri=true"
+
+
+def check_sqlite(db: Path) -> SqliteCheck:
+    """What ``db`` holds, read without writing a byte (opened ``mode=ro``); ``NotAStore`` for a file that is not a
+    SQLite database or is another program's, ``StoreUnusable`` for a folder or a store a migration left half done."""
+    uri = f"sqlite:///{db}"
+    if not db.exists():
+        return SqliteCheck(db, "new", _writable(db.parent))
+    if db.is_dir():
+        raise StoreUnusable(f"the tracking store {uri} cannot be opened: {db} is a folder, not a database file")
+    if not db.is_file():
+        raise NotAStore(db, "not a regular file")
+    writable = _writable(db) and _writable(db.parent)
+    if db.stat().st_size == 0:
+        return SqliteCheck(db, "empty", writable)
+    tables, immutable = _tables(db)
+    if not tables:
+        return SqliteCheck(db, "empty", writable, immutable)
+    if not MLFLOW_TABLES <= tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAStore(db, f"a SQLite database of another program (tables: {shown})")
+    leftovers = sorted(name for name in tables if name.startswith(ALEMBIC_TMP))
+    if leftovers:
+        raise StoreUnusable(f"the tracking store {uri} {_half_migrated(db, tables, leftovers[0])}")
+    return SqliteCheck(db, "mlflow", writable, immutable)
+
+
+def check_writable_store(uri: str) -> bool:
+    """Whether the store at ``uri`` exists (False: it will be created), once it is known a sweep can write it; for a
+    SQLite file, decided before anything is written or created (``check_sqlite``). Other URIs: True."""
     db = sqlite_path(uri)
-    return db is None or (db.is_file() and db.stat().st_size > 0)
+    if db is None:
+        return True
+    found = check_sqlite(db)
+    if not found.writable and found.kind == "mlflow":
+        raise StoreUnusable(
+            f"the tracking store {uri} is an MLflow store that cannot be written ({_why_read_only(db)}); "
+            "`sweep list`, `status`, `best`, `report` and `export` read it; to run a sweep give a --tracking-uri "
+            "you can write to"
+        )
+    return found.kind == "mlflow"
+
+
+def _tables(db: Path) -> tuple[set[str], bool]:
+    """The tables of ``db`` read-only, and whether only an immutable open could read them; NotAStore when it is
+    not a SQLite database."""
+    for immutable in (False, True):
+        try:
+            with sqlite3.connect(_sqlite_file_uri(db, immutable), uri=True, timeout=20) as conn:
+                rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            return {r[0] for r in rows}, immutable
+        except sqlite3.OperationalError as e:
+            # a WAL database whose folder cannot be written opens only as an immutable file
+            if immutable or "unable to open" not in str(e) or not os.access(db, os.R_OK):
+                raise NotAStore(db, f"a file SQLite cannot read ({e})") from None
+        except sqlite3.DatabaseError as e:
+            raise NotAStore(db, f"not a SQLite database ({e})") from None
+    raise AssertionError("unreachable")
+
+
+def _sqlite_file_uri(db: Path, immutable: bool) -> str:
+    """SQLite's read-only URI for ``db`` (https://sqlite.org/uri.html): mode=ro writes nothing; immutable=1 also
+    takes no lock, for a file on a read-only file system."""
+    return f"file:{quote(str(db))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _half_migrated(db: Path, tables: set[str], leftover: str) -> str:
+    """Why the store is refused and how to repair it, for a table alembic's batch migration left behind."""
+    table = leftover[len(ALEMBIC_TMP) :]
+    fix = (
+        f"DROP TABLE {leftover}"  # the migration stopped before it dropped the original: the copy is the extra one
+        if table in tables
+        else f"ALTER TABLE {leftover} RENAME TO {table}"  # it dropped the original: the copy holds the rows
+    )
+    return (
+        f"holds {leftover}, left by an MLflow schema migration that stopped half way; sweep leaves it untouched. "
+        f"To repair: back the file up, run sqlite3 {db} '{fix}', then mlflow db upgrade sqlite:///{db}"
+    )
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def _why_read_only(db: Path) -> str:
+    try:
+        if os.statvfs(db).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    except OSError:
+        pass
+    return f"{db} or its folder is read-only"
 
 
 def store_folder(uri: str) -> Path:
@@ -149,10 +275,14 @@ class Store:
         self.uri = resolve_uri(uri)
         db = sqlite_path(self.uri)
         if urlparse(self.uri).scheme in ("http", "https"):
-            _probe(self.uri)
+            probe_server(self.uri)
+        exists = check_writable_store(self.uri)  # before any byte is written or any folder made
         self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
-        # one process at a time creates a new SQLite store (locks.store_creation_lock says why)
-        creating = store_creation_lock(store_folder(self.uri) / ".sweep", db) if db is not None else nullcontext()
+        # one process at a time creates a new SQLite store (locks.store_creation_lock says why); an existing one is
+        # locked too when sweep works next to it (one may be migrating it now), never given a folder it did not have
+        work = store_folder(self.uri) / ".sweep"
+        locked = db is not None and (not exists or work.is_dir())
+        creating = store_creation_lock(work, db) if locked else nullcontext()
         try:
             with creating:
                 if db is not None:
@@ -356,7 +486,7 @@ def as_logged(value: float) -> float:
     return value
 
 
-def _probe(uri: str) -> None:
+def probe_server(uri: str) -> None:
     """A tracking server that does not answer is reported in seconds, not after MLflow's retries (minutes)."""
     import ssl
     import urllib.error

@@ -14,16 +14,22 @@ import shutil
 import uuid
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, OptionError
 from ..spec.model import SweepSpec
 from ..spec.names import job_name_problem
 
 MARKER = ".sweep-trial"  # written into each trial folder the emulator creates; it holds the trial's run id
+NAME_RESUME_CLASH = (
+    "--name and --resume clash: --name starts a new sweep, --resume continues the one it names; give one"
+)
 LOCK = ".lock"  # in the sweep's folder: held by the one emulator running the sweep (flocks.py)
 
 
 def sweep_name(spec: SweepSpec, *, name: str | None, resume: str | None) -> str:
-    """The sweep's name: ``resume``, else ``name``, else the spec's ``name:``, else one made from the spec."""
+    """The sweep's name: ``resume``, else ``name``, else the spec's ``name:``, else one made from the spec;
+    ``OptionError`` for both ``name`` and ``resume`` (a new sweep, or an old one continued: not both)."""
+    if name is not None and resume is not None:
+        raise OptionError(NAME_RESUME_CLASH)
     for flag, given in (("--name", name), ("--resume", resume)):
         if given is not None:
             _check(given, flag)

@@ -9,7 +9,6 @@ file of another program is refused before MLflow can migrate it into an MLflow s
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,16 +66,20 @@ POLICY_NAMES = {
 
 
 def open_store(uri: str | None):
-    """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else. A SQLite store is
-    read without MLflow (``sqlite_read``: seconds less per command), MLflow taking any write."""
+    """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else, ``StoreUnusable``
+    (exit 1) for a server that does not answer or a store a migration left half done. A SQLite store is read without
+    MLflow (``sqlite_read``: seconds less per command), MLflow taking any write; one SQLite cannot open read-only
+    that way (a store on a read-only file system) is read by MLflow through a read-only URI."""
     uri = t.resolve_uri(uri)
-    _check_is_store(uri)
+    if urlparse(uri).scheme in ("http", "https"):
+        t.probe_server(uri)  # seconds, not MLflow's retries (minutes) when nothing answers; before MLflow's import
+    read_uri = _check_is_store(uri)
     reader = _sqlite_reader(uri)
     if reader is not None:
         return uri, reader
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(tracking_uri=uri)
+    client = MlflowClient(tracking_uri=read_uri)
     try:
         client.search_experiments(max_results=1)
     except Exception as e:  # noqa: BLE001 - MLflow raises many kinds; each means "not a store we can read"
@@ -100,19 +103,19 @@ def _not_a_store(uri: str, why: str) -> MonitorInputError:
     )
 
 
-def _check_is_store(uri: str) -> None:
+def _check_is_store(uri: str) -> str:
+    """The URI to read the store at ``uri`` through, once it is known to be an MLflow store (read without writing)."""
     db = t.sqlite_path(uri)
     if db is not None:
         if not db.is_file():
             raise _not_a_store(uri, f"no such file: {db}")
         try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=20) as conn:
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as e:
-            raise _not_a_store(uri, f"not a SQLite database: {e}") from e
-        if not {"runs", "experiments", "alembic_version"} <= tables:
+            found = t.check_sqlite(db)
+        except t.NotAStore as e:  # not SQLite, or another program's database: said the monitor's way
+            raise _not_a_store(uri, e.why) from None
+        if found.kind != "mlflow":
             raise _not_a_store(uri, "a SQLite database without MLflow's tables")
-        return
+        return found.read_uri()
     parsed = urlparse(uri)
     if parsed.scheme == "file":
         folder = Path(unquote(parsed.path))
@@ -120,6 +123,7 @@ def _check_is_store(uri: str) -> None:
             raise _not_a_store(uri, f"no such folder: {folder}")
         if not any(p.name == "meta.yaml" for p in folder.glob("*/meta.yaml")) and not (folder / ".trash").exists():
             raise _not_a_store(uri, "a folder without MLflow experiments (no */meta.yaml)")
+    return uri
 
 
 class LocalSweeps:
