@@ -3,13 +3,19 @@
 Both are ``flock`` locks on a file in the work folder (``<store folder>/.sweep/``), held on an open descriptor: the
 kernel drops them when the process dies, SIGKILL included, so a crashed emulator never leaves a stale lock to break
 (Optuna's journal lock needs a 30 s grace for that). Without ``fcntl`` (Windows) neither lock is taken.
+
+The same lock tells a reader whether a sweep's emulator is alive (``holder``): a sweep the store calls running whose
+lock nobody holds was killed. The reader takes the lock shared for an instant, never writes it; an emulator that finds
+it taken tries again for ``RETRY_SECONDS`` before it says another one runs the sweep.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreUnusable, UserError
@@ -20,6 +26,7 @@ except ImportError:  # Windows
     fcntl = None
 
 SWEEP_LOCK = ".lock"  # in <store folder>/.sweep/<sweep>/
+RETRY_SECONDS = 1.0  # a reader holds the lock for microseconds (``holder``); an emulator holds it for the sweep
 
 
 class SweepRunning(UserError):
@@ -39,9 +46,7 @@ class SweepLock:
         if fcntl is None:
             return self
         fd = os.open(self.folder / SWEEP_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not _lock_within(fd, RETRY_SECONDS):
             holder = os.read(fd, 64).decode(errors="replace").strip()
             os.close(fd)
             pid = f" (pid {holder})" if holder.isdigit() else ""
@@ -58,6 +63,49 @@ class SweepLock:
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a sweep's lock: ``alive`` True while an emulator runs it, False when none does (it ended, or died and
+    the kernel dropped its lock); ``pid`` the last emulator that held it, as it wrote itself there (None: unknown)."""
+
+    alive: bool
+    pid: int | None
+
+
+def holder(folder: Path) -> Holder | None:
+    """Whether an emulator runs the sweep whose work folder is ``folder``; None when this cannot be told here (no
+    lock file: the sweep ran from another folder or machine; no ``fcntl``). Opens the file read-only, writes nothing."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(folder / SWEEP_LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        text = os.read(fd, 64).decode(errors="replace").strip()
+        pid = int(text) if text.isdigit() else None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return Holder(True, pid)
+        return Holder(False, pid)
+    finally:
+        os.close(fd)  # releases the shared lock, if taken
+
+
+def _lock_within(fd: int, seconds: float) -> bool:
+    """Take ``fd``'s exclusive lock, trying again for ``seconds`` while a reader may hold it shared."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
 
 @contextmanager

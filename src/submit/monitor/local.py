@@ -5,6 +5,11 @@ The sweep is the parent run tagged ``sweep.kind = parent`` and ``sweep.name``; i
 (``sweep.superseded_by``), so only the newest run of each index is the trial. Nothing here writes to the store except
 ``request_cancel`` (one tag on the parent run), and opening a store never creates one: a missing file or a SQLite
 file of another program is refused before MLflow can migrate it into an MLflow store.
+
+A sweep the store calls running whose emulator holds no lock any more (``emulator.flocks.holder``: it was killed, the
+machine rebooted) is read as ``interrupted``, its runs still RUNNING as trials canceled ``interrupted``, as after
+Ctrl-C: `--resume` continues it. The reader only says so; it closes no run (the store stays as the emulator left it,
+read-only stores included, and `--resume` closes them when it takes the sweep over).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..emulator import tracking as t
+from ..emulator.flocks import Holder, holder
+from ..emulator.live import INTERRUPTED
 from ..emulator.tags import (
     BEST_METRIC,
     BEST_RUN_TAG,
@@ -36,6 +43,7 @@ from ..emulator.tags import (
     TAG_PRIMARY,
     TAG_SAMPLING,
     TAG_SPACE,
+    TAG_SPEC,
     TAG_STATE,
     TAG_SUPERSEDED,
     TAG_SWEEP,
@@ -184,14 +192,26 @@ class LocalSweeps:
             raise MonitorInputError(unknown_sweep(name, [self.describe()], self.names()))
         return run
 
+    def orphaned(self, parent) -> Holder | None:
+        """The lock of the sweep ``parent`` when the store calls it running but no emulator runs it (it died), else
+        None. The lock is asked first and the state read again after: an emulator records its end before it lets go
+        of its lock, so a sweep that just ended is never taken for a dead one."""
+        if not _says_running(parent):
+            return None
+        found = holder(t.store_folder(self.uri) / ".sweep" / parent.data.tags.get(TAG_SWEEP, parent.info.run_name))
+        if found is None or found.alive:
+            return None
+        return found if _says_running(self.client.get_run(parent.info.run_id)) else None
+
     def status(self, name: str, *, histories: bool = True) -> SweepSummary:
         """The sweep as data: its state, every trial with its primary-metric history, the best, compute used/saved."""
         parent = self.require(name)
-        summary = _summary(parent, self.uri)
+        dead = self.orphaned(parent)
+        summary = _summary(parent, self.uri, dead)
         runs = self._search([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
         work = t.store_folder(self.uri) / ".sweep" / summary.name
         for run in _current_trials(runs):
-            trial = _trial(run, parent.data.tags)
+            trial = _trial(run, parent.data.tags, interrupted=dead is not None)
             log = work / trial.name / "user_logs" / "std_log.txt"  # the emulator keeps it here, and as an artifact
             if log.is_file():
                 trial.log = str(log)
@@ -234,9 +254,11 @@ class LocalSweeps:
 
         rows = []
         for p in parents:
-            summary = _summary(p, self.uri)
+            dead = self.orphaned(p)
+            summary = _summary(p, self.uri, dead)
             for run in _current_trials(runs.get(p.info.run_id, [])):
-                summary.add(_latest_only(_trial(run, p.data.tags), run, summary.primary_metric))
+                trial = _trial(run, p.data.tags, interrupted=dead is not None)
+                summary.add(_latest_only(trial, run, summary.primary_metric))
             summary.histories_read = False
             best = p.data.metrics.get(BEST_METRIC) if summary.names_best else None
             row = SweepListing.of(summary, done=len(summary.ended_trials), best=best)
@@ -282,6 +304,15 @@ class LocalSweeps:
         """
         parent = self.require(name)
         state = parent.data.tags.get(TAG_STATE)
+        dead = self.orphaned(parent)
+        if dead is not None:
+            raise MonitorInputError(
+                f"sweep {name} is interrupted: {_gone(dead)}; there is nothing to stop. {_resume_hint(parent, self.uri)}"
+            )
+        if state == INTERRUPTED:
+            raise MonitorInputError(
+                f"sweep {name} is interrupted; there is nothing to stop. {_resume_hint(parent, self.uri)}"
+            )
         if state != "running" or parent.info.status != "RUNNING":
             raise MonitorInputError(
                 f"sweep {name} is not running (it is {state or parent.info.status.lower()}); nothing to cancel"
@@ -321,8 +352,25 @@ def record_clock(trial) -> Clock:
 # the store's layout -> the model ----------------------------------------------------------------------------
 
 
-def _summary(parent, uri: str) -> SweepSummary:
-    summary = _parent_summary(parent, uri)
+def _says_running(parent) -> bool:
+    return parent.data.tags.get(TAG_STATE) == "running" and parent.info.status == "RUNNING"
+
+
+def _gone(dead: Holder) -> str:
+    pid = f" (pid {dead.pid})" if dead.pid else ""
+    return f"the emulator that ran it{pid} stopped without ending it (killed?)"
+
+
+def _resume_hint(parent, uri: str) -> str:
+    """The command that continues the sweep ``parent``: its spec's path when the store has it."""
+    tags = parent.data.tags
+    spec = tags.get(TAG_SPEC) or "SPEC"
+    store = "" if t.ui_command(uri) == "mlflow ui" else f" --tracking-uri {uri}"
+    return f"Resume it with: sweep submit {spec} --local{store} --resume {tags.get(TAG_SWEEP, parent.info.run_name)}"
+
+
+def _summary(parent, uri: str, dead: Holder | None = None) -> SweepSummary:
+    summary = _parent_summary(parent, uri, dead)
     summary.concurrency, summary.concurrency_note = _concurrency(parent.data.tags)
     return summary
 
@@ -343,11 +391,13 @@ def _concurrency(tags: dict[str, str]) -> tuple[int | None, str | None]:
     return at_once, note if isinstance(note, str) else None
 
 
-def _parent_summary(parent, uri: str) -> SweepSummary:
+def _parent_summary(parent, uri: str, dead: Holder | None = None) -> SweepSummary:
     import json
 
     tags = parent.data.tags
     state = tags.get(TAG_STATE) or _MLFLOW.get(parent.info.status, parent.info.status.lower())
+    if dead is not None:
+        state = INTERRUPTED
     try:
         limits = json.loads(tags.get(TAG_LIMITS, "{}"))
     except ValueError:
@@ -380,6 +430,7 @@ def _parent_summary(parent, uri: str) -> SweepSummary:
         best_run_id=tags.get(BEST_RUN_TAG),
         ui_command=t.ui_command(uri),
         cancel_requested=tags.get(TAG_CANCEL_REQUESTED),
+        warnings=[] if dead is None else [f"{_gone(dead)}. {_resume_hint(parent, uri)}"],
     )
 
 
@@ -393,12 +444,17 @@ def _current_trials(runs) -> list:
     return list(by_index.values())
 
 
-def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
+def _trial(run, parent_tags: dict[str, str], *, interrupted: bool = False) -> TrialRecord:
+    """The trial a child run holds; with ``interrupted`` (its emulator died), a run still RUNNING is a trial canceled
+    ``interrupted``, as Ctrl-C leaves one."""
     tags = run.data.tags
     values = t.trial_values(parent_tags, run.info.run_name)  # where the sweep service keeps them; else params
     index = tags.get(TAG_INDEX, "")
     exit_code = tags.get(TAG_EXIT, "")
     status = _MLFLOW.get(run.info.status, "failed")
+    cancel_reason = tags.get(TAG_CANCEL)
+    if interrupted and status == "running":
+        status, cancel_reason = "canceled", INTERRUPTED
     return TrialRecord(
         name=run.info.run_name,
         run_id=run.info.run_id,
@@ -408,7 +464,7 @@ def _trial(run, parent_tags: dict[str, str]) -> TrialRecord:
         metrics={k: stored_value(v) for k, v in run.data.metrics.items()},
         started=_seconds(run.info.start_time),
         ended=_seconds(run.info.end_time),
-        cancel_reason=tags.get(TAG_CANCEL),
+        cancel_reason=cancel_reason,
         canceled_by_policy=TAG_CANCEL_POOL in tags,
         # the emulator records a failed trial's code; a completed one exited 0 (that is what completed means)
         exit_code=int(exit_code) if exit_code.lstrip("-").isdigit() else 0 if status == "completed" else None,
