@@ -194,7 +194,13 @@ def best(
         source, sweep = locate_sweep(sweep_id, where)  # a pipeline's ID: its sweep step's sweep
         summary = source.status(sweep)
         top = require_best(summary)
-        data = {"sweep": summary.name, "where": summary.where, "trial": top.to_dict(), "value": top.best}
+        data = {
+            "sweep": summary.name,
+            "where": summary.where,
+            "status": summary.status,
+            "trial": top.to_dict(),
+            "value": top.best,
+        }
         if download:
             from ..monitor.best import download as download_best
 

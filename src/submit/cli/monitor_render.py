@@ -161,6 +161,8 @@ def event_line(event) -> str:
 
 def render_best(s: SweepSummary, t: TrialRecord, data: dict, out: Console) -> None:
     out.print(f"best trial of {s.name}: {t.name}  run id: {t.run_id}", markup=False, highlight=False)
+    if s.status != "completed":  # a sweep still running, or one that stopped early: not its last word
+        out.print(f"the sweep is {s.status}: this is its best so far", markup=False, highlight=False)
     out.print(f"{s.primary_metric} = {_fmt(t.best)} ({s.goal}; status {t.status})", markup=False, highlight=False)
     table = Table(show_header=False, box=None, padding=(0, 2))
     for k, v in s.params_of(t).items():

@@ -120,12 +120,34 @@ def store_creation_lock(work_root: Path, db: Path) -> Iterator[None]:
     if fcntl is None:
         yield
         return
-    fd = os.open(work_root / f"{db.name}.create.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(creation_lock_file(work_root, db), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
+
+
+def creation_lock_file(work_root: Path, db: Path) -> Path:
+    return work_root / f"{db.name}.create.lock"
+
+
+@contextmanager
+def creation_settled(work_root: Path, db: Path) -> Iterator[None]:
+    """Held while ``db`` is read to tell what it is: waits for a process creating it (its tables appear one by one)
+    to finish. Shared, on a descriptor opened read-only, and only when a sweep made the lock file: nothing is
+    created, and a store on a read-only file system is read as well."""
+    try:
+        fd = os.open(creation_lock_file(work_root, db), os.O_RDONLY) if fcntl is not None else None
+    except OSError:
+        fd = None
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _make_folder(folder: Path) -> None:

@@ -37,7 +37,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from ..errors import InputError, StoreUnusable
 from .artifacts import artifact_location, upload
-from .flocks import store_creation_lock
+from .flocks import creation_lock_file, creation_settled, store_creation_lock
 from .tags import (
     BEST_METRIC,
     BEST_RUN_TAG,
@@ -141,14 +141,15 @@ def check_sqlite(db: Path) -> SqliteCheck:
     if not db.is_file():
         raise NotAStore(db, "not a regular file")
     writable = _writable(db) and _writable(db.parent)
-    if db.stat().st_size == 0:
-        return SqliteCheck(db, "empty", writable)
-    tables, immutable = _tables(db)
+    with creation_settled(db.parent / ".sweep", db):  # a sweep creating it now: its tables, once all are there
+        if db.stat().st_size == 0:
+            return SqliteCheck(db, "empty", writable)
+        tables, immutable = _tables(db)
     if not tables:
         return SqliteCheck(db, "empty", writable, immutable)
     if not MLFLOW_TABLES <= tables:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-        raise NotAStore(db, f"a SQLite database of another program (tables: {shown})")
+        raise NotAStore(db, f"a SQLite database without MLflow's tables (tables: {shown})")
     leftovers = sorted(name for name in tables if name.startswith(ALEMBIC_TMP))
     if leftovers:
         raise StoreUnusable(f"the tracking store {uri} {_half_migrated(db, tables, leftovers[0])}")
@@ -278,10 +279,10 @@ class Store:
             probe_server(self.uri)
         exists = check_writable_store(self.uri)  # before any byte is written or any folder made
         self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
-        # one process at a time creates a new SQLite store (locks.store_creation_lock says why); an existing one is
-        # locked too when sweep works next to it (one may be migrating it now), never given a folder it did not have
+        # one process at a time creates a new SQLite store (flocks.store_creation_lock says why); an existing one is
+        # waited for when a sweep created it (it may be migrating it now); nothing is made next to it otherwise
         work = store_folder(self.uri) / ".sweep"
-        locked = db is not None and (not exists or work.is_dir())
+        locked = db is not None and (not exists or creation_lock_file(work, db).exists())
         creating = store_creation_lock(work, db) if locked else nullcontext()
         try:
             with creating:
