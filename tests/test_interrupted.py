@@ -40,8 +40,10 @@ def test_a_sigkilled_sweep_is_interrupted_to_every_reader_and_resumes(tmp_path):
     at = ("--tracking-uri", uri)
     emulator = cli("submit", str(spec), "--local", "--name", "k", *at, cwd=tmp_path)
     wait_for(
-        lambda: (tmp_path / ".sweep" / "k" / "k_1" / "ran").exists()
-        and stored_sweep(uri, "k").statuses().get("k_0") == "FINISHED",
+        lambda: (
+            (tmp_path / ".sweep" / "k" / "k_1" / "ran").exists()
+            and stored_sweep(uri, "k").statuses().get("k_0") == "FINISHED"
+        ),
         "trial k_0 finished and k_1 running",
         proc=emulator,
     )

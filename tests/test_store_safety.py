@@ -6,6 +6,7 @@ before and after each command."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -208,3 +209,44 @@ def test_a_store_on_a_read_only_file_system_is_read_and_said_to_be_unwritable(tm
     assert "is an MLflow store that cannot be written (it is on a read-only file system)" in line, line
     assert "not an MLflow tracking store" not in line
     assert snapshot(store) == before
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on: bound, then closed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_every_command_refuses_a_tracking_server_that_refuses_connections_in_one_line(tmp_path, monkeypatch):
+    spec = quick_spec(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    uri = f"http://127.0.0.1:{unused_port()}"
+    for args in every_command(spec, uri):
+        run = sweep(*args)
+        assert run.exit_code == 1 and no_traceback(run.output, ""), (args, run.output)
+        assert lines(run.output) == [
+            f"no MLflow tracking server answers at {uri} ([Errno 111] Connection refused; waited up to 5 s); "
+            "start it, or give another --tracking-uri"
+        ], (args, run.output)
+
+
+def test_a_tracking_server_that_never_answers_is_given_up_on_in_one_line(tmp_path):
+    spec = quick_spec(tmp_path)
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:  # connections queue; nothing ever answers
+        uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        for args in (("status", "x"), ("list",), ("submit", str(spec), "--local")):
+            # the timeout is a ceiling for a hang (MLflow's own retries took 247 s), not a speed claim
+            ran = subprocess.run(
+                [sys.executable, "-m", "submit", *args, "--tracking-uri", uri],
+                env={**os.environ, **NO_WORKSPACE, "PYTHONPATH": str(SRC)},
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert ran.returncode == 1 and no_traceback(ran.stdout, ran.stderr), (args, ran)
+            assert lines(ran.stdout + ran.stderr) == [
+                f"no MLflow tracking server answers at {uri} (timed out; waited up to 5 s); start it, or give "
+                "another --tracking-uri"
+            ], (args, ran)

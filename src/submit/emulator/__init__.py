@@ -3,7 +3,8 @@
 ``run_local(spec)`` is the entry (``scheduler``): it runs the sweep and returns its live state as it ended (``live``:
 what drives the progress; the sweep as every command reads it is ``submit.run_local``, ``monitor.fresh``); it prints
 nothing. Behind it: ``options`` (what a run takes besides the spec), ``workarea`` (the sweep's name and folder),
-``flocks`` (one emulator per sweep), ``tracking`` (the MLflow store: the parent run and one child run per trial) and
+``flocks`` (one emulator per sweep, and whether one still runs it), ``tracking`` (the MLflow store: what a store may
+be, the parent run and one child run per trial) and
 ``tags`` (the names of the tags it holds, which the monitor reads), ``server`` (the sweep's tracking server the trials
 log to), ``resume``, ``samplers/`` (one file per algorithm), ``judge`` and ``policies`` (the early-termination rules
 and the best trial), ``trial``, ``launch``, ``snapshot`` (a trial's copy of the code), ``inputs``, ``artifacts``,

@@ -271,12 +271,12 @@ class Store:
 
     def __init__(self, uri: str | None = None):
         """Open the store, creating it if it is new; ``StoreUnusable`` (one line) when it cannot be opened."""
-        from mlflow.tracking import MlflowClient
-
         self.uri = resolve_uri(uri)
         db = sqlite_path(self.uri)
         if urlparse(self.uri).scheme in ("http", "https"):
-            probe_server(self.uri)
+            probe_server(self.uri)  # before MLflow's import: a second or more of a refusal
+        from mlflow.tracking import MlflowClient
+
         exists = check_writable_store(self.uri)  # before any byte is written or any folder made
         self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
         # one process at a time creates a new SQLite store (flocks.store_creation_lock says why); an existing one is
