@@ -132,12 +132,13 @@ class SqliteCheck:
 
 def check_sqlite(db: Path) -> SqliteCheck:
     """What ``db`` holds, read without writing a byte (opened ``mode=ro``); ``NotAStore`` for a file that is not a
-    SQLite database or is another program's, ``StoreUnusable`` for a folder or a store a migration left half done."""
+    SQLite database (a folder, a text file) or is another program's, ``StoreUnusable`` for a store a migration left
+    half done."""
     uri = f"sqlite:///{db}"
     if not db.exists():
         return SqliteCheck(db, "new", _writable(db.parent))
     if db.is_dir():
-        raise StoreUnusable(f"the tracking store {uri} cannot be opened: {db} is a folder, not a database file")
+        raise NotAStore(db, "a folder, not a database file")
     if not db.is_file():
         raise NotAStore(db, "not a regular file")
     writable = _writable(db) and _writable(db.parent)

@@ -115,7 +115,7 @@ def _check_is_store(uri: str) -> str:
     """The URI to read the store at ``uri`` through, once it is known to be an MLflow store (read without writing)."""
     db = t.sqlite_path(uri)
     if db is not None:
-        if not db.is_file():
+        if not db.exists():
             raise _not_a_store(uri, f"no such file: {db}")
         try:
             found = t.check_sqlite(db)

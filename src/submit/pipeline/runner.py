@@ -38,7 +38,7 @@ from ..emulator.tags import (
     TAG_STEP,
     TAG_STEPS,
 )
-from ..emulator.tracking import RunInfo, Store, resolve_uri, store_folder, ui_command
+from ..emulator.tracking import RunInfo, Store, check_writable_store, resolve_uri, store_folder, ui_command
 from ..emulator.workarea import WorkArea, sweep_name
 from ..errors import InputError, UserError
 from ..spec.names import job_name_problem
@@ -146,6 +146,8 @@ def run_pipeline_local(
     found = stand_ins(pipeline, options.inputs)
     uri = resolve_uri(options.tracking_uri)
     area = WorkArea(store_folder(uri), name)
+    if options.resume is not None and not check_writable_store(uri):  # refused before a store is created
+        raise UserError(f"--resume {name}: no pipeline of that name in {uri}: there is no store there yet")
     store = Store(uri)
     with SweepLock(area.folder, name):
         return _Runner(pipeline, options, name, store, area, found, on_step, clock).run()
