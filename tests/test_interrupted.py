@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from cli_process import cli, finish, kill, no_traceback, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from pipeline_helpers import edited
 from submit.cli import app
 
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
@@ -112,3 +113,36 @@ def test_a_sweep_that_ended_is_not_taken_for_a_dead_one(tmp_path):
     assert status.output.startswith("completed sweep done (local)"), status.output
     cancel = sweep("cancel", "done", "--tracking-uri", uri)
     assert cancel.exit_code == 2 and "is not running (it is completed); nothing to cancel" in cancel.output
+
+
+def test_a_sigkilled_pipeline_is_interrupted_and_cancel_says_how_to_resume(tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    pipeline = edited(tmp_path, {})
+    train = pipeline.parent / "components" / "train.yml"  # its first trial hangs the first time it runs
+    text = train.read_text().replace(
+        "command: >-\n  python train.py",
+        f"command: >-\n  if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300 & wait; fi; python train.py",
+    )
+    train.write_text(text)
+    one_at_a_time = ("--set", "jobs.tune.limits.max_concurrent_trials=1")
+    runner = cli("submit", str(pipeline), "--local", "--name", "p1", *one_at_a_time, cwd=tmp_path)
+    wait_for(lambda: (marks / "hung").exists(), "the sweep step's first trial running", proc=runner)
+    kill(runner, signal.SIGKILL)
+    finish(runner)
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    status = sweep("status", "p1", "--tracking-uri", uri)
+    assert status.exit_code == 0 and status.output.startswith("interrupted pipeline p1 (local)"), status.output
+    assert "interrupted sweep p1_tune (local)" in status.output  # its sweep step's emulator died with it
+    data = json.loads(sweep("status", "p1", "--json", "--tracking-uri", uri).output)
+    assert data["status"] == "interrupted" and data["steps"]["tune"]["status"] == "interrupted", data
+    cancel = sweep("cancel", "p1", "--tracking-uri", uri)
+    assert cancel.exit_code == 2, cancel.output
+    assert "pipeline p1 is interrupted" in cancel.output and "there is nothing to stop" in cancel.output
+    assert f"Resume it with: sweep submit {pipeline} --local --tracking-uri {uri} --resume p1" in cancel.output
+
+    code, out, err = finish(cli("submit", str(pipeline), "--local", "--resume", "p1", *one_at_a_time, cwd=tmp_path))
+    assert code == 0, (out, err)
+    after = sweep("status", "p1", "--tracking-uri", uri)
+    assert after.output.startswith("completed pipeline p1 (local)"), after.output

@@ -22,6 +22,7 @@ from ..emulator.tags import (
     TAG_OUTPUTS,
     TAG_PARENT,
     TAG_PIPELINE,
+    TAG_SPEC,
     TAG_STATE,
     TAG_STEP,
     TAG_STEPS,
@@ -287,11 +288,12 @@ def read_local_pipeline(sweeps, run, *, histories: bool = True) -> PipelineSumma
         declared = json.loads(tags.get(TAG_STEPS, "{}"))
     except ValueError:
         declared = {}
+    dead = sweeps.orphaned(run)  # its runner died: interrupted, as a sweep whose emulator died (monitor.local)
     summary = PipelineSummary(
         name=tags.get(TAG_PIPELINE, run.info.run_name),
         where="local",
         location=sweeps.uri,
-        status=tags.get(TAG_STATE) or _MLFLOW.get(run.info.status, run.info.status.lower()),
+        status="interrupted" if dead else tags.get(TAG_STATE) or _MLFLOW.get(run.info.status, run.info.status.lower()),
         run_id=run.info.run_id,
         experiment=run.info.experiment_id,
         started=_seconds(run.info.start_time),
@@ -300,10 +302,11 @@ def read_local_pipeline(sweeps, run, *, histories: bool = True) -> PipelineSumma
         ui_command=_ui_command(sweeps.uri),
     )
     for step, facts in declared.items():
+        state = facts.get("state", "waiting")
         summary.steps[step] = StepRecord(
             name=step,
             type=facts.get("type", "command"),
-            status=facts.get("state", "waiting"),
+            status="interrupted" if dead and state == "running" else state,
             after=list(facts.get("after") or []),
             reason=facts.get("reason"),
         )
@@ -333,6 +336,12 @@ def request_local_cancel(sweeps, name: str, stamp: str) -> PipelineSummary:
     if run is None:
         raise MonitorInputError(f"no pipeline named {name!r} in {sweeps.describe()}")
     state = run.data.tags.get(TAG_STATE)
+    if sweeps.orphaned(run) is not None:
+        raise MonitorInputError(
+            f"pipeline {name} is interrupted: the runner that ran it stopped without ending it (killed?); there is "
+            f"nothing to stop. Resume it with: sweep submit {run.data.tags.get(TAG_SPEC) or 'PIPELINE.yml'} --local"
+            f"{'' if _ui_command(sweeps.uri) == 'mlflow ui' else ' --tracking-uri ' + sweeps.uri} --resume {name}"
+        )
     if state != "running" or run.info.status != "RUNNING":
         raise MonitorInputError(
             f"pipeline {name} is not running (it is {state or run.info.status.lower()}); nothing to cancel"
