@@ -7,7 +7,7 @@ say where a sweep is; ``watch_command``; ``export_command``; ``refine_command``;
 What people read: ``render`` (validation, a local sweep's end), ``monitor_render`` (list, status, the leaderboard,
 best), ``monitor_health`` (progress and health flags), ``analysis_render`` (whatif, diff), ``render_plan``, ``tables``
 (tables that keep their naming columns whole at 80 columns) and ``progress`` (a local sweep's live progress). What
-programs read: ``shapes`` (``--json``). ``codes`` is the exit-code table; ``common`` the two consoles, loading specs,
+programs read: ``shapes`` (``--json``). ``help_format`` the words `--help` shows for each option and argument. ``codes`` is the exit-code table; ``common`` the two consoles, loading specs,
 the one-line error and its code. Nothing outside this package prints, imports typer or imports rich.
 """
 
@@ -19,8 +19,8 @@ import typer
 
 from .analysis import COMMANDS as ANALYSIS_COMMANDS
 from .codes import TABLE
-from .common import OneLineUsage
 from .export_command import export
+from .help_format import ReadableCommand, ReadableGroup
 from .monitor import COMMANDS as MONITOR_COMMANDS
 from .plan_command import plan
 from .refine_command import refine
@@ -29,23 +29,23 @@ from .submit_command import submit
 from .watch_command import watch
 
 app = typer.Typer(
-    cls=OneLineUsage,
+    cls=ReadableGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Validate, submit and locally emulate Azure ML hyperparameter sweep jobs.",
     pretty_exceptions_enable=False,
     epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in TABLE) + ".",
 )
-app.command()(validate)
-app.command()(submit)
-app.command()(plan)
-app.command()(refine)
+app.command("validate", cls=ReadableCommand)(validate)
+app.command("submit", cls=ReadableCommand)(submit)
+app.command("plan", cls=ReadableCommand)(plan)
+app.command("refine", cls=ReadableCommand)(refine)
 for _name, _command in MONITOR_COMMANDS.items():
-    app.command(_name)(_command)
-app.command("watch")(watch)
-app.command("export")(export)
+    app.command(_name, cls=ReadableCommand)(_command)
+app.command("watch", cls=ReadableCommand)(watch)
+app.command("export", cls=ReadableCommand)(export)
 for _name, _command in ANALYSIS_COMMANDS.items():  # whatif, diff
-    app.command(_name)(_command)
+    app.command(_name, cls=ReadableCommand)(_command)
 
 
 def main() -> None:
