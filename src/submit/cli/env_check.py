@@ -33,8 +33,12 @@ def check_environments(specs, err: Console, *, skip: bool = False, notes: bool =
     from ..pipeline.environments import check_environments as check_pipeline
 
     problems = []
+    said: set = set()  # version mismatches warned about: once per environment file in one command
     for spec in specs:
-        report = check_pipeline(spec) if isinstance(spec, Pipeline) else check_environment(spec)
+        if isinstance(spec, Pipeline):
+            report = check_pipeline(spec, versions_said=said)
+        else:
+            report = check_environment(spec, versions_said=said)
         spec.warnings.extend(report.warnings)
         problems += report.problems
         for note in report.notes if notes else ():

@@ -62,12 +62,14 @@ class EnvReport:
     imports: int = 0  # how many third-party imports were checked
 
 
-def check_environment(spec: SweepSpec, check: Checker | None = None) -> EnvReport:
+def check_environment(spec: SweepSpec, check: Checker | None = None, *, versions_said: set | None = None) -> EnvReport:
     """Check ``spec``'s trial code against its environment; the report's problems refuse the spec, its warnings
     and notes do not.
 
     ``spec`` may be anything with a ``trial`` and a ``base_dir`` (a pipeline step's component), with ``check``
-    locating what is written about its environment (default: the spec file's ``trial.environment``)."""
+    locating what is written about its environment (default: the spec file's ``trial.environment``).
+    ``versions_said``, shared by the specs of one command, holds the version mismatches already warned about: a
+    mismatch is a fact of this interpreter and one environment file, said once however many specs use that file."""
     found = declared(spec, check or spec_checker(spec))
     report = EnvReport(found.label, list(found.problems), list(found.warnings), list(found.notes))
     if found.not_checkable:
@@ -83,12 +85,15 @@ def check_environment(spec: SweepSpec, check: Checker | None = None) -> EnvRepor
     by_module: dict[str, list[Import]] = {}
     for imp in imports:
         by_module.setdefault(imp.module, []).append(imp)
+    said = versions_said if versions_said is not None else set()
     for module, sites in by_module.items():
-        _one_module(module, sites, found, metadata, report)
+        _one_module(module, sites, found, metadata, report, said)
     return report
 
 
-def _one_module(module: str, sites: list[Import], found: Declared, metadata: Metadata, report: EnvReport) -> None:
+def _one_module(
+    module: str, sites: list[Import], found: Declared, metadata: Metadata, report: EnvReport, said: set
+) -> None:
     first = next((s for s in sites if not s.guarded), sites[0])
     where = f"{shown(first.file)}:{first.line}"
     candidates = metadata.candidates(module, found.packages)
@@ -96,7 +101,9 @@ def _one_module(module: str, sites: list[Import], found: Declared, metadata: Met
     if direct:
         package = direct[0]
         local = metadata.version(package.name)
-        if package.specifier and local and not _satisfies(local, package.specifier):
+        mismatch = (found.label, package.where, package.name)  # this pin of this environment
+        if package.specifier and local and not _satisfies(local, package.specifier) and mismatch not in said:
+            said.add(mismatch)
             at = f" ({package.where})" if package.where else ""
             report.warnings.append(f"{where}: {package.name} {local} here, {found.label} pins {package.written}{at}")
         return

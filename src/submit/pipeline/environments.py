@@ -13,20 +13,22 @@ from ..spec.validate import Checker
 from .declared import Pipeline, Step
 
 
-def check_environments(pipeline: Pipeline) -> EnvReport:
+def check_environments(pipeline: Pipeline, *, versions_said: set | None = None) -> EnvReport:
     """One report for the pipeline: every checked component's problems and warnings, its notes named by step.
 
     A component two steps use is checked once; a registered component is not (its environment is the workspace's).
+    A version mismatch of one environment file is warned about once (``versions_said``, as ``check_environment``).
     """
     report = EnvReport(label=f"{len(pipeline.steps)} steps")
     seen: set[str] = set()
+    said = versions_said if versions_said is not None else set()
     for name in pipeline.order:
         step = pipeline.steps[name]
         component = step.component
         if component.trial is None or (component.source != "inline" and component.source in seen):
             continue
         seen.add(component.source)
-        found = check_environment(component, _located(pipeline, step))
+        found = check_environment(component, _located(pipeline, step), versions_said=said)
         report.problems += found.problems
         report.warnings += found.warnings
         report.notes += [f"jobs.{name}: {note}" for note in found.notes]
