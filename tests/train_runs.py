@@ -16,7 +16,7 @@ SCRIPTS = sorted(p.stem.removeprefix("train_") for p in TRAIN.glob("train_*.py")
 
 # tiny iteration counts: the tests are about what is logged, not about the models
 FAST = {
-    "logreg": [],
+    "logreg": ["--solver", "saga", "--max-iter", "6", "--iters-per-step", "2"],
     "svm": [],
     "rf": ["--n-estimators", "6", "--trees-per-step", "2"],
     "gb": ["--n-estimators", "4"],
@@ -24,7 +24,7 @@ FAST = {
     "sgd": ["--epochs", "3"],
     "xgb": ["--n-estimators", "5"],
 }
-ITERATIONS = {"logreg": 1, "svm": 1, "rf": 3, "gb": 4, "mlp": 3, "sgd": 3, "xgb": 5}
+ITERATIONS = {"logreg": 3, "svm": 1, "rf": 3, "gb": 4, "mlp": 3, "sgd": 3, "xgb": 5}
 WORKERS = 2  # two single-threaded trials at a time: the machine has 2 cores, shared
 
 
