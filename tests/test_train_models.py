@@ -1,12 +1,22 @@
 """The logistic regression script logs its validation metrics over the solver's iterations, as the quickstart's
-early-termination policies and the report's curves need, and stops logging when the solver has converged."""
+early-termination policies and the report's curves need, and stops logging when the solver has converged; the SVM
+script takes C and gamma as powers of ten, for the Bayesian spec's uniform exponents."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
+import pytest
+
 from train_runs import TRAIN
+
+
+def scripts(*names: str):
+    """The training scripts' modules (src/train is uploaded code, not a package)."""
+    if str(TRAIN) not in sys.path:
+        sys.path.insert(0, str(TRAIN))
+    return [importlib.import_module(name) for name in names]
 
 
 class Recorded:
@@ -22,9 +32,7 @@ class Recorded:
 
 def fitted(*flags: str):
     """``fit`` of the script as a trial runs it (same flags, split and preprocessing), in this process."""
-    if str(TRAIN) not in sys.path:
-        sys.path.insert(0, str(TRAIN))  # src/train is uploaded code, not a package
-    trainlib, train_logreg = importlib.import_module("trainlib"), importlib.import_module("train_logreg")
+    trainlib, train_logreg = scripts("trainlib", "train_logreg")
     args = trainlib.parser(train_logreg.MODEL).parse_args(["--dataset", "breast_cancer", *flags])
     data = trainlib.load_data(args.dataset, None, None)
     parts = trainlib.split(data, args.test_size, args.val_size, args.seed)
@@ -52,3 +60,15 @@ def test_liblinear_cannot_continue_a_fit_and_logs_once():
     _, steps = fitted("--solver", "liblinear", "--max-iter", "100")
 
     assert steps == [0]
+
+
+def test_svm_takes_c_and_gamma_as_powers_of_ten():
+    trainlib, train_svm = scripts("trainlib", "train_svm")
+    parser = trainlib.parser(train_svm.MODEL)
+    args = parser.parse_args(["--dataset", "digits", "--log10-C", "2", "--log10-gamma", "-3"])
+
+    svc = train_svm.build(args, trainlib.load_data("digits", None, None), 1).estimator
+    assert (svc.C, svc.gamma) == pytest.approx((100.0, 0.001))
+    assert (args.log10_C, args.log10_gamma) == (2.0, -3.0)  # the run's params hold the exponent and the value
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--dataset", "digits", "--C", "1", "--log10-C", "2"])  # one C, not two
