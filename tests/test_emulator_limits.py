@@ -177,7 +177,7 @@ def test_one_success_in_the_first_batch_keeps_the_sweep_going(tmp_path):
         shell_spec(
             "exit ${{search_space.code}}",
             sampling="grid",
-            space="code: {type: choice, values: [1, 0, 1, 1]}",
+            space="code: {type: choice, values: [1, 0, 2, 3]}",  # exit codes: one success, three failures
             limits="{max_total_trials: 4, max_concurrent_trials: 2}",
         ),
     )
