@@ -1,9 +1,11 @@
 """The real `sweep` CLI in a subprocess, for faults that need one (signals, two emulators at once), and what to check
-after: trial processes alive (from /proc), files under a folder, conditions waited on with a deadline (never a sleep
-chosen to outlast a race)."""
+after: trial processes alive (from /proc), files under a folder, events waited on (never a sleep chosen to outlast a
+race, never a deadline a loaded machine misses: ``CEILING`` only ends a wait that will never succeed, and a failed
+wait shows what the command printed)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -37,28 +39,72 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
     )
 
 
-def finish(proc: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
+# How long a wait may last before the test gives up on its event: far beyond what a loaded 2-core machine needs
+# (a sweep's start there takes 10-60 s), and under pytest-timeout's ceiling for a whole test (pyproject), so the
+# failure is this module's, with the command's output, rather than a bare timeout.
+CEILING = 240.0
+
+
+def finish(proc: subprocess.Popen, timeout: float = CEILING) -> tuple[int, str, str]:
+    """Waits for ``proc`` to end; its exit code, stdout and stderr. If it has not ended within ``timeout`` s, it is
+    stopped and the test fails with what it printed."""
     try:
         out, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the command did not end within {timeout:.0f} s\n{stop_and_show(proc)}") from None
     return proc.returncode, out, err
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 120, proc=None) -> object:
-    """Poll ``condition`` until it is truthy; fail naming ``what`` after ``timeout`` s or if ``proc`` exited."""
+def stop_and_show(proc: subprocess.Popen) -> str:
+    """What ``proc`` printed, for a failure message: it is stopped first if it still runs (Ctrl-C, so it can say
+    where it was, then SIGKILL to it and, if it leads one, its process group), since a pipe is read whole only once
+    the process has closed it."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            if _leads_group(proc):  # started in a session of its own: its trials and server go too
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # a grandchild outside its group still holds the pipe
+            return f"exit code {proc.returncode}; its output is held open by a process it left behind"
+    return f"exit code {proc.returncode}\n--- stdout ---\n{_text(out)[-6000:]}\n--- stderr ---\n{_text(err)[-6000:]}"
+
+
+def wait_for(
+    condition: Callable[[], object], what: str, timeout: float = CEILING, proc=None, interval: float = 0.1
+) -> object:
+    """Polls ``condition`` until it is truthy and returns its value: the event, not a duration. Fails naming ``what``
+    if ``proc`` ends first or after ``timeout`` s (a ceiling, not an expectation), with ``proc``'s output."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the emulator exited (code {proc.returncode}) before {what}: {proc.communicate()}")
+            raise AssertionError(f"the command exited before {what}\n{stop_and_show(proc)}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
+            shown = f"\n{stop_and_show(proc)}" if proc is not None else ""
+            raise AssertionError(f"not within {timeout:.0f} s: {what}{shown}")
+        time.sleep(interval)
+
+
+def _leads_group(proc: subprocess.Popen) -> bool:
+    try:
+        return os.getpgid(proc.pid) == proc.pid
+    except ProcessLookupError:
+        return False
+
+
+def _text(data) -> str:
+    if data is None:
+        return "(not captured)"
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
 
 
 def alive(pid: int) -> bool:

@@ -73,7 +73,9 @@ def tracking_server(tmp_path_factory):
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     cmd += ["--backend-store-uri", f"sqlite:///{folder / 'ws.db'}", "--default-artifact-root", str(folder / "art")]
     log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below, after the server stops
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # without MLflow's job runners (six huey consumer processes, an MLflow import each): nothing here submits a job
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # a loaded CI machine boots MLflow slowly; this is a ceiling, not a wait
     while True:

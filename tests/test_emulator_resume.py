@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from cli_process import finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.emulator import run_local
@@ -42,13 +42,10 @@ def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     cmd = [sys.executable, "-m", "submit", "submit", str(spec_path), "--local", "--tracking-uri", uri, "--name", "r"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while finished_trials(client, "r") == 0:  # interrupt mid-sweep: once some trial has ended, not before
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.1)
+    try:  # interrupt mid-sweep: once some trial has ended, not before
+        wait_for(lambda: finished_trials(client, "r") > 0, "a trial to finish", proc=proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        _, _, err = finish(proc)
     finally:
         if proc.poll() is None:
             proc.kill()

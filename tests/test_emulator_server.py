@@ -13,12 +13,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 from rich.console import Console
 
+from cli_process import finish, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit.cli.progress import LiveProgress
 from submit.emulator import LocalOptions, run_local
@@ -83,16 +83,6 @@ def logged_uri(log_file: str) -> str:
     return re.search(r"MLFLOW_TRACKING_URI=(\S+)", Path(log_file).read_text()).group(1)
 
 
-def until(condition, timeout: float = 60.0) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` passes: waiting for an event, not a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def test_trials_log_through_the_sweeps_server_which_is_gone_when_the_sweep_ends(tmp_path):
     spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
     uri = sqlite_uri(tmp_path)
@@ -147,7 +137,7 @@ def test_a_users_http_tracking_uri_is_used_as_is(tmp_path, monkeypatch):
 def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
     """`sweep submit --local` in a subprocess, with one trial that records its pid and sleeps; returns once it runs."""
     started = tmp_path / f"{name}.pid"
-    command = f"echo $$ > {started}; sleep 60"
+    command = f"echo $$ > {started}; sleep 600"  # outlasts any wait below: the test ends it, never the clock
     spec = write_spec(
         tmp_path, shell_spec(command, space="x: {type: choice, values: [1]}", limits="{max_total_trials: 1}")
     )
@@ -158,8 +148,8 @@ def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert until(lambda: started.exists() and started.read_text().strip()), "the trial never started"
-    assert until(lambda: servers_of(uri)), "no server started"
+    wait_for(lambda: started.exists() and started.read_text().strip(), "the trial to start", proc=cli)
+    wait_for(lambda: servers_of(uri), "the sweep's server to start", proc=cli)
     return cli, uri, started
 
 
@@ -167,7 +157,7 @@ def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
     cli, uri, _ = _start_cli(tmp_path, "interrupted")
     assert len(servers_of(uri)) == 1
     cli.send_signal(signal.SIGINT)
-    out, _ = cli.communicate(timeout=120)
+    _, out, _ = finish(cli)
 
     assert cli.returncode == 130, out
     port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
@@ -181,8 +171,8 @@ def test_a_killed_sweep_takes_its_server_along_and_the_next_sweep_starts_fine(tm
     trial = int(started.read_text())
     try:
         cli.kill()
-        out, _ = cli.communicate(timeout=60)
-        assert until(lambda: servers_of(uri) == [], timeout=30), "the server outlived the sweep killed with SIGKILL"
+        _, out, _ = finish(cli)  # its output ends when the last process holding it (the server's) is gone
+        wait_for(lambda: servers_of(uri) == [], f"the server to follow the sweep killed with SIGKILL\n{out}")
     finally:  # the sweep's watchdog may have stopped the trial already; if not, it is not this test's subject
         with contextlib.suppress(ProcessLookupError):
             os.killpg(trial, signal.SIGKILL)

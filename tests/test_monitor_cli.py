@@ -6,13 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
+from cli_process import CEILING, finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.cli import app
@@ -159,17 +159,21 @@ def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
         cmd, env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        client, deadline = MlflowClient(tracking_uri=uri), time.monotonic() + 120
-        while not client.search_runs([e.experiment_id for e in client.search_experiments()], "tags.`sweep.name` = 'w'"):
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.2)
-        run = sweep("watch", "w", "--tracking-uri", uri, "--interval", "0.3", "--timeout", "120")
-        proc.wait(timeout=60)
+        client = MlflowClient(tracking_uri=uri)
+        wait_for(
+            lambda: client.search_runs(
+                [e.experiment_id for e in client.search_experiments()], "tags.`sweep.name` = 'w'"
+            ),
+            "the sweep in the store",
+            proc=proc,
+        )
+        run = sweep("watch", "w", "--tracking-uri", uri, "--interval", "0.3", "--timeout", str(int(CEILING)))
+        code, out, err = finish(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert run.exit_code == 0, run.output
-    assert proc.returncode == 0
+    assert code == 0, out + err
     lines = run.output.splitlines()
     assert [ln.split()[1] for ln in lines if ln.startswith("completed w_")] == ["w_0", "w_1", "w_2"]
     assert "completed sweep w (local): 3 completed" in run.output  # the final status, once it ended
@@ -191,24 +195,22 @@ def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finis
     cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "c"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        client, deadline = MlflowClient(tracking_uri=uri), time.monotonic() + 120
-        while not [
-            r
-            for r in client.search_runs(
-                [e.experiment_id for e in client.search_experiments()], "tags.`sweep.kind` = 'trial'"
-            )
-            if r.info.status == "RUNNING"
-        ]:
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.2)
+        client = MlflowClient(tracking_uri=uri)
+
+        def a_trial_runs():
+            experiments = [e.experiment_id for e in client.search_experiments()]
+            trials = client.search_runs(experiments, "tags.`sweep.kind` = 'trial'")
+            return [r for r in trials if r.info.status == "RUNNING"]
+
+        wait_for(a_trial_runs, "a trial to run", proc=proc)
         canceling = subprocess.run(
             [sys.executable, "-m", "submit", "cancel", "c", "--tracking-uri", uri, "--local"],
             env=env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=CEILING,
         )
-        _, stderr = proc.communicate(timeout=60)
+        _, _, stderr = finish(proc)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_process import finish, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from monitor_helpers import Trial, synth_sweep
 from submit.cli import app
@@ -147,18 +148,17 @@ def test_a_straggler_is_flagged_while_it_runs(tmp_path):
     )
     uri = sqlite_uri(tmp_path)
     proc = _start(spec, uri, "slow")
-    try:
-        deadline = time.monotonic() + 120
-        while True:  # the observable event: the flag appears once the straggler has outrun the bar
+    try:  # the observable event: the flag appears once the straggler has outrun the bar
+
+        def flagged():
             data = _status_json(uri, "slow")
-            if data and "straggler" in by_kind(data):
-                break
-            assert proc.poll() is None and time.monotonic() < deadline, (data, proc.communicate())
-            time.sleep(0.3)
+            return data if data and "straggler" in by_kind(data) else None
+
+        data = wait_for(flagged, "the straggler flag", proc=proc, interval=0.3)
         text = sweep("status", "slow", "--tracking-uri", uri).output
     finally:
         LocalSweeps(uri).request_cancel("slow")
-        proc.wait(timeout=60)
+        finish(proc)
     straggler = by_kind(data)["straggler"]
     assert straggler["trials"] == ["slow_3"]
     median = straggler["details"]["median_s"]
@@ -194,20 +194,19 @@ def test_the_eta_of_a_running_sweep_is_near_its_actual_end(tmp_path):
     uri = sqlite_uri(tmp_path)
     proc = _start(spec, uri, "eta", "--max-concurrent", "2")
     try:
-        deadline = time.monotonic() + 120
-        while True:
+
+        def two_done():
             data = _status_json(uri, "eta")
-            if data and data["progress"]["done"] >= 2:
-                break
-            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-            time.sleep(0.2)
+            return data if data and data["progress"]["done"] >= 2 else None
+
+        data = wait_for(two_done, "two trials done", proc=proc, interval=0.2)
         asked = time.time()
         progress = data["progress"]
-        proc.wait(timeout=120)
+        code, out, err = finish(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, proc.stderr.read()
+    assert code == 0, out + err
     actual_end = LocalSweeps(uri).status("eta", histories=False).ended
     assert progress["planned"] == 8 and progress["concurrency"] == 2 and progress["eta_s"] > 0
     assert progress["eta_basis"].startswith("about ") and "at a time" in progress["eta_basis"]
