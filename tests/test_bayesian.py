@@ -169,6 +169,7 @@ def test_distributions_outside_the_bayesian_contract_are_refused():
         BayesianSampler(SearchSpace({"lr": LogUniform(-6, -1)}))
 
 
+@pytest.mark.slow
 def test_a_bayesian_sweep_runs_through_the_emulator(tmp_path):
     from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep
     from submit.emulator import run_local

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cli_process import (
     FIRST_RUN_HANGS,
     alive,
@@ -49,6 +51,7 @@ def superseded(stored) -> list:
     return [r for r in stored.runs if "sweep.superseded_by" in r.data.tags]
 
 
+@pytest.mark.slow
 def test_a_second_emulator_is_refused_and_a_sigkilled_one_takes_its_trials_and_leaves_no_lock(tmp_path):
     spec, uri = hanging_spec(tmp_path), sqlite_uri(tmp_path)
     folder = tmp_path / ".sweep" / "k"

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from cli_process import finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.emulator import run_local
+
+pytestmark = pytest.mark.slow  # a sweep interrupted, resumed and run again uninterrupted
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 from rich.console import Console
 
@@ -117,6 +118,7 @@ def test_a_server_that_cannot_start_is_one_warning_and_trials_log_to_the_store(t
     assert sorted(t.best for t in result.trials) == [0.1 + 0.2, 0.2 + 0.2]
 
 
+@pytest.mark.slow
 def test_a_users_http_tracking_uri_is_used_as_is(tmp_path, monkeypatch):
     store = sqlite_uri(tmp_path)
     theirs = TrackingServer(store, (tmp_path / "mlartifacts").as_uri(), log_file=tmp_path / "theirs.log")
@@ -165,6 +167,7 @@ def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
     assert stored_sweep(uri, "interrupted").statuses() == {"interrupted_0": "KILLED"}
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_takes_its_server_along_and_the_next_sweep_starts_fine(tmp_path):
     cli, uri, started = _start_cli(tmp_path, "killed")
     assert len(servers_of(uri)) == 1

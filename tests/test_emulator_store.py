@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from emulator_helpers import spec_from, sqlite_uri, stored_sweep
@@ -12,6 +13,7 @@ from submit.emulator.tracking import resolve_uri
 from submit.monitor import LocalSweeps
 
 
+@pytest.mark.slow
 def test_four_concurrent_trials_logging_300_values_each_into_the_default_store_lose_none(tmp_path, monkeypatch):
     spec = spec_from(
         tmp_path,

@@ -6,11 +6,14 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit import cli
 from submit.emulator import LocalOptions, run_local
+
+pytestmark = pytest.mark.slow  # real sweeps with autolog and the official hello sweep: 15-20 s each on a loaded machine
 
 # Azure's hello-sweep, in the official CLI v2 format: a literal input, a choice of strings and a uniform
 HELLO = """\

@@ -22,6 +22,8 @@ importlib.import_module(sys.argv[1])
 
 import mlflow  # mlflow-skinny in the environment: it logs over HTTP to the sweep's tracking server
 
+pytestmark = pytest.mark.slow  # each test builds a uv environment
+
 mlflow.log_metric("acc", 0.5)
 """
 CONDA = """\

@@ -21,6 +21,7 @@ SPEC = shell_spec(
 )
 
 
+@pytest.mark.slow
 def test_validate_build_and_run_locally_return_data_and_print_nothing(tmp_path, capfd):
     path = write_spec(tmp_path, SPEC, scripts=("quadratic.py",))
     uri = sqlite_uri(tmp_path)

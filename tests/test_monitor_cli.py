@@ -143,6 +143,7 @@ def test_local_and_cloud_exclude_each_other(store):
     assert run.exit_code == 2 and "--local and --cloud exclude each other" in run.output
 
 
+@pytest.mark.slow
 def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
     spec = write_spec(
         tmp_path,
@@ -179,6 +180,7 @@ def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
     assert "completed sweep w (local): 3 completed" in run.output  # the final status, once it ended
 
 
+@pytest.mark.slow
 def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finishes_it(tmp_path):
     go = tmp_path / "go"  # trials wait for it: the sweep is surely running when the cancel arrives, however slow
     spec = write_spec(

@@ -135,6 +135,7 @@ def test_list_has_one_marker_column_and_the_names_stay_whole_in_80_columns(store
     assert data["clean"]["flags"] == [] and data["clean"]["progress"]["planned"] == 2
 
 
+@pytest.mark.slow
 def test_a_straggler_is_flagged_while_it_runs(tmp_path):
     # three quick trials and one that runs until the sweep is canceled; no metric needed, so no MLflow import
     spec = write_spec(
@@ -178,6 +179,7 @@ def _status_json(uri: str, name: str) -> dict | None:
     return json.loads(run.stdout) if run.exit_code == 0 else None  # not in the store yet
 
 
+@pytest.mark.slow
 def test_the_eta_of_a_running_sweep_is_near_its_actual_end(tmp_path):
     """8 trials of 2 s, 2 at a time. Asked once 2 have ended, the estimate must put the end within a tolerance of
     the actual end: one trial's duration plus a quarter of the time that was left (the scheduler's gaps between

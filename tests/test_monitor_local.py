@@ -78,6 +78,7 @@ def test_list_shows_the_sweep_with_its_counts_and_best(failing_sweep):
     assert row.best == pytest.approx(result.best_trial.best) and row.duration > 0
 
 
+@pytest.mark.slow
 def test_a_policy_cancel_is_read_back_with_its_reason_and_the_compute_it_saved(tmp_path):
     uri = sqlite_uri(tmp_path)
     spec = spec_from(tmp_path, BANDIT, ("curve.py",))

@@ -65,6 +65,7 @@ def test_an_unknown_goal_is_refused():
         check_goal("maximise")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("goal", "values", "best"),
     [("maximize", '[0.5, "inf", 0.7, "nan"]', 0.7), ("minimize", '[0.5, "-inf", 0.3]', 0.3)],

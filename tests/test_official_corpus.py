@@ -124,6 +124,7 @@ def test_an_arm_id_input_is_remote_and_a_local_run_asks_for_a_local_copy(tmp_pat
     assert resolve_inputs(spec, given)["test_dataset"] == str(local.resolve())
 
 
+@pytest.mark.slow
 def test_the_minimal_outputs_config_runs_locally_with_its_files_among_the_artifacts(tmp_path):
     """azure-ai-ml's sweep_job_minimal_outputs.yaml, unmodified but for fewer trials: it writes ./outputs/output.txt
     and a file into its declared output; both end up among the child run's artifacts."""

@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from emulator_helpers import sqlite_uri, write_spec
 from submit import cli
 
+pytestmark = pytest.mark.slow  # a real sweep through the CLI, shared by the module's tests
+
 # trial i: grid in spec order (x, then k); accuracy = 1 - (x - 0.3)^2 - (k != "b") / 10
 SPEC = """\
 type: sweep

@@ -27,6 +27,8 @@ from submit.emulator.tags import (
 )
 from submit.monitor import LocalSweeps
 
+pytestmark = pytest.mark.slow  # every test runs a pipeline through the CLI: 15-150 s each on a loaded machine
+
 SWEEP_PIPELINE = (
     Path(__file__).parent
     / "fixtures"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
@@ -14,6 +15,8 @@ from pipeline_helpers import edited
 from submit.cli import app
 from submit.emulator.tags import TAG_CANCEL_REQUESTED, TAG_KIND, TAG_STATE
 from submit.monitor import LocalSweeps
+
+pytestmark = pytest.mark.slow  # the session's three-step pipeline, run through the CLI
 
 NO_WORKSPACE = {"AZUREML_WORKSPACE_NAME": "", "AZURE_RESOURCE_GROUP": "", "AZURE_SUBSCRIPTION_ID": ""}
 

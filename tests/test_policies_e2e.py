@@ -20,6 +20,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import submit
@@ -28,6 +29,8 @@ from submit import cli, load_spec
 from submit.emulator import run_local
 from submit.emulator.policies import interval_of, make_policy
 from submit.monitor import LocalSweeps
+
+pytestmark = pytest.mark.slow  # real sweeps long enough for a policy to act: about a minute each on a loaded machine
 
 TRAIN = Path(__file__).parents[1] / "src" / "train"
 ROUNDS = 30

@@ -20,6 +20,8 @@ from submit.emulator.preflight_run import STOPPED, Observed
 from submit.errors import InputError
 from submit.preflight.trial import judge, preflight, split_values
 
+pytestmark = pytest.mark.slow  # each test runs a preflight trial and most a sweep after it
+
 runner = CliRunner()
 BANDIT_1 = "{type: bandit, slack_factor: 0.1, evaluation_interval: 1}"
 

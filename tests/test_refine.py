@@ -20,7 +20,7 @@ from submit.emulator import run_local
 from submit.emulator import tags as t
 
 # one real 12-trial sweep for the module: each trial imports MLflow, minutes on a machine shared by nine
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
 

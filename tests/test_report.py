@@ -20,6 +20,8 @@ from submit.monitor.record import MetricPoint, SweepSummary, TrialRecord
 from submit.report.charts import _best_so_far
 from submit.report.page import write_report
 
+pytestmark = pytest.mark.slow  # a real sweep or 500 synthetic trials per test, each page opened in headless chromium
+
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},
     "opt": {"type": "choice", "values": ["adam", "sgd", "rms prop"]},

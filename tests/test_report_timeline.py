@@ -29,6 +29,8 @@ from submit.report.page import write_report
 from submit.report.timeline import layout_timeline, running_count
 from submit.spec.load import load_spec
 
+pytestmark = pytest.mark.slow  # real sweeps, each page opened in headless chromium
+
 SPACE = {
     "lr": {"type": "loguniform", "min_value": -9.2, "max_value": -2.3},
     "opt": {"type": "choice", "values": ["adam", "sgd", "rms prop", "never"]},

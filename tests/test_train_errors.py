@@ -64,6 +64,7 @@ def test_text_feature_that_cannot_be_encoded(tmp_path, rng):
     assert not (tmp_path / "mlflow.db").exists()
 
 
+@pytest.mark.slow
 def test_folder_input_with_a_text_feature_that_can_be_encoded_trains(tmp_path, rng):
     """A uri_folder input holding one CSV; a text column with few values is one-hot encoded, not an error."""
     folder = tmp_path / "data"

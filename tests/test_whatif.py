@@ -25,6 +25,8 @@ from submit.emulator import run_local
 from submit.monitor import LocalSweeps, MonitorInputError
 from submit.monitor.whatif import parse_setting, what_if
 
+pytestmark = pytest.mark.slow  # the module's two real sweeps (its fixture) take a minute and more on a loaded machine
+
 ROUNDS = 30
 BANDIT = "bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5"
 
