@@ -101,7 +101,7 @@ def tracking_server(tmp_path_factory):
 def three_step_pipeline(tmp_path_factory):
     """Our three-step pipeline (prepare -> tune -> evaluate) run here once through the real CLI, as `p3`, in its
     own store, with six trials; returns the folder it ran in (the store is its mlflow.db, submit.json what
-    `submit --json` printed)."""
+    `submit --json` printed, submit.err its progress on stderr)."""
     import shutil
 
     from _azure_util import PIPELINE_FIXTURES
@@ -124,4 +124,5 @@ def three_step_pipeline(tmp_path_factory):
     )
     assert code == 0, out + err
     (folder / "submit.json").write_text(out)
+    (folder / "submit.err").write_text(err)
     return folder

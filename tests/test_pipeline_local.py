@@ -55,10 +55,10 @@ def children(runs: list, parent) -> list:
     return [r for r in runs if r.data.tags.get(TAG_PARENT) == parent.info.run_id]
 
 
-def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_store_nests_them(tmp_path):
-    pipeline = edited(tmp_path, {})
-    code, out, err = run(str(pipeline), "--name", "p3", "--json", cwd=tmp_path)
-    assert code == 0, out + err
+def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_store_nests_them(three_step_pipeline):
+    # the session's run (conftest.py), which the monitor tests read too: `submit p3 --local --json`, six trials
+    out, err = ((three_step_pipeline / name).read_text() for name in ("submit.json", "submit.err"))
+    assert no_traceback(out, err), out + err
     result = json.loads(out)
     assert result["status"] == "completed"
     assert {n: s["status"] for n, s in result["steps"].items()} == dict.fromkeys(
@@ -74,13 +74,13 @@ def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_sto
     ]
     assert all(len(row) <= 80 for row in table), table
 
-    runs = store_runs(tmp_path / "mlflow.db")
+    runs = store_runs(three_step_pipeline / "mlflow.db")
     (top,) = [r for r in runs if r.data.tags.get(TAG_KIND) == "pipeline"]
     steps = {r.data.tags[TAG_STEP]: r for r in children(runs, top)}
     assert set(steps) == {"prepare", "tune", "evaluate"}
     assert all(r.data.tags[TAG_PIPELINE] == "p3" for r in [top, *steps.values()])
     trials = children(runs, steps["tune"])
-    assert len(trials) == 4 and all(t.data.tags[TAG_KIND] == "trial" for t in trials)
+    assert len(trials) == 6 and all(t.data.tags[TAG_KIND] == "trial" for t in trials)
 
     # the best trial, read from the trials' own metrics (maximize accuracy; the first to reach it on a tie)
     best = max(trials, key=lambda t: (t.data.metrics["accuracy"], -int(t.data.tags["sweep.trial_index"])))
@@ -96,8 +96,8 @@ def test_three_steps_run_here_the_evaluate_step_reads_the_best_trial_and_the_sto
     assert evaluate_inputs["model"] == result["steps"]["tune"]["outputs"]["model"]
     assert result["steps"]["tune"]["best"]["trial"] == best.info.run_name
     # the sweep step is a sweep as the monitor reads one, by its own name
-    sweep = LocalSweeps(f"sqlite:///{tmp_path / 'mlflow.db'}").status("p3_tune")
-    assert len(sweep.trials) == 4 and sweep.best.run_id == best.info.run_id
+    sweep = LocalSweeps(f"sqlite:///{three_step_pipeline / 'mlflow.db'}").status("p3_tune")
+    assert len(sweep.trials) == 6 and sweep.best.run_id == best.info.run_id
     assert json.loads(top.data.tags[TAG_STEPS]) == {
         name: {"type": step["type"], "state": "completed", "after": step["after"], "reason": None}
         for name, step in result["steps"].items()
