@@ -27,6 +27,9 @@ from submit.spec.load import load_spec
 from test_azure_submit import job_puts
 from test_monitor_cloud import SPEC, client
 
+# the session's `mlflow server` (conftest.py, a workspace's tracking server) or the session's failing local sweep
+pytestmark = pytest.mark.slow
+
 GRID = """\
 type: sweep
 experiment_name: monitor-cloud

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from submit.cli import app
 
+pytestmark = pytest.mark.slow  # each test builds a uv environment
+
 # importlib, not `import`: the static check cannot see it, so only a run in the environment itself catches it
 SCRIPT = """\
 import importlib
@@ -21,8 +23,6 @@ print("numpy", numpy.__version__, "from", sys.prefix)
 importlib.import_module(sys.argv[1])
 
 import mlflow  # mlflow-skinny in the environment: it logs over HTTP to the sweep's tracking server
-
-pytestmark = pytest.mark.slow  # each test builds a uv environment
 
 mlflow.log_metric("acc", 0.5)
 """

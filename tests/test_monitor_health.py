@@ -71,6 +71,7 @@ def by_kind(data: dict) -> dict:
     return {f["kind"]: f for f in data["flags"]}
 
 
+@pytest.mark.slow  # the module's two real sweeps (its fixture)
 def test_each_problem_of_the_troubled_sweep_is_flagged_with_its_trials_in_json(store):
     run = sweep("status", "troubled", "--tracking-uri", store, "--json")
     assert run.exit_code == 0, run.output
@@ -90,6 +91,7 @@ def test_each_problem_of_the_troubled_sweep_is_flagged_with_its_trials_in_json(s
     assert sorted(idle["trials"]) == sorted(trial.values())
 
 
+@pytest.mark.slow  # the module's two real sweeps (its fixture)
 def test_the_troubled_sweep_flags_read_in_text(store):
     run = sweep("status", "troubled", "--tracking-uri", store)
     assert run.exit_code == 0, run.output
@@ -104,6 +106,7 @@ def test_the_troubled_sweep_flags_read_in_text(store):
     assert "progress: 4 of 4 (max_total_trials) trials done" in text
 
 
+@pytest.mark.slow  # the module's two real sweeps (its fixture)
 def test_a_sweep_with_no_problem_has_no_flag(store):
     data = json.loads(sweep("status", "clean", "--tracking-uri", store, "--json").stdout)
     assert data["flags"] == []
@@ -114,6 +117,7 @@ def test_a_sweep_with_no_problem_has_no_flag(store):
     assert "progress: 2 of 2 (grid) trials done" in text
 
 
+@pytest.mark.slow  # the module's two real sweeps (its fixture)
 def test_list_has_one_marker_column_and_the_names_stay_whole_in_80_columns(store):
     run = CliRunner().invoke(app, ["list", "--tracking-uri", store], env={**NO_WORKSPACE, "COLUMNS": "80"})
     assert run.exit_code == 0, run.output
