@@ -88,6 +88,7 @@ def test_concurrent_proposals_in_a_continuous_space_spread_out():
     assert min(np.diff(xs)) > 1e-3  # the constant liar moves each next proposal off the pending ones
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("goal", ["minimize", "maximize"])
 def test_on_a_quadratic_the_15th_proposal_is_closer_to_the_optimum_than_random_search(goal):
     space, optimum = SearchSpace({"x": Uniform(-5.0, 5.0)}), 1.3

@@ -80,6 +80,7 @@ def test_name_with_several_local_specs_is_refused():
     assert result.stderr.strip() == "--name and --resume name one sweep: give a single spec with them"
 
 
+@pytest.mark.slow
 def test_workspace_environment_variables_do_not_clash_with_local(tmp_path):
     spec = write_spec(
         tmp_path,

@@ -89,6 +89,7 @@ def test_a_second_emulator_is_refused_and_a_sigkilled_one_takes_its_trials_and_l
     assert not list(folder.glob("*/.sweep-pid"))  # settled trials leave no pid record
 
 
+@pytest.mark.slow
 def test_resume_kills_a_trial_process_that_outlived_the_emulator_and_its_watchdog(tmp_path):
     spec, uri = hanging_spec(tmp_path, trials=1), sqlite_uri(tmp_path)
     folder = tmp_path / ".sweep" / "w"
@@ -113,6 +114,7 @@ def test_resume_kills_a_trial_process_that_outlived_the_emulator_and_its_watchdo
     assert (folder / "w_0" / "user_logs" / f"std_log.{old.info.run_id}.txt").read_text().strip() == "first run"
 
 
+@pytest.mark.slow
 def test_sigterm_is_handled_as_ctrl_c(tmp_path):
     spec, uri = hanging_spec(tmp_path), sqlite_uri(tmp_path)
     folder = tmp_path / ".sweep" / "t"
@@ -135,6 +137,7 @@ def test_sigterm_is_handled_as_ctrl_c(tmp_path):
     assert stored_sweep(uri, "t").statuses() == {"t_0": "FINISHED", "t_1": "FINISHED"}
 
 
+@pytest.mark.slow
 def test_two_sweeps_creating_one_new_store_at_the_same_moment_both_run(tmp_path):
     spec = write_spec(
         tmp_path,
@@ -155,6 +158,7 @@ def test_two_sweeps_creating_one_new_store_at_the_same_moment_both_run(tmp_path)
         assert stored_sweep(uri, f"s{i}").statuses() == {f"s{i}_0": "FINISHED", f"s{i}_1": "FINISHED"}
 
 
+@pytest.mark.slow
 def test_a_store_that_cannot_be_opened_is_one_line_in_seconds(tmp_path):
     spec = hanging_spec(tmp_path, trials=1)
     for uri, expected, exit_code in (

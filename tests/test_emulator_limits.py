@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
@@ -124,6 +125,7 @@ def test_when_every_trial_of_the_first_batch_fails_the_sweep_fails_as_azure_says
     assert stored.parent.info.status == "FAILED"
 
 
+@pytest.mark.slow
 def test_a_first_batch_that_logged_values_and_failed_names_no_best_trial(tmp_path):
     spec = write_spec(
         tmp_path,
@@ -192,6 +194,7 @@ def test_one_success_in_the_first_batch_keeps_the_sweep_going(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_a_metric_logged_under_another_name_gets_a_did_you_mean(tmp_path):
     spec = write_spec(
         tmp_path,

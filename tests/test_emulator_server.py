@@ -84,6 +84,7 @@ def logged_uri(log_file: str) -> str:
     return re.search(r"MLFLOW_TRACKING_URI=(\S+)", Path(log_file).read_text()).group(1)
 
 
+@pytest.mark.slow
 def test_trials_log_through_the_sweeps_server_which_is_gone_when_the_sweep_ends(tmp_path):
     spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
     uri = sqlite_uri(tmp_path)
@@ -102,6 +103,7 @@ def test_trials_log_through_the_sweeps_server_which_is_gone_when_the_sweep_ends(
     assert [p.name for p in (tmp_path / ".sweep" / "served").iterdir()] == [".lock"]
 
 
+@pytest.mark.slow
 def test_a_server_that_cannot_start_is_one_warning_and_trials_log_to_the_store(tmp_path):
     spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
     uri = sqlite_uri(tmp_path)
@@ -155,6 +157,7 @@ def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
     return cli, uri, started
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
     cli, uri, _ = _start_cli(tmp_path, "interrupted")
     assert len(servers_of(uri)) == 1

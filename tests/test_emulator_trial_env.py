@@ -7,6 +7,8 @@ import json
 import os
 import re
 
+import pytest
+
 from cli_process import cli, finish, no_traceback
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from submit.emulator.trial import trial_env
@@ -30,6 +32,7 @@ def env_spec(folder):
     )
 
 
+@pytest.mark.slow
 def test_a_trial_gets_what_azure_would_give_it_and_what_is_passed_on_purpose(tmp_path):
     spec, uri = env_spec(tmp_path), sqlite_uri(tmp_path)
     shell = {

@@ -200,6 +200,7 @@ limits: {max_total_trials: 4, max_concurrent_trials: 2}
 """
 
 
+@pytest.mark.slow
 def test_status_of_a_cloud_pipeline_reads_its_steps_from_runhistory_and_its_sweep_step_as_a_sweep(rest, tmp_path):
     from rich.console import Console
 
