@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
 from typer.testing import CliRunner
 
 from cli_process import cli, finish, kill, no_traceback, wait_for
@@ -27,6 +28,7 @@ def sweep(*args: str):
     return CliRunner().invoke(app, list(args), env=NO_WORKSPACE)
 
 
+@pytest.mark.slow
 def test_a_sigkilled_sweep_is_interrupted_to_every_reader_and_resumes(tmp_path):
     spec = write_spec(
         tmp_path,
@@ -115,6 +117,7 @@ def test_a_sweep_that_ended_is_not_taken_for_a_dead_one(tmp_path):
     assert cancel.exit_code == 2 and "is not running (it is completed); nothing to cancel" in cancel.output
 
 
+@pytest.mark.slow
 def test_a_sigkilled_pipeline_is_interrupted_and_cancel_says_how_to_resume(tmp_path):
     marks = tmp_path / "marks"
     marks.mkdir()

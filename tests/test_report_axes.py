@@ -67,6 +67,7 @@ def nine(tmp_path_factory):
     return _page(tmp_path_factory.mktemp("nine"), "axes", _trials(9))
 
 
+@pytest.mark.slow  # the page opened in headless chromium
 def test_a_numeric_choice_is_one_evenly_spaced_tick_per_value_and_there_is_no_none_tick_when_all_have_values(nine):
     page, _, summary = nine
     parcoords = _plot(page, "parcoords")
@@ -102,6 +103,7 @@ def test_the_report_of_few_trials_shows_a_caution_below_the_importance_chart(nin
     assert "Caution: only 9 trials." in nine[0]["text"]
 
 
+@pytest.mark.slow  # the page opened in headless chromium
 def test_the_none_tick_and_grey_appear_only_when_a_trial_has_no_value(tmp_path):
     trials = _trials(6)
     trials.append(Trial({"lr": 0.01, "l1_ratio": 0.5, "opt": "adam"}, [], "failed", exit_code=1, seconds=1))
@@ -112,6 +114,7 @@ def test_the_none_tick_and_grey_appear_only_when_a_trial_has_no_value(tmp_path):
     assert "#b8b8b8" in text  # the grey of the trials without a value
 
 
+@pytest.mark.slow  # the page opened in headless chromium
 def test_the_leaderboard_shows_every_row_and_a_long_reason_whole(tmp_path):
     reason = (
         "bandit: 0.512 > best 0.301 * (1 + 0.1) at interval 2 (the slack factor of the policy as the spec gives it, "
@@ -124,6 +127,7 @@ def test_the_leaderboard_shows_every_row_and_a_long_reason_whole(tmp_path):
     assert reason in page["text"]  # rendered, visible text (innerText), not only in the markup
 
 
+@pytest.mark.slow  # the page opened in headless chromium
 def test_the_timeline_says_why_fewer_trials_ran_at_once_than_the_spec_allows(tmp_path):
     uri = sqlite_uri(tmp_path)
     parent = synth_sweep(uri, "capped", [Trial({"x": i}, [0.1 * i]) for i in range(6)], concurrency=2,

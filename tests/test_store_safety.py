@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli_process import SRC, no_traceback
@@ -182,6 +183,7 @@ def read_only(folder: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_a_store_on_a_read_only_file_system_is_read_and_said_to_be_unwritable(tmp_path):
     store = tmp_path / "store"
     store.mkdir()
@@ -231,6 +233,7 @@ def test_every_command_refuses_a_tracking_server_that_refuses_connections_in_one
         ], (args, run.output)
 
 
+@pytest.mark.slow
 def test_a_tracking_server_that_never_answers_is_given_up_on_in_one_line(tmp_path):
     spec = quick_spec(tmp_path)
     with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:  # connections queue; nothing ever answers
