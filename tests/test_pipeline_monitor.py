@@ -157,6 +157,9 @@ def test_plan_of_a_pipeline_lays_out_its_sweep_steps_trials(three_step_pipeline)
     # the swept inputs reach the trial's command as its component reads them; a bound input is named, not a path
     assert "--data '<prepare.outputs.data>'" in first["command"] and "--kernel linear" in first["command"]
     assert f"--depth {first['params']['depth']}" in first["command"]
+    # a pipeline runs without a lock file (plan --lock refuses it): its note points to the step's seed alone
+    assert any("sampling_algorithm.seed" in n for n in planned["notes"])
+    assert not any("--lock" in n for n in planned["notes"]), planned["notes"]
 
 
 def test_preflight_of_a_pipeline_whose_sweep_step_reads_another_step_says_what_to_run(three_step_pipeline):

@@ -48,10 +48,12 @@ def plan(
 
             if lock is not None:
                 raise OptionError("--lock is for a sweep spec; a pipeline runs here without it (drop --lock)")
-            loaded = planned_sweep_of(loaded, step)
+            loaded, lockable = planned_sweep_of(loaded, step), False
         elif step is not None:
             raise OptionError(f"--step names a sweep step of a pipeline; {spec} is a sweep spec (drop --step)")
-        planned = make_plan(loaded, inputs=input_)
+        else:
+            lockable = True
+        planned = make_plan(loaded, inputs=input_, lockable=lockable)
         written = str(write_lock(planned, lock)) if lock is not None else None
     if json_:
         out.print(json.dumps(shapes.plan(planned, written), indent=2), markup=False, highlight=False)

@@ -66,9 +66,10 @@ def spec_hash(spec: SweepSpec) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def plan(spec: SweepSpec, *, inputs: Mapping[str, str] | Sequence[str] | None = None) -> Plan:
+def plan(spec: SweepSpec, *, inputs: Mapping[str, str] | Sequence[str] | None = None, lockable: bool = True) -> Plan:
     """The trials ``run_local(spec)`` runs, in order; ``inputs`` as for ``run_local`` (a remote input without a local
-    stand-in is shown as its URI)."""
+    stand-in is shown as its URI). ``lockable=False`` for a pipeline's sweep step, which runs without a lock file:
+    its notes then point to the seed alone."""
     sampler = make_sampler(spec)
     total = spec.trial_count()
     count, notes = total, []
@@ -82,10 +83,12 @@ def plan(spec: SweepSpec, *, inputs: Mapping[str, str] | Sequence[str] | None = 
             "draws its own start: this is one draw"
         )
     elif not exact:
-        notes.append(
-            "no seed: each run draws fresh values, so these are one draw; `--lock FILE` then "
-            "`sweep submit --local --lock FILE` runs exactly these, or set sampling_algorithm.seed"
+        exactly = (
+            "`--lock FILE` then `sweep submit --local --lock FILE` runs exactly these, or set sampling_algorithm.seed"
+            if lockable
+            else "set the step's sampling_algorithm.seed to run exactly these"
         )
+        notes.append(f"no seed: each run draws fresh values, so these are one draw; {exactly}")
     values, remote = _input_values(spec, inputs)
     if remote:
         notes.append(
