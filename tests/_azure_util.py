@@ -385,7 +385,23 @@ def service_error(status: int, code: str, message: str) -> dict:
     return {"status": status, "body": {"error": {"code": code, "message": message}}}
 
 
-class AzureMLRest(HttpTransport):
+class InMemoryTransport(HttpTransport):
+    """An azure-core transport that holds no connection: what opening, closing and a ``with`` block ask of it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        pass
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class AzureMLRest(InMemoryTransport):
     """The Azure ML and ARM REST API as far as submitting a sweep needs, answering as the service does.
 
     Every request is recorded in ``requests``. ``failures`` maps a (method, path-regex) to a canned error, for the
@@ -409,18 +425,6 @@ class AzureMLRest(HttpTransport):
         self.run_outputs: dict[str, dict] = {}  # job name -> RunHistory's outputs: {name: {assetId, type}}
         self.data_uris: dict[str, dict] = {}  # data asset id -> {uri, type}, as batchGetResolvedUris resolves it
         self.models: dict[str, dict[str, dict]] = {}  # model name -> version -> the registered model version
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        pass
-
-    def open(self):
-        pass
-
-    def close(self):
-        pass
 
     def send(self, request, **kwargs):
         content = request.content if is_rest(request) else request.body

@@ -25,9 +25,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from azure.core.pipeline._tools import is_rest
-from azure.core.pipeline.transport import HttpTransport
 
-from _azure_util import Recorded, _json_response
+from _azure_util import InMemoryTransport, Recorded, _json_response
 
 RECORDINGS = Path(__file__).resolve().parent / "fixtures" / "recordings"
 
@@ -99,7 +98,7 @@ class Unrecorded(BaseException):
     could mistake for the behaviour it checks."""
 
 
-class ReplayTransport(HttpTransport):
+class ReplayTransport(InMemoryTransport):
     """The recorded Azure ML REST conversation as the MLClient's HTTP transport.
 
     ``requests`` keeps what was asked (``Recorded``: method, url, headers, JSON body); ``served`` which entry answered
@@ -135,18 +134,6 @@ class ReplayTransport(HttpTransport):
         self._aliases[route(method, path)] = (route(recorded_method, recorded_path), why, status)
 
     # azure-core's transport ------------------------------------------------------------------------------------
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        pass
-
-    def open(self):
-        pass
-
-    def close(self):
-        pass
 
     def sleep(self, duration):
         self.slept.append(duration)
