@@ -13,7 +13,7 @@ from ..monitor.health import MARKS, flags
 from ..monitor.progress import progress_of
 from ..monitor.record import SweepListing, SweepSummary, TrialRecord
 from .monitor_health import marks, render_flags, render_progress
-from .tables import fitted_table
+from .tables import fitted_table, param_values
 
 COLOUR = {"completed": "green", "failed": "red", "canceled": "yellow", "interrupted": "yellow", "running": "cyan"}
 
@@ -147,7 +147,7 @@ def best_line(s: SweepSummary, t: TrialRecord) -> str:
 def event_line(event) -> str:
     t = event.trial
     if event.kind == "started":
-        return f"started {t.name} {t.params}"
+        return f"started {t.name} {param_values(t.params)}"
     if event.kind == "best":
         return f"best so far: {t.name} {event.summary.primary_metric} = {_fmt(t.best)}"
     why = f" ({t.cancel_reason})" if t.cancel_reason else f" ({failure(t)})" if t.exit_code or t.error else ""

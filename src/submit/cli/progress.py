@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .tables import param_values
+
 if TYPE_CHECKING:
     from ..emulator.live import LiveSweep
 
@@ -80,7 +82,7 @@ class LiveProgress:
 
     def _line(self, t, result: LiveSweep) -> None:
         if t.status == "running":
-            self.console.print(f"started {t.name} {t.params}", markup=False, highlight=False)
+            self.console.print(f"started {t.name} {param_values(t.params)}", markup=False, highlight=False)
             return
         shown = t.judged if t.judged is not None else t.best  # a policy's cancel: what it judged, not values after
         value = "" if shown is None else f" {result.primary_metric}={shown:.6g}"

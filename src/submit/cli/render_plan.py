@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.console import Console
 from rich.markup import escape
 
-from ..spec.space import render_value
-
-
-def _fmt(value) -> str:
-    if isinstance(value, str):
-        return json.dumps(value)  # quoted: a value with a space or comma stays one value
-    return f"{value:.6g}" if isinstance(value, float) else render_value(value)
-
-
-def _values(params: dict) -> str:
-    return ", ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+from .tables import param_values
 
 
 def render_preflight(report, out: Console) -> None:
@@ -26,7 +14,7 @@ def render_preflight(report, out: Console) -> None:
     m = d["primary_metric"]
     ran = {"completed": "exited 0", "failed": f"failed (exit code {d['exit_code']})", "stopped": "was stopped"}
     out.print(
-        f"[bold]preflight[/] {escape(d['spec'] or '<spec>')}: trial 0 ({escape(_values(d['params']))}) ran "
+        f"[bold]preflight[/] {escape(d['spec'] or '<spec>')}: trial 0 ({escape(param_values(d['params']))}) ran "
         f"{d['elapsed_s']:.1f} s and {ran[d['outcome']]}"
     )
     rows = [("command", d["command"]), ("logged", ", ".join(d["metrics_logged"]) or "no metric")]
@@ -66,7 +54,7 @@ def render_plan(plan, out: Console, lock: str | None = None) -> None:
     )
     width = len(str(max((t.index for t in plan.trials), default=0)))
     for trial in plan.trials:
-        out.print(f"  #{trial.index:<{width}}  {escape(_values(trial.params))}")
+        out.print(f"  #{trial.index:<{width}}  {escape(param_values(trial.params))}")
         out.print(f"   {'':<{width}}  {escape(trial.command)}", soft_wrap=True)
     for note in plan.notes:
         out.print(f"[yellow]note[/] {escape(note)}")

@@ -8,9 +8,13 @@ ones that do not fit go to a continuation table below, keyed by the same naming 
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+
+from ..spec.space import render_value
 
 # Rich's default box draws one border between and around columns, and pads each cell by one space on either side.
 _BORDER, _PADDING = 1, 2
@@ -64,3 +68,16 @@ def fitted_table(
     if caption:
         tables[-1].caption, tables[-1].caption_justify = caption, "left"
     return Group(*tables)
+
+
+def param_value(value) -> str:
+    """One sampled value as every line names it: a float to 6 significant digits, a string quoted (a value with a
+    space or comma stays one value), anything else as the spec writes it."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    return f"{value:.6g}" if isinstance(value, float) else render_value(value)
+
+
+def param_values(params: dict) -> str:
+    """A trial's values as ``C=1.45596, l1_ratio=1``: the plan, the preflight and a started trial's line alike."""
+    return ", ".join(f"{k}={param_value(v)}" for k, v in params.items())
