@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,32 @@ def test_a_requirements_extras_and_marker_reach_the_resolver(sweep_dir):
     lock = built.lock.read_text().lower()
     assert "pysocks==" in lock and "requests==" in lock
     assert "numpy==" not in lock
+
+
+def test_a_frozen_lock_naming_what_the_index_lacks_is_retried_then_left_to_rebuild_env(sweep_dir):
+    from submit.envcheck.build import build_env
+    from submit.errors import EnvBuildError
+    from submit.spec.load import load_spec
+
+    (sweep_dir / "conda.yaml").write_text(
+        CONDA.format(python="3.11").replace("- numpy>=2\n      - mlflow-skinny", "- six")
+    )
+    spec, cache = load_spec(sweep_dir / "spec.yaml"), sweep_dir / "cache"
+    built = build_env(spec, cache=cache)
+    # as if the version the first build froze had been yanked since: the lock names one no index has
+    built.lock.write_text(re.sub(r"^six==\S+", "six==0.0.0", built.lock.read_text(), flags=re.M))
+    (built.lock.parent / "ready").unlink()
+
+    events = []
+    with pytest.raises(EnvBuildError) as refused:
+        build_env(spec, cache=cache, on_event=lambda stage, message: events.append((stage, message)))
+    assert [message for stage, message in events if stage == "retry"] == [
+        "the package index did not offer what the lock names; reading it afresh "
+        "(Because there is no version of six==0.0.0 and you require six==0.0.0, we can conclude that your "
+        "requirements are unsatisfiable.)"
+    ]
+    assert f"the lock {built.lock} is from an earlier build: --rebuild-env resolves the environment again" in str(
+        refused.value
+    )
+    rebuilt = build_env(spec, cache=cache, rebuild=True)
+    assert re.search(r"^six==1\.", rebuilt.lock.read_text(), flags=re.M) and not rebuilt.reused

@@ -30,7 +30,7 @@ from pathlib import Path
 from ..errors import EnvBuildError
 from ..spec.model import SweepSpec
 
-Event = Callable[[str, str], None]  # (stage, message): "python", "resolve", "install", "reuse"
+Event = Callable[[str, str], None]  # (stage, message): "python", "resolve", "install", "retry", "reuse"
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,32 @@ def build_env(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "requirements.in").write_text("\n".join(requirements) + "\n", encoding="utf-8")
     say("python", f"building from {found.label}: Python {version} ({python}), with uv")
-    _uv(uv, ["venv", "--quiet", "--python", python, str(venv)], "creating the virtual environment")
+    _uv(uv, ["venv", "--quiet", "--clear", "--python", python, str(venv)], "creating the virtual environment")
     target = ["--python", str(venv)]
-    if not lock.exists():
+    frozen = lock.exists()  # by an earlier build of the same key
+    compile_ = ["pip", "compile", "--quiet", str(folder / "requirements.in"), "-o", str(lock), *target]
+    if not frozen:
         say("resolve", f"resolving {len(requirements)} packages")
-        _uv(uv, ["pip", "compile", "--quiet", str(folder / "requirements.in"), "-o", str(lock), *target], "resolving")
+        _uv(uv, compile_, "resolving")
     say("install", f"installing {_pinned(lock)} packages")
-    _uv(uv, ["pip", "sync", "--quiet", str(lock), *target], "installing")
+    try:
+        _uv(uv, ["pip", "sync", "--quiet", str(lock), *target], "installing")
+    except EnvBuildError as first:
+        # the index answered the install otherwise than the resolution (a mirror still catching up with a release,
+        # a version yanked since): once more with the index read afresh; a lock frozen by an earlier build stays
+        # frozen, since re-resolving it is what --rebuild-env is for
+        say("retry", f"the package index did not offer what the lock names; reading it afresh ({_first_error(first)})")
+        if not frozen:
+            _uv(uv, [*compile_, "--refresh"], "resolving")
+        try:
+            _uv(uv, ["pip", "sync", "--quiet", "--refresh", str(lock), *target], "installing")
+        except EnvBuildError as second:
+            if frozen:
+                raise EnvBuildError(
+                    f"{second}\n(the lock {lock} is from an earlier build: --rebuild-env resolves "
+                    "the environment again)"
+                ) from None
+            raise
     ready.write_text(json.dumps({"source": found.label, "python": version}), encoding="utf-8")
     seconds = time.perf_counter() - start
     say("done", f"built in {seconds:.1f} s: {venv}")
@@ -152,6 +171,12 @@ def _uv(uv: str, args: list[str], doing: str) -> None:
     if out.returncode != 0:
         detail = (out.stderr or out.stdout).strip()
         raise EnvBuildError(f"--isolated: uv failed {doing}; nothing was run:\n{detail}")
+
+
+def _first_error(error: EnvBuildError) -> str:
+    """The resolver's own words: the last line of its output (uv's "cause: ..." where it gives one)."""
+    lines = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+    return lines[-1].removeprefix("error: ").removeprefix("cause: ") if lines else str(error)
 
 
 def _uv_version(uv: str) -> str:
