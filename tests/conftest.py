@@ -3,13 +3,16 @@ workspace's tracking server, and one real local sweep for the monitor tests, run
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -97,17 +100,39 @@ def tracking_server(tmp_path_factory):
     log.close()
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder ``build(folder)`` fills, built once per test run and only read after.
+
+    Under pytest-xdist each worker has a session of its own: the first worker to ask builds the folder, holding a lock
+    in the run's shared base folder, and the others wait on that lock, then read what it built. A build that failed
+    leaves no mark of being done, so the next worker to ask builds it again (and fails the same way, visibly).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' base folders sit side by side in the run's
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def three_step_pipeline(tmp_path_factory):
     """Our three-step pipeline (prepare -> tune -> evaluate) run here once through the real CLI, as `p3`, in its
     own store, with six trials; returns the folder it ran in (the store is its mlflow.db, submit.json what
     `submit --json` printed, submit.err its progress on stderr)."""
-    import shutil
+    return built_once(tmp_path_factory, "pipeline", _run_three_steps)
 
+
+def _run_three_steps(folder: Path) -> None:
     from _azure_util import PIPELINE_FIXTURES
     from cli_process import cli, finish
 
-    folder = tmp_path_factory.mktemp("pipeline")
     shutil.copytree(PIPELINE_FIXTURES, folder / "pipelines")
     code, out, err = finish(
         cli(
@@ -128,4 +153,3 @@ def three_step_pipeline(tmp_path_factory):
     assert code == 0, out + err
     (folder / "submit.json").write_text(out)
     (folder / "submit.err").write_text(err)
-    return folder
