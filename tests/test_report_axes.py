@@ -13,10 +13,12 @@ import json
 import random
 
 import pytest
+from typer.testing import CliRunner
 
 from browser import open_report
 from emulator_helpers import sqlite_uri
 from monitor_helpers import Trial, synth_sweep
+from submit.cli import app
 from submit.emulator import tags as t
 from submit.monitor import LocalSweeps
 from submit.monitor.importance import Importance, Importances, importance_cautions
@@ -145,6 +147,9 @@ def test_the_timeline_says_why_fewer_trials_ran_at_once_than_the_spec_allows(tmp
     )
     names = [s["name"] for s in _plot(page, "timeline")["series"]]
     assert "max_concurrent_trials 4" in names and "2 at once here (capped)" in names
+    # `sweep status` says the same, in the terminal
+    status = CliRunner().invoke(app, ["status", "capped", "--tracking-uri", uri], env={"COLUMNS": "80"})
+    assert f"concurrency: ran at most 2 at a time, not max_concurrent_trials 4: {note}" in status.stdout, status.output
 
 
 def test_a_sweep_run_here_records_how_many_trials_it_ran_at_once(failing_sweep):

@@ -76,6 +76,13 @@ def render_status(s: SweepSummary, out: Console) -> None:
     out.print(f"[bold {colour}]{s.status}[/] sweep [bold]{s.name}[/] ({s.where}): {counts}{total}", highlight=False)
     out.print(f"objective: {s.goal} {s.primary_metric}; policy: {s.policy or 'none'}", markup=False, highlight=False)
     render_progress(progress_of(s), out)
+    if s.capped:
+        out.print(
+            f"concurrency: ran at most {s.concurrency} at a time, not max_concurrent_trials {s.concurrency_cap}: "
+            f"{s.concurrency_note}",
+            markup=False,
+            highlight=False,
+        )
     if s.cancel_requested:
         out.print(f"cancel requested at {s.cancel_requested}", markup=False, highlight=False)
     best = s.best

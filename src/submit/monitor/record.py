@@ -230,6 +230,19 @@ class SweepSummary:
         for t in self.trials:
             t.judge(self.goal)
 
+    @property
+    def concurrency_cap(self) -> int | None:
+        """The spec's ``max_concurrent_trials``, when it sets one."""
+        cap = self.limits.max_concurrent_trials
+        return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
+
+    @property
+    def capped(self) -> bool:
+        """The emulator ran fewer trials at once than the spec's limit for a reason it recorded (the cores,
+        --max-concurrent); not when the sweep merely had fewer trials than the limit."""
+        cap, at_once = self.concurrency_cap, self.concurrency
+        return bool(cap and at_once is not None and at_once < cap and self.concurrency_note)
+
     def add(self, trial: TrialRecord) -> None:
         trial.judge(self.goal)
         self.trials.append(trial)

@@ -87,26 +87,14 @@ def running_count(bars: list[Bar]) -> tuple[list[float], list[int]]:
     return xs, ys
 
 
-def _cap(summary: SweepSummary) -> int | None:
-    cap = summary.limits.max_concurrent_trials
-    return cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
-
-
-def _capped(summary: SweepSummary) -> bool:
-    """The emulator ran fewer trials at once than the spec's limit for a reason it recorded (the cores,
-    --max-concurrent); not when the sweep merely had fewer trials than the limit."""
-    cap, at_once = _cap(summary), summary.concurrency
-    return bool(cap and at_once is not None and at_once < cap and summary.concurrency_note)
-
-
 def concurrency_sentence(summary: SweepSummary, found: Timeline) -> str | None:
     """Why fewer trials ran at once than the spec's ``max_concurrent_trials`` (the line the chart draws), in words;
     None when as many ran as the spec allows, or the record has no limit."""
-    cap = _cap(summary)
+    cap = summary.concurrency_cap
     if cap is None:
         return None
     at_once = summary.concurrency
-    if _capped(summary):
+    if summary.capped:
         return (
             f"The spec allows {cap} trials at once (max_concurrent_trials {cap}, the dashed line); the emulator "
             f"ran at most {at_once} at a time: {summary.concurrency_note}. On Azure the sweep would run up to {cap} "
@@ -155,7 +143,7 @@ def timeline_chart(summary: SweepSummary, found: Timeline | None = None):
     fig.update_yaxes(title_text="slot", autorange="reversed", row=1, col=1)
     if lanes <= 24:
         fig.update_yaxes(tickmode="array", tickvals=list(range(1, lanes + 1)), row=1, col=1)
-    top = max([*running_count(found.bars)[1], _cap(summary) or 0, 1])
+    top = max([*running_count(found.bars)[1], summary.concurrency_cap or 0, 1])
     fig.update_yaxes(title_text="running", range=[0, top * 1.2], nticks=4, row=2, col=1)
     fig.update_xaxes(title_text=f"time since the first trial started ({unit})", rangemode="tozero", row=2, col=1)
     fig.update_layout(
@@ -255,7 +243,7 @@ def _running_trace(go, fig, summary: SweepSummary, found: Timeline, per: float) 
         row=2,
         col=1,
     )
-    cap = _cap(summary)
+    cap = summary.concurrency_cap
     if cap:
         fig.add_trace(
             go.Scatter(
@@ -270,7 +258,7 @@ def _running_trace(go, fig, summary: SweepSummary, found: Timeline, per: float) 
             col=1,
         )
     at_once = summary.concurrency
-    if _capped(summary):  # what the emulator ran at once here, and the reason on hover
+    if summary.capped:  # what the emulator ran at once here, and the reason on hover
         fig.add_trace(
             go.Scatter(
                 x=[0, found.span / per],
