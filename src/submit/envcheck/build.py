@@ -174,9 +174,13 @@ def _uv(uv: str, args: list[str], doing: str) -> None:
 
 
 def _first_error(error: EnvBuildError) -> str:
-    """The resolver's own words: the last line of its output (uv's "cause: ..." where it gives one)."""
+    """The resolver's own words on one line: its cause (uv wraps it to the terminal's width), else its error."""
     lines = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
-    return lines[-1].removeprefix("error: ").removeprefix("cause: ") if lines else str(error)
+    cause = next((i for i, line in enumerate(lines) if line.startswith("cause: ")), None)
+    if cause is not None:
+        lines = lines[cause:]
+    lines = lines[: next((i for i, line in enumerate(lines) if line.startswith("hint: ")), len(lines))]
+    return " ".join(lines).removeprefix("error: ").removeprefix("cause: ") if lines else str(error)
 
 
 def _uv_version(uv: str) -> str:
