@@ -149,7 +149,7 @@ def test_the_timeline_says_why_fewer_trials_ran_at_once_than_the_spec_allows(tmp
     assert "max_concurrent_trials 4" in names and "2 at once here (capped)" in names
     # `sweep status` says the same, in the terminal
     status = CliRunner().invoke(app, ["status", "capped", "--tracking-uri", uri], env={"COLUMNS": "80"})
-    assert f"concurrency: ran at most 2 at a time, not max_concurrent_trials 4: {note}" in status.stdout, status.output
+    assert f"concurrency: {note}" in status.stdout, status.output
 
 
 def test_a_sweep_run_here_records_how_many_trials_it_ran_at_once(failing_sweep):

@@ -76,13 +76,8 @@ def render_status(s: SweepSummary, out: Console) -> None:
     out.print(f"[bold {colour}]{s.status}[/] sweep [bold]{s.name}[/] ({s.where}): {counts}{total}", highlight=False)
     out.print(f"objective: {s.goal} {s.primary_metric}; policy: {s.policy or 'none'}", markup=False, highlight=False)
     render_progress(progress_of(s), out)
-    if s.capped:
-        out.print(
-            f"concurrency: ran at most {s.concurrency} at a time, not max_concurrent_trials {s.concurrency_cap}: "
-            f"{s.concurrency_note}",
-            markup=False,
-            highlight=False,
-        )
+    if s.capped:  # the emulator's note: "max_concurrent_trials 4 capped to 2 (this machine's 2 cores; ...)"
+        out.print(f"concurrency: {s.concurrency_note}", markup=False, highlight=False)
     if s.cancel_requested:
         out.print(f"cancel requested at {s.cancel_requested}", markup=False, highlight=False)
     best = s.best
