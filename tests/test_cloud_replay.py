@@ -85,6 +85,20 @@ def sweeps(transport, store: str) -> CloudSweeps:
     return CloudSweeps(client(transport), tracking_uri=store)
 
 
+def with_canceled_pipeline_as_created(transport) -> None:
+    """The canceled pipeline's GET is answered with its PUT's recorded answer (the job as the service created it: the
+    recording reads it no other way), and its children listing, which no recording holds, is written empty."""
+    transport.answer_as(
+        "GET",
+        f"{SCOPE}/jobs/{CANCELED}",
+        "PUT",
+        f"{SCOPE}/jobs/{CANCELED}",
+        why="the job as its PUT created it",
+        status=200,
+    )
+    transport.write("GET", f"{HISTORY}/runs/{CANCELED}/children", 200, {"value": []}, why="no recording lists them")
+
+
 def with_failed_children(transport) -> None:
     """The sweep's children listing is answered with the recorded listing of pipeline PIPELINE: no recording holds
     a sweep's children (the sweep recordings end while the sweep is queued); RunHistory lists a pipeline's steps and
@@ -156,15 +170,7 @@ def test_each_recorded_status_reads_as_the_monitor_names_it(replay, empty_store)
     # Running (the sweep), Failed (its listed children), Preparing (the canceled pipeline, as created)
     transport = replay("sweep_job_submit", "pipeline_children_failed", "dsl_pipeline_cancel")
     with_failed_children(transport)
-    transport.answer_as(
-        "GET",
-        f"{SCOPE}/jobs/{CANCELED}",
-        "PUT",
-        f"{SCOPE}/jobs/{CANCELED}",
-        why="the job as its PUT created it",
-        status=200,
-    )
-    transport.write("GET", f"{HISTORY}/runs/{CANCELED}/children", 200, {"value": []}, why="no recording lists them")
+    with_canceled_pipeline_as_created(transport)
     source = sweeps(transport, empty_store)
     summary = source.status(SWEEP)
     assert summary.status == "running" and {t.status for t in summary.trials} == {"failed"}
@@ -247,18 +253,9 @@ def test_best_over_failed_children_says_why_there_is_none(replay, empty_store):
 
 def test_cancel_posts_once_and_follows_the_recorded_polls_without_waiting_them(replay, empty_store):
     transport = replay("dsl_pipeline_cancel", "pipeline_children_failed")
-    # the recorded flow cancels right after its PUT; ours reads the job first (to refuse a job that ended):
-    # that GET is answered with the PUT's recorded answer, the job as the service created it
-    transport.answer_as(
-        "GET",
-        f"{SCOPE}/jobs/{CANCELED}",
-        "PUT",
-        f"{SCOPE}/jobs/{CANCELED}",
-        why="the job as its PUT created it",
-        status=200,
-    )
-    # after the cancel, the steps are read: no recording lists this pipeline's children (written, empty)
-    transport.write("GET", f"{HISTORY}/runs/{CANCELED}/children", 200, {"value": []}, why="no recording lists them")
+    # the recorded flow cancels right after its PUT; ours reads the job first (to refuse a job that ended), and
+    # after the cancel its steps
+    with_canceled_pipeline_as_created(transport)
     pipeline = sweeps(transport, empty_store).request_pipeline_cancel(CANCELED, wait=True)
 
     posts = [r for r in transport.requests if r.method == "POST"]

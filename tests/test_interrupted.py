@@ -121,13 +121,9 @@ def test_a_sweep_that_ended_is_not_taken_for_a_dead_one(tmp_path):
 def test_a_sigkilled_pipeline_is_interrupted_and_cancel_says_how_to_resume(tmp_path):
     marks = tmp_path / "marks"
     marks.mkdir()
-    pipeline = edited(tmp_path, {})
-    train = pipeline.parent / "components" / "train.yml"  # its first trial hangs the first time it runs
-    text = train.read_text().replace(
-        "command: >-\n  python train.py",
-        f"command: >-\n  if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300 & wait; fi; python train.py",
-    )
-    train.write_text(text)
+    # its first trial hangs the first time it runs
+    hang = f"if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300 & wait; fi; python train.py"
+    pipeline = edited(tmp_path, {"python train.py": hang}, file="components/train.yml")
     one_at_a_time = ("--set", "jobs.tune.limits.max_concurrent_trials=1")
     runner = cli("submit", str(pipeline), "--local", "--name", "p1", *one_at_a_time, cwd=tmp_path)
     wait_for(lambda: (marks / "hung").exists(), "the sweep step's first trial running", proc=runner)

@@ -92,3 +92,22 @@ def test_status_export_best_and_list_import_no_heavy_module(failing_sweep, tmp_p
         assert code in (0, None), args
         heavy = [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
         assert heavy == [], (args, heavy[:10])
+
+
+def test_a_store_in_a_folder_named_with_question_mark_and_hash_is_read_without_mlflow_and_nothing_is_made(tmp_path):
+    # SQLite's file: URI reads "?" as its query and "#" as its fragment: unquoted, the reader opened (and created)
+    # tmp_path/"a" instead of the store, found no tables, and left the store to MLflow (whose own URL parsing
+    # cannot open such a path either: the store is written in a plain folder, then the folder renamed)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    synth_sweep(sqlite_uri(plain), "odd", [Trial({"x": 1}, [0.5])])
+    expected = LocalSweeps(sqlite_uri(plain), client=MlflowClient(tracking_uri=sqlite_uri(plain))).status("odd")
+    odd = plain.rename(tmp_path / "a?b#c")
+    fast = LocalSweeps(sqlite_uri(odd))
+    assert isinstance(fast.client, SqliteRuns)
+    read = fast.status("odd").to_dict(histories=True)
+    where = ("location", "ui_command")  # the store's path, which the rename changed
+    assert {k: v for k, v in read.items() if k not in where} == {
+        k: v for k, v in expected.to_dict(histories=True).items() if k not in where
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["a?b#c"]

@@ -7,8 +7,8 @@ say where a sweep is; ``watch_command``; ``export_command``; ``refine_command``;
 What people read: ``render`` (validation, a local sweep's end), ``monitor_render`` (list, status, the leaderboard,
 best), ``monitor_health`` (progress and health flags), ``analysis_render`` (whatif, diff), ``render_plan``, ``tables``
 (tables that keep their naming columns whole at 80 columns) and ``progress`` (a local sweep's live progress). What
-programs read: ``shapes`` (``--json``). ``help_format`` the words `--help` shows for each option and argument. ``codes`` is the exit-code table; ``common`` the two consoles, loading specs,
-the one-line error and its code. Nothing outside this package prints, imports typer or imports rich.
+programs read: ``shapes`` (``--json``). ``help_format``: the words `--help` shows for each option and argument.
+``codes`` is the exit-code table; ``common`` the two consoles, loading specs, the one-line error and its code. Nothing outside this package prints, imports typer or imports rich.
 """
 
 from __future__ import annotations
@@ -36,15 +36,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     epilog="Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in TABLE) + ".",
 )
-app.command("validate", cls=ReadableCommand)(validate)
-app.command("submit", cls=ReadableCommand)(submit)
-app.command("plan", cls=ReadableCommand)(plan)
-app.command("refine", cls=ReadableCommand)(refine)
-for _name, _command in MONITOR_COMMANDS.items():
-    app.command(_name, cls=ReadableCommand)(_command)
-app.command("watch", cls=ReadableCommand)(watch)
-app.command("export", cls=ReadableCommand)(export)
-for _name, _command in ANALYSIS_COMMANDS.items():  # whatif, diff
+COMMANDS = {
+    "validate": validate,
+    "submit": submit,
+    "plan": plan,
+    "refine": refine,
+    **MONITOR_COMMANDS,
+    "watch": watch,
+    "export": export,
+    **ANALYSIS_COMMANDS,  # whatif, diff
+}
+for _name, _command in COMMANDS.items():  # in `sweep --help`'s order
     app.command(_name, cls=ReadableCommand)(_command)
 
 

@@ -75,22 +75,22 @@ def readable(param):
     return param
 
 
-class ReadableCommand(TyperCommand):
+class _ReadableHelp:
+    """Its `--help` option renders readably (a flag: nothing after it)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        return readable(option) if option is not None else None
+
+
+class ReadableCommand(_ReadableHelp, TyperCommand):
     """A Typer command whose options and arguments, the help option included, render readably."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.params = [readable(p) for p in self.params]
 
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        return readable(option) if option is not None else None
 
-
-class ReadableGroup(OneLineUsage):
+class ReadableGroup(_ReadableHelp, OneLineUsage):
     """The `sweep` group (usage errors in one line, ``common.OneLineUsage``): its own `--help` renders as its
     commands' do."""
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        return readable(option) if option is not None else None

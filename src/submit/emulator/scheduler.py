@@ -79,7 +79,7 @@ def run_local(
             sampler = make_sampler(spec)
         if policy is None:
             policy = make_policy(spec.policy)
-        store = Store(uri)  # first: a store that cannot be opened is refused before any folder is made
+        store = Store(uri, exists=exists)  # first: a store that cannot be opened is refused before any folder is made
         if options.resume is not None:
             check_resumable(store, sweep)  # refused before the sweep's folder is made; again under its lock
         with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep

@@ -127,7 +127,11 @@ class SqliteCheck:
         ``sqlite+pysqlite``: MLflow makes the parent folder of a ``sqlite:///`` path, here ``file:/...``, in the cwd."""
         if self.writable:
             return f"sqlite:///{self.db}"
-        return f"sqlite+pysqlite:///{_sqlite_file_uri(self.db, self.immutable)}&uri=true"
+        return f"sqlite+pysqlite:///{self.file_uri()}&uri=true"
+
+    def file_uri(self) -> str:
+        """The store as ``sqlite3`` opens it read-only (immutable where only that can read it)."""
+        return sqlite_file_uri(self.db, self.immutable)
 
 
 def check_sqlite(db: Path) -> SqliteCheck:
@@ -178,7 +182,7 @@ def _tables(db: Path) -> tuple[set[str], bool]:
     not a SQLite database."""
     for immutable in (False, True):
         try:
-            with sqlite3.connect(_sqlite_file_uri(db, immutable), uri=True, timeout=20) as conn:
+            with sqlite3.connect(sqlite_file_uri(db, immutable), uri=True, timeout=20) as conn:
                 rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             return {r[0] for r in rows}, immutable
         except sqlite3.OperationalError as e:
@@ -190,7 +194,7 @@ def _tables(db: Path) -> tuple[set[str], bool]:
     raise AssertionError("unreachable")
 
 
-def _sqlite_file_uri(db: Path, immutable: bool) -> str:
+def sqlite_file_uri(db: Path, immutable: bool) -> str:
     """SQLite's read-only URI for ``db`` (https://sqlite.org/uri.html): mode=ro writes nothing; immutable=1 also
     takes no lock, for a file on a read-only file system."""
     return f"file:{quote(str(db))}?mode=ro" + ("&immutable=1" if immutable else "")
@@ -270,15 +274,17 @@ class RunInfo:
 class Store:
     """One tracking store, opened once per sweep (creating a SQLite store runs ~1.4 s of migrations, once)."""
 
-    def __init__(self, uri: str | None = None):
-        """Open the store, creating it if it is new; ``StoreUnusable`` (one line) when it cannot be opened."""
+    def __init__(self, uri: str | None = None, *, exists: bool | None = None):
+        """Open the store, creating it if it is new; ``StoreUnusable`` (one line) when it cannot be opened.
+        ``exists``: what ``check_writable_store(uri)`` said, when the caller has just asked (else it is asked here)."""
         self.uri = resolve_uri(uri)
         db = sqlite_path(self.uri)
         if urlparse(self.uri).scheme in ("http", "https"):
             probe_server(self.uri)  # before MLflow's import: a second or more of a refusal
         from mlflow.tracking import MlflowClient
 
-        exists = check_writable_store(self.uri)  # before any byte is written or any folder made
+        if exists is None:
+            exists = check_writable_store(self.uri)  # before any byte is written or any folder made
         self.artifact_uris: dict[str, str] = {}  # trial run id -> its artifact root, from its start to its end
         # one process at a time creates a new SQLite store (flocks.store_creation_lock says why); an existing one is
         # waited for when a sweep created it (it may be migrating it now); nothing is made next to it otherwise

@@ -76,15 +76,18 @@ POLICY_NAMES = {
 def open_store(uri: str | None):
     """An ``MlflowClient`` on an existing MLflow store; ``UserError`` (exit 2) for anything else, ``StoreUnusable``
     (exit 1) for a server that does not answer or a store a migration left half done. A SQLite store is read without
-    MLflow (``sqlite_read``: seconds less per command), MLflow taking any write; one SQLite cannot open read-only
-    that way (a store on a read-only file system) is read by MLflow through a read-only URI."""
+    MLflow (``sqlite_read``: seconds less per command), through the read-only URI its check found (immutable on a
+    read-only file system); MLflow takes any write, and a store of a schema the reader does not know."""
     uri = t.resolve_uri(uri)
     if urlparse(uri).scheme in ("http", "https"):
         t.probe_server(uri)  # seconds, not MLflow's retries (minutes) when nothing answers; before MLflow's import
-    read_uri = _check_is_store(uri)
-    reader = _sqlite_reader(uri)
-    if reader is not None:
-        return uri, reader
+    read_uri, found = _check_is_store(uri)
+    if found is not None:
+        from .sqlite_read import open_reader
+
+        reader = open_reader(uri, found.file_uri())
+        if reader is not None:
+            return uri, reader
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=read_uri)
@@ -95,15 +98,6 @@ def open_store(uri: str | None):
     return uri, client
 
 
-def _sqlite_reader(uri: str):
-    db = t.sqlite_path(uri)
-    if db is None:
-        return None
-    from .sqlite_read import open_reader
-
-    return open_reader(uri, db)
-
-
 def _not_a_store(uri: str, why: str) -> MonitorInputError:
     return MonitorInputError(
         f"{uri} is not an MLflow tracking store ({why})\n  hint: --tracking-uri names the store that "
@@ -111,8 +105,9 @@ def _not_a_store(uri: str, why: str) -> MonitorInputError:
     )
 
 
-def _check_is_store(uri: str) -> str:
-    """The URI to read the store at ``uri`` through, once it is known to be an MLflow store (read without writing)."""
+def _check_is_store(uri: str) -> tuple[str, t.SqliteCheck | None]:
+    """The URI MLflow reads the store at ``uri`` through, once it is known to be an MLflow store (read without
+    writing), and for a SQLite store what its check found."""
     db = t.sqlite_path(uri)
     if db is not None:
         if not db.exists():
@@ -123,7 +118,7 @@ def _check_is_store(uri: str) -> str:
             raise _not_a_store(uri, e.why) from None
         if found.kind != "mlflow":
             raise _not_a_store(uri, "a SQLite database without MLflow's tables")
-        return found.read_uri()
+        return found.read_uri(), found
     parsed = urlparse(uri)
     if parsed.scheme == "file":
         folder = Path(unquote(parsed.path))
@@ -131,7 +126,7 @@ def _check_is_store(uri: str) -> str:
             raise _not_a_store(uri, f"no such folder: {folder}")
         if not any(p.name == "meta.yaml" for p in folder.glob("*/meta.yaml")) and not (folder / ".trash").exists():
             raise _not_a_store(uri, "a folder without MLflow experiments (no */meta.yaml)")
-    return uri
+    return uri, None
 
 
 class LocalSweeps:

@@ -22,7 +22,6 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 # one clause of the filters the monitor writes: tags.`sweep.kind` = 'parent' (a quote inside the value as \')
@@ -92,10 +91,11 @@ class Page(list):
         self.token = token
 
 
-def open_reader(uri: str, db: Path) -> SqliteRuns | None:
-    """A reader of the SQLite store at ``db``, or None when its tables are not the ones read here."""
+def open_reader(uri: str, file_uri: str) -> SqliteRuns | None:
+    """A reader of the SQLite store ``uri``, opened through ``file_uri`` (read-only: ``SqliteCheck.file_uri``), or
+    None when its tables are not the ones read here."""
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=20, check_same_thread=False)
+        conn = sqlite3.connect(file_uri, uri=True, timeout=20, check_same_thread=False)
     except sqlite3.Error:
         return None
     try:
