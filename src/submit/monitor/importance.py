@@ -1,9 +1,10 @@
 """Which parameters matter: permutation importance of a random forest fitted to the finished trials.
 
-Method (shown in the report beside the chart): a ``RandomForestRegressor`` (scikit-learn, 100 trees, fixed seed)
-predicts each trial's best primary-metric value from its parameters; a parameter's importance is the mean drop in
-the forest's R^2 when that parameter's column is shuffled (``sklearn.inspection.permutation_importance``, 8
-repeats), on the trials themselves. Permutation importance is used rather than the forest's impurity-based
+Method (shown in the report beside the chart): a random forest (100 trees, at least 2 trials a leaf, fixed seed;
+scikit-learn's ``RandomForestRegressor`` algorithm, in numpy: ``monitor.forest`` says why) predicts each trial's best
+primary-metric value from its parameters; a parameter's importance is the mean drop in the forest's R^2 when that
+parameter's column is shuffled (as ``sklearn.inspection.permutation_importance`` computes it, 5 repeats), on the
+trials themselves. Permutation importance is used rather than the forest's impurity-based
 importance, which favours continuous parameters over a few-valued ``choice`` (scikit-learn's user guide, 4.2.2).
 String choices are encoded by their index; a forest's splits do not care about the order. A tree ensemble is also
 indifferent to monotone rescaling, so a log-uniform parameter needs no log.
@@ -19,7 +20,7 @@ from .record import SweepSummary, usable
 
 METHOD = (
     "permutation importance (mean drop in R² when the parameter is shuffled, 5 repeats) of a 100-tree random forest "
-    "fitted to the trials' best {metric} (scikit-learn)"
+    "fitted to the trials' best {metric}"
 )
 MIN_TRIALS = 5
 # below this many trials a ranking gets a caution: a forest on a handful of points explains noise as readily as an
@@ -60,15 +61,11 @@ def parameter_importance(summary: SweepSummary, seed: int = 0) -> Importances:
     if float(np.ptp(y)) == 0.0:
         return Importances(method, [], len(trials), f"every trial reached the same {summary.primary_metric}")
 
-    from sklearn.ensemble import RandomForestRegressor
-    from sklearn.inspection import permutation_importance
+    from .forest import Forest, permutation_importance
 
-    forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=1).fit(X, y)
-    result = permutation_importance(forest, X, y, n_repeats=5, random_state=seed, n_jobs=1)
-    ranked = [
-        Importance(n, float(m), float(s))
-        for n, m, s in zip(names, result.importances_mean, result.importances_std, strict=True)
-    ]
+    forest = Forest(X, y, n_trees=100, min_samples_leaf=2, seed=seed)
+    means, spreads = permutation_importance(forest, X, y, repeats=5, seed=seed)
+    ranked = [Importance(n, float(m), float(s)) for n, m, s in zip(names, means, spreads, strict=True)]
     ranked.sort(key=lambda i: -i.importance)
     return Importances(method, ranked, len(trials))
 
