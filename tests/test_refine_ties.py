@@ -7,14 +7,19 @@ from __future__ import annotations
 import json
 
 import yaml
+from mlflow.tracking import MlflowClient
 
 from emulator_helpers import sqlite_uri, write_spec
 from monitor_helpers import Trial, synth_sweep
+from submit import load_spec
+from submit.emulator import tags as t
+from submit.emulator.resume import open_sweep
+from submit.emulator.tracking import Store
 from submit.followup.narrow import Pool, narrow
 from submit.followup.refine import narrow_space
 from submit.monitor import MetricPoint, SweepSummary, TrialRecord
 from submit.spec.space import Choice, SearchSpace, Uniform
-from test_refine import SPEC, _with_spec, sweep
+from test_refine import SPEC, _parent, _with_spec, sweep
 
 SPACE = SearchSpace(
     {"x": Uniform(0.0, 1.0), "kernel": Choice(["linear", "rbf", "poly", "sigmoid"]), "seed": Choice([1, 2, 3])}
@@ -121,3 +126,36 @@ def test_refine_says_the_best_value_is_shared_and_keeps_every_tied_trials_choice
     assert "from the best 5 of 13 finished trials" in run.stderr
     assert "(best accuracy 0.9, shared by 5 trials, ties_0 first)" in run.stderr
     assert yaml.safe_load(out.read_text())["search_space"]["k"] == {"type": "choice", "values": ["a", "b"]}
+
+
+def test_a_sweep_started_with_set_is_refined_for_the_objective_it_ran(tmp_path):
+    # the spec says maximize accuracy; the sweep ran `--set objective.primary_metric=loss --set objective.goal=minimize`
+    uri = sqlite_uri(tmp_path)
+    trials = [Trial({"x": 0.1 * i, "y": 0.1, "k": "abc"[i % 3], "noise": "red"}, [abs(i - 3) / 10]) for i in range(10)]
+    synth_sweep(uri, "lossy", trials, metric="loss", goal="minimize", experiment="refine-test")
+    write_spec(tmp_path, SPEC, ("refine_target.py",))
+    _with_spec(uri, "lossy", SPEC, str(tmp_path / "spec.yaml"))
+    given = ["objective.primary_metric=loss", "objective.goal=minimize"]
+    client = MlflowClient(tracking_uri=uri)
+    client.set_tag(_parent(client, "lossy").info.run_id, t.TAG_OVERRIDES, json.dumps(given))
+
+    out = tmp_path / "next.yaml"
+    run = sweep("refine", "lossy", "--tracking-uri", uri, "-o", str(out))
+
+    assert run.exit_code == 0, run.output
+    text = out.read_text()
+    assert yaml.safe_load(text)["objective"] == {"goal": "minimize", "primary_metric": "loss"}
+    assert "# refine: --set objective.primary_metric=loss when the sweep was started" in text
+    assert "(best loss 0, trial lossy_3)" in run.stderr  # the trial nearest x = 0.3, by the metric it ran
+
+
+def test_the_emulator_records_the_set_a_sweep_was_started_with(tmp_path):
+    path = write_spec(tmp_path, SPEC, ("refine_target.py",))
+    store = Store(sqlite_uri(tmp_path))
+
+    open_sweep(store, load_spec(path, ["objective.goal=minimize"]), "started", resume=False)
+    open_sweep(store, load_spec(path), "plain", resume=False)
+
+    client = MlflowClient(tracking_uri=store.uri)
+    assert json.loads(_parent(client, "started").data.tags[t.TAG_OVERRIDES]) == ["objective.goal=minimize"]
+    assert t.TAG_OVERRIDES not in _parent(client, "plain").data.tags

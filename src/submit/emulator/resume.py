@@ -25,6 +25,7 @@ from .tags import (
     TAG_INDEX,
     TAG_LIMITS,
     TAG_LOGBASE,
+    TAG_OVERRIDES,
     TAG_PARENT,
     TAG_POLICY,
     TAG_POLICY_SETTINGS,
@@ -83,6 +84,8 @@ def open_sweep(
         text = _spec_text(spec.path)
         if text is not None:
             tags[TAG_SPEC_TEXT] = text
+    if spec.overrides:
+        tags[TAG_OVERRIDES] = json.dumps(list(spec.overrides))  # refine applies them to the text (followup.original)
     if spec.display_name:
         tags[TAG_DESCRIPTION] = spec.description or spec.display_name
     return experiment_id, store.start_sweep(experiment_id, name, tags)

@@ -28,6 +28,7 @@ TAG_LIMITS = "sweep.limits"  # parent: JSON {max_total_trials, max_concurrent_tr
 TAG_CONCURRENCY = "sweep.concurrency"
 TAG_SPEC = "sweep.spec"  # parent: the spec file's absolute path
 TAG_SPEC_TEXT = "sweep.spec_text"  # parent: the spec file's text as it was when the sweep started
+TAG_OVERRIDES = "sweep.overrides"  # parent: JSON list of the `--set KEY.PATH=VALUE` the sweep was started with
 # a pipeline run here (pipeline/runner.py): its run (kind "pipeline"), one child run per step that started (a command
 # step's kind "step"; a sweep step's run is the sweep's parent run, its trials its children)
 TAG_PIPELINE = "sweep.pipeline"  # the pipeline's run and each step's run: the pipeline's name

@@ -3,7 +3,9 @@
 - A local sweep: the emulator records the spec file's path (``sweep.spec``) and its text as it was when the sweep
   started (``sweep.spec_text``, up to an MLflow tag's 8,000 characters) on the parent run. The recorded text comes
   first: the file may have changed or moved since. Without it (a longer spec, or a sweep from before the text was
-  recorded), the file at the recorded path, said to be read from there.
+  recorded), the file at the recorded path, said to be read from there. The ``--set`` the sweep was started with
+  (``sweep.overrides``) are then written into that text, each with a comment: the sweep ran the spec with them, and
+  the trials are ranked by the objective it ran (a `--set objective.primary_metric=...` included).
 - A cloud sweep: the job as the service holds it (``jobs.get``, its REST body read back by azure-ai-ml as a
   ``SweepJob``): trial command, code (the uploaded snapshot's ARM id), environment, compute, inputs, outputs,
   sampling, search space, objective, policy, limits. What the service added is left out: the job's name and id,
@@ -14,13 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..emulator.tags import TAG_SPACE, TAG_SPEC, TAG_SPEC_TEXT
+from ..emulator.tags import TAG_OVERRIDES, TAG_SPACE, TAG_SPEC, TAG_SPEC_TEXT
 from ..monitor.record import MonitorInputError
 from ..spec.model import SCHEMA_URL
 
@@ -70,7 +72,7 @@ def local_original(sweeps, name: str) -> Original:
     text = tags.get(TAG_SPEC_TEXT)
     if text is not None:
         origin = f"the spec recorded with sweep {name}" + (f" ({path})" if path else "")
-        return Original(text, base, origin, path=Path(path) if path else None)
+        return _overridden(Original(text, base, origin, path=Path(path) if path else None), tags.get(TAG_OVERRIDES))
     if path is None:
         raise MonitorInputError(
             f"sweep {name} recorded no spec (it was started from a spec given as text); "
@@ -91,7 +93,26 @@ def local_original(sweeps, name: str) -> Original:
         warnings.append(
             f"{path} has changed since sweep {name} ran: its search space is not the one the sweep drew from"
         )
-    return Original(text, base, f"{path} (the spec file sweep {name} ran)", warnings, Path(path))
+    original = Original(text, base, f"{path} (the spec file sweep {name} ran)", warnings, Path(path))
+    return _overridden(original, tags.get(TAG_OVERRIDES))
+
+
+def _overridden(original: Original, recorded: str | None) -> Original:
+    """``original`` with the recorded ``--set`` written into its text, a comment above each key."""
+    if not recorded:
+        return original
+    from ..errors import SpecError
+    from ..spec.overrides import parse_override
+    from .edits import Edit, apply_edits
+
+    try:
+        given = [str(o) for o in json.loads(recorded)]
+        edits = [Edit(*parse_override(o), [f"--set {o} when the sweep was started"]) for o in given]
+        text = apply_edits(original.text, edits)
+    except (ValueError, TypeError, SpecError) as e:  # a tag written by hand: the text as the file has it
+        why = f"the --set it was started with ({recorded[:200]}) cannot be applied: {e}"
+        return replace(original, warnings=[*original.warnings, why])
+    return replace(original, text=text, origin=f"{original.origin}, with {' '.join('--set ' + o for o in given)}")
 
 
 def _space_tag(text: str, path: Path) -> str | None:

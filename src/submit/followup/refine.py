@@ -223,7 +223,7 @@ def _refinement(summaries, originals: list[Original], text: str, changes: list[C
         finished=len(n.finished),
         top=n.top,
         best=n.best,
-        primary_metric=spec.objective.primary_metric,
+        primary_metric=summaries[0].primary_metric,  # what the trials were ranked by
         importance=n.importance,
         warnings=[w for o in originals for w in o.warnings],
         tied=len(n.tied) or 1,

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -111,7 +112,7 @@ def parse_spec(text: str, *, source: str = "<spec>", path: Path | None = None, o
     spec = validate(data, check, path)
     if check.problems or spec is None:
         raise SpecError(check.problems)
-    return spec
+    return dataclasses.replace(spec, overrides=tuple(overrides)) if overrides else spec
 
 
 def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:

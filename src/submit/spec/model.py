@@ -311,6 +311,7 @@ class SweepSpec:
     warnings: list[str] = field(default_factory=list)
     # what Azure would refuse that a local run does not mind (compute: local); `validate.check_azure` raises them
     azure_problems: tuple[Problem, ...] = ()
+    overrides: tuple[str, ...] = ()  # the `--set KEY.PATH=VALUE` given, as typed: `data` holds them applied
 
     @property
     def base_dir(self) -> Path:
