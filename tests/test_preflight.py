@@ -121,8 +121,9 @@ def test_set_search_space_fixes_a_value_for_the_preflight_trial_only(tmp_path):
 
 
 def test_a_trial_still_running_at_the_bound_is_stopped_and_reported_so(tmp_path):
-    report = run(tmp_path, styled("every", "--values 400 --seconds 0.05"), BANDIT_1, seconds=3)
-    assert report.observed.outcome == STOPPED and report.observed.elapsed < 3 + 2 + 2  # bound, grace, slack
+    report = run(tmp_path, styled("every", "--values 2000 --seconds 0.05"), BANDIT_1, seconds=3)
+    # stopped, not waited for: the script alone runs 100 s; 60 is a ceiling far below that, not a speed claim
+    assert report.observed.outcome == STOPPED and report.observed.elapsed < 60
     assert any("was still running after 3 s and was stopped" in n for n in report.notes)
 
 
