@@ -82,8 +82,23 @@ def test_an_unknown_id_says_where_it_looked(store):
     run = sweep("status", "fail", "--tracking-uri", store)
     assert run.exit_code == 2
     assert f"no sweep named 'fail' in the local store {store}\n  hint: did you mean `fails`?" in run.output
-    assert "no workspace searched: no Azure ML workspace given" in run.output
+    assert "no workspace searched: none given (--help says how: options, variables, config.json)" in run.output
     assert "Traceback" not in run.output
+
+
+def test_a_new_user_without_store_or_workspace_is_told_so_in_short_lines(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./mlflow.db, no config.json
+    listed = sweep("list")
+    assert listed.exit_code == 0 and listed.stdout == "", listed.output  # no empty table
+    store = f"sqlite:///{tmp_path}/mlflow.db"
+    assert listed.stderr.splitlines() == [
+        "no sweeps: nowhere to look",
+        f"note: no local store: {store} does not exist (a local sweep here makes it)",
+        "note: no workspace searched: none given (--help says how: options, variables, config.json)",
+    ]
+    status = sweep("status", "nosuch")
+    assert status.exit_code == 2 and status.stderr.startswith("no sweep named 'nosuch': nowhere to look\n")
+    assert list(tmp_path.iterdir()) == []  # nothing made by looking
 
 
 def test_a_store_that_is_not_an_mlflow_store(tmp_path):

@@ -96,11 +96,16 @@ def list_(
     from .monitor_render import listing_table
 
     with reported():
-        rows = [row for place in every_place(where) for row in place.list(limit)]
+        places = every_place(where)
+        rows = [row for place in places for row in place.list(limit)]
         if json_:
             _json({"sweeps": [r.to_dict() for r in rows], "skipped": where.skipped})
             return
-        out.print(listing_table(rows, width=out.width))
+        if not rows:  # one line, not an empty table
+            searched = " nor in ".join(p.describe() for p in places)
+            err.print(f"no sweeps in {searched}" if searched else "no sweeps: nowhere to look", markup=False)
+        else:
+            out.print(listing_table(rows, width=out.width))
         if len(rows) >= limit:
             err.print(f"note: the newest {limit} sweeps of a place are shown (--limit {limit}); there may be more")
         for note in where.skipped:

@@ -61,9 +61,7 @@ def listing_table(rows: list[SweepListing], width: int = 80) -> Group:
         ("duration", [_duration(r.duration) for r in rows], "left"),
     ]
     caption = None
-    if not rows:
-        caption = "no sweeps found"
-    elif any(r.flags for r in rows):
+    if any(r.flags for r in rows):
         seen = dict.fromkeys(f.kind for r in rows for f in r.flags)
         caption = "trials: done/planned +running; !: " + ", ".join(f"{MARKS[k]} {k}" for k in seen)
     return fitted_table("sweeps", fixed, optional, width, key=1, caption=caption)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..emulator.tracking import resolve_uri
+from ..emulator.tracking import resolve_uri, sqlite_path
 from ..errors import UserError
 from .cloud import CloudSweeps
 from .local import LocalSweeps, unknown_sweep
@@ -39,7 +39,12 @@ class Places:
         except MonitorInputError as e:
             if self.tracking_uri is not None or self.only == "local":
                 raise  # a store the user named must be a store
-            self.skipped.append(f"no local store at {resolve_uri(None)} ({str(e).splitlines()[0]})")
+            uri = resolve_uri(None)
+            db = sqlite_path(uri)
+            if db is not None and not db.exists():
+                self.skipped.append(f"no local store: {uri} does not exist (a local sweep here makes it)")
+            else:  # the reason names the store: said once
+                self.skipped.append(f"no local store: {str(e).splitlines()[0]}")
             return None
 
     def cloud_sweeps(self) -> CloudSweeps | None:
@@ -50,11 +55,12 @@ class Places:
         except UserError as e:
             if self.only == "cloud":
                 raise
-            first = str(e).split(":", 1)[0] if "no Azure ML workspace given" in str(e) else str(e).splitlines()[0]
-            self.skipped.append(
-                f"no workspace searched: {first} (--workspace, --resource-group, --subscription; or "
-                "AZUREML_WORKSPACE_NAME, AZURE_RESOURCE_GROUP, AZURE_SUBSCRIPTION_ID; or a config.json)"
-            )
+            if "no Azure ML workspace given" in str(e):  # its options and variables are in the command's --help
+                self.skipped.append(
+                    "no workspace searched: none given (--help says how: options, variables, config.json)"
+                )
+            else:
+                self.skipped.append(f"no workspace searched: {str(e).splitlines()[0]}")
             return None
 
 
@@ -77,7 +83,7 @@ def locate(name: str, places: Places) -> LocalSweeps | CloudSweeps:
             if "no sweep named" not in str(e):
                 raise  # a job that is not a sweep
         searched.append(cloud.describe())
-    message = unknown_sweep(name, searched or ["no store or workspace"], known)
+    message = unknown_sweep(name, searched, known) if searched else f"no sweep named {name!r}: nowhere to look"
     if places.skipped:
         message += "\n  " + "\n  ".join(places.skipped)
     raise MonitorInputError(message)
