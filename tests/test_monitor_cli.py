@@ -38,7 +38,7 @@ def test_status_text_names_the_state_the_best_trial_and_the_failures(store):
     best_run = stored.parent.data.tags["best_child_run_id"]
     best_name = next(r.info.run_name for r in stored.runs if r.info.run_id == best_run)
     assert "completed sweep fails (local): 2 completed, 2 failed of max_total_trials 4" in run.output
-    assert f"best trial: {best_name} (completed) accuracy = 1  [x=0.3, k=b]" in run.output
+    assert f'best trial: {best_name} (completed) accuracy = 1  [x=0.3, k="b"]' in run.output  # as `started` names them
     assert run.output.count("failed fails_") == 2 and "exit code 1; log: " in run.output
     assert f"open the MLflow UI: mlflow ui --backend-store-uri {store}" in run.output
 

@@ -140,8 +140,7 @@ def failure(t: TrialRecord, width: int = 120) -> str:
 
 def best_line(s: SweepSummary, t: TrialRecord) -> str:
     """The best trial in one line: its name, status, value and parameters (in the spec's order)."""
-    params = ", ".join(f"{k}={_fmt(v)}" for k, v in s.params_of(t).items())
-    return f"best trial: {t.name} ({t.status}) {s.primary_metric} = {_fmt(t.best)}  [{params}]"
+    return f"best trial: {t.name} ({t.status}) {s.primary_metric} = {_fmt(t.best)}  [{param_values(s.params_of(t))}]"
 
 
 def event_line(event) -> str:
