@@ -2,13 +2,13 @@
 
 ``record`` is the one model (``SweepSummary``, ``TrialRecord``); ``local`` (``LocalSweeps(uri)``) reads a local
 store in the emulator's layout (a SQLite one through ``sqlite_read``, without importing MLflow), ``cloud``
-(``CloudSweeps(ml_client, ...)``) an Azure ML workspace through ``ml_client.jobs`` and MLflow; ``find`` decides where an ID lives. On that model: ``progress`` and ``health``,
-``follow`` and ``until`` (watch), ``best`` with ``best_files`` and ``cloud_best`` (download, register), ``export``,
-``savings`` (what a policy's cancels ran after cancel, and avoided), ``replay`` and ``whatif``, ``diff``,
-``importance`` (with ``forest``, the random forest it fits); ``pipeline_record`` (``PipelineSummary``) a pipeline's steps, each sweep step holding its sweep as this
-model; ``fresh`` returns a sweep just run here (the emulator runs it,
-``local`` reads it back) as this same model. The CLI renders it and the HTML report draws it; nothing here
-prints.
+(``CloudSweeps(ml_client, ...)``) an Azure ML workspace through ``ml_client.jobs`` and MLflow; ``find`` decides
+where an ID lives. On that model: ``progress`` and ``health``, ``follow`` and ``until`` (watch), ``best`` with
+``best_files`` and ``cloud_best`` (download, register), ``export``, ``savings`` (what a policy's cancels ran after
+cancel, and avoided), ``replay`` and ``whatif``, ``diff``, ``importance`` (with ``forest``, the random forest it
+fits); ``pipeline_record`` (``PipelineSummary``) a pipeline's steps, each sweep step holding its sweep as this
+model; ``fresh`` returns a sweep just run here (the emulator runs it, ``local`` reads it back) as this same model.
+The CLI renders it and the HTML report draws it; nothing here prints.
 """
 
 from ..emulator.tags import TAG_CANCEL_REQUESTED

@@ -13,6 +13,10 @@ a few dozen trials takes milliseconds. The algorithm is scikit-learn's ``RandomF
   whose values are all equal is a leaf;
 - a leaf predicts the weighted mean of its trials; the forest, the mean of its trees.
 
+One difference on purpose: scikit-learn reads parameters as float32 and takes values within 1e-7 of each other as
+equal, so a log-uniform learning rate between 1e-8 and 1e-6 would be one constant column to it; here any two distinct
+values can be split.
+
 tests/test_forest.py checks that one tree predicts what scikit-learn's ``DecisionTreeRegressor`` fitted to the same
 weights predicts. The forest's random draws are numpy's, not scikit-learn's, so its numbers differ from
 scikit-learn's by the chance of the bootstrap; the test checks that the rankings agree where the data are clear.
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_FLAT = 1e-7  # scikit-learn's EPSILON: a node whose weighted variance is below it is a leaf
+_FLAT = np.finfo(float).eps  # a node whose weighted variance is at most this is a leaf (scikit-learn's EPSILON)
 
 
 @dataclass(frozen=True)
@@ -150,11 +154,13 @@ class Forest:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.mean([tree.predict(X) for tree in self.trees], axis=0)
 
-    def r2(self, X: np.ndarray, y: np.ndarray) -> float:
-        """The coefficient of determination of the forest's predictions (scikit-learn's ``score``)."""
-        residual = float(np.sum((y - self.predict(X)) ** 2))
-        spread = float(np.sum((y - y.mean()) ** 2))
-        return 1.0 - residual / spread if spread > 0 else 0.0
+
+def r2(y: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """The coefficient of determination of each row of ``predicted`` against ``y`` (scikit-learn's ``r2_score``;
+    0 when ``y`` is constant)."""
+    spread = float(np.sum((y - y.mean()) ** 2))
+    residual = np.sum((np.atleast_2d(predicted) - y) ** 2, axis=1)
+    return 1.0 - residual / spread if spread > 0 else np.zeros(len(residual))
 
 
 def permutation_importance(
@@ -170,8 +176,6 @@ def permutation_importance(
             shuffled[column, r, :, column] = X[rng.permutation(n), column]
     # one pass of the trees over every shuffled copy at once
     predicted = forest.predict(np.vstack([X, shuffled.reshape(-1, columns)]))
-    spread = float(np.sum((y - y.mean()) ** 2))
-    residuals = ((predicted.reshape(-1, n) - y) ** 2).sum(axis=1)
-    scores = 1.0 - residuals / spread if spread > 0 else np.zeros(len(residuals))
+    scores = r2(y, predicted.reshape(-1, n))
     drops = (scores[0] - scores[1:]).reshape(columns, repeats)
     return drops.mean(axis=1), drops.std(axis=1)
