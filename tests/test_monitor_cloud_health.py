@@ -10,6 +10,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from rich.console import Console
 
 from submit.cli.monitor_render import render_status
@@ -21,7 +22,7 @@ from submit.monitor.progress import progress_of
 # parameter of that name is what ruff would call a redefinition (F811)
 from test_monitor_cloud import a_sweep, client
 
-STARTED = datetime.now(timezone.utc) - timedelta(minutes=5)
+STARTED_AGO = timedelta(minutes=5)  # the sweep's age when it is read: well inside its 30-minute budget
 
 
 def troubled_cloud_sweep(rest, tmp_path, tracking: str) -> str:
@@ -30,7 +31,10 @@ def troubled_cloud_sweep(rest, tmp_path, tracking: str) -> str:
     parent's `_aml_system_*` tags, as the service sets them (different from the spec's limits, so the tags decide)."""
     name = a_sweep(rest, tmp_path, tracking)
     job = rest.jobs[name]
-    job["systemData"] = {"createdAt": STARTED.isoformat().replace("+00:00", "Z"), "createdBy": "test"}
+    # created STARTED_AGO before now, not before the module was imported: a run that is slow to reach this test
+    # (32 minutes on a loaded machine) would otherwise find the sweep past its timeout
+    started = datetime.now(timezone.utc) - STARTED_AGO
+    job["systemData"] = {"createdAt": started.isoformat().replace("+00:00", "Z"), "createdBy": "test"}
     job["properties"]["tags"].update(
         {
             "_aml_system_max_total_jobs": "6",
@@ -74,7 +78,8 @@ def test_the_system_tags_drive_the_progress(rest, tmp_path, tracking_server):
     assert summary.limits.max_total_trials == 4  # the spec said 4; the service's tag says 6
     assert (p.planned, p.planned_from, p.max_concurrent, p.timeout_s) == (6, "_aml_system_max_total_jobs", 3, 1800)
     assert (p.done, p.running, p.trials_left) == (3, 1, 3)
-    assert abs(p.elapsed_s - (now - STARTED.timestamp())) < 2 and abs(p.left_s - (1800 - p.elapsed_s)) < 1e-6
+    created = datetime.fromisoformat(rest.jobs[name]["systemData"]["createdAt"].replace("Z", "+00:00"))
+    assert p.elapsed_s == pytest.approx(now - created.timestamp(), abs=1e-3) and p.left_s == 1800 - p.elapsed_s
     assert p.eta_s is not None and p.basis.startswith("about ") and "3 trials left at a median of" in p.basis
     out = Console(file=io.StringIO(), width=120)
     render_status(summary, out)
