@@ -39,6 +39,10 @@ class AzureError(UserError):
     named, or the service could not be reached (``AzureUnreachable``)."""
 
 
+class NoWorkspace(AzureError):
+    """No workspace was named: no options, no environment variables, no config.json."""
+
+
 class AzureUnreachable(AzureError):
     """No request got an answer: no network route or proxy, or no credentials to sign one with."""
 

@@ -18,7 +18,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AzureError, AzureUnreachable, UserError
+from ..errors import AzureError, AzureUnreachable, NoWorkspace, UserError
 from ..spec.model import SweepSpec
 from .job import to_azure_job
 
@@ -76,7 +76,7 @@ def find_workspace(
         return Workspace(source=source, **given)  # type: ignore[arg-type]
 
     if not _config_file_exists(Path(start or ".")):  # said here without importing azure-ai-ml (3-4 s)
-        raise AzureError(_no_config_message(given, start))
+        raise NoWorkspace(_no_config_message(given, start))
     from azure.ai.ml import MLClient
     from azure.ai.ml.exceptions import ValidationException
 
@@ -86,7 +86,7 @@ def find_workspace(
     except ValidationException as e:
         if "could not find" not in e.message:  # found, but without subscription_id, resource_group, workspace_name
             raise AzureError(" ".join(e.message.split())) from e
-        raise AzureError(_no_config_message(given, start)) from e
+        raise NoWorkspace(_no_config_message(given, start)) from e
     except ValueError as e:  # json.JSONDecodeError: a config.json that is not JSON
         raise AzureError(
             f"the workspace config.json found from {Path(start or '.').resolve()} upwards is not JSON: {e}"

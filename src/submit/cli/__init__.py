@@ -8,7 +8,8 @@ What people read: ``render`` (validation, a local sweep's end), ``monitor_render
 best), ``monitor_health`` (progress and health flags), ``analysis_render`` (whatif, diff), ``render_plan``, ``tables``
 (tables that keep their naming columns whole at 80 columns) and ``progress`` (a local sweep's live progress). What
 programs read: ``shapes`` (``--json``). ``help_format``: the words `--help` shows for each option and argument.
-``codes`` is the exit-code table; ``common`` the two consoles, loading specs, the one-line error and its code. Nothing outside this package prints, imports typer or imports rich.
+``codes`` is the exit-code table; ``common`` the two consoles, loading specs, the one-line error and its code.
+Nothing outside this package prints, imports typer or imports rich.
 """
 
 from __future__ import annotations

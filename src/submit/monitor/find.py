@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..emulator.tracking import resolve_uri, sqlite_path
-from ..errors import UserError
+from ..emulator.tracking import resolve_uri
+from ..errors import NoWorkspace, UserError
 from .cloud import CloudSweeps
-from .local import LocalSweeps, unknown_sweep
+from .local import LocalSweeps, NoStore, unknown_sweep
 from .record import MonitorInputError
 
 Only = Literal["auto", "local", "cloud"]
@@ -39,10 +39,8 @@ class Places:
         except MonitorInputError as e:
             if self.tracking_uri is not None or self.only == "local":
                 raise  # a store the user named must be a store
-            uri = resolve_uri(None)
-            db = sqlite_path(uri)
-            if db is not None and not db.exists():
-                self.skipped.append(f"no local store: {uri} does not exist (a local sweep here makes it)")
+            if isinstance(e, NoStore):
+                self.skipped.append(f"no local store: {resolve_uri(None)} does not exist (a local sweep here makes it)")
             else:  # the reason names the store: said once
                 self.skipped.append(f"no local store: {str(e).splitlines()[0]}")
             return None
@@ -55,7 +53,7 @@ class Places:
         except UserError as e:
             if self.only == "cloud":
                 raise
-            if "no Azure ML workspace given" in str(e):  # its options and variables are in the command's --help
+            if isinstance(e, NoWorkspace):  # its options and variables are in the command's --help
                 self.skipped.append(
                     "no workspace searched: none given (--help says how: options, variables, config.json)"
                 )

@@ -98,8 +98,12 @@ def open_store(uri: str | None):
     return uri, client
 
 
-def _not_a_store(uri: str, why: str) -> MonitorInputError:
-    return MonitorInputError(
+class NoStore(MonitorInputError):
+    """The store's file does not exist: nothing has been run into it yet."""
+
+
+def _not_a_store(uri: str, why: str, kind: type[MonitorInputError] = MonitorInputError) -> MonitorInputError:
+    return kind(
         f"{uri} is not an MLflow tracking store ({why})\n  hint: --tracking-uri names the store that "
         "`sweep submit --local` wrote, e.g. sqlite:///mlflow.db"
     )
@@ -111,7 +115,7 @@ def _check_is_store(uri: str) -> tuple[str, t.SqliteCheck | None]:
     db = t.sqlite_path(uri)
     if db is not None:
         if not db.exists():
-            raise _not_a_store(uri, f"no such file: {db}")
+            raise _not_a_store(uri, f"no such file: {db}", NoStore)
         try:
             found = t.check_sqlite(db)
         except t.NotAStore as e:  # not SQLite, or another program's database: said the monitor's way
