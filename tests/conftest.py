@@ -105,19 +105,22 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 
     Under pytest-xdist each worker has a session of its own: the first worker to ask builds the folder, holding a lock
     in the run's shared base folder, and the others wait on that lock, then read what it built. A build that failed
-    leaves no mark of being done, so the next worker to ask builds it again (and fails the same way, visibly).
+    leaves no mark of being done, so the next worker to ask builds it again (and fails the same way, visibly). The
+    mark names the run: a base folder given again (``--basetemp``) keeps an earlier run's folder, built by older code.
     """
     root = tmp_path_factory.getbasetemp()
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the workers' base folders sit side by side in the run's
     folder, done = root / name, root / f"{name}.done"
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
+        if not (done.exists() and done.read_text() == run):
+            done.unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
             build(folder)
-            done.touch()
+            done.write_text(run)
     return folder
 
 

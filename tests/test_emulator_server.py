@@ -11,8 +11,10 @@ import io
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from cli_process import finish, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit.cli.progress import LiveProgress
 from submit.emulator import LocalOptions, run_local
-from submit.emulator.server import TrackingServer
+from submit.emulator.server import TrackingServer, _has_open, _may_fork
 
 LOGS_URI = """\
 type: sweep
@@ -40,7 +42,8 @@ limits: {max_total_trials: 2, max_concurrent_trials: 2}
 
 
 def servers_of(uri: str) -> list[int]:
-    """Pids of live MLflow servers over the store ``uri`` (the server's command line names its store)."""
+    """Pids of live MLflow servers over the store ``uri`` (the server's command line names its store: its arguments
+    when it is a fresh interpreter, its title when it is a fork of the sweep)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -50,7 +53,7 @@ def servers_of(uri: str) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state != "Z" and uri.encode() in argv and any(b"mlflow.server" in a for a in argv):
+        if state != "Z" and any(uri.encode() in a for a in argv) and any(b"mlflow.server" in a for a in argv):
             pids.append(int(entry.name))
     return pids
 
@@ -121,6 +124,49 @@ def test_a_server_that_cannot_start_is_one_warning_and_trials_log_to_the_store(t
 
 
 @pytest.mark.slow
+def test_a_threaded_program_gets_a_fresh_interpreter_as_its_server(tmp_path):
+    # a fork copies the locks other threads hold; with one thread running beside it, the sweep does not fork
+    spec = spec_from(tmp_path, LOGS_URI, scripts=("logs_uri.py",))
+    uri = sqlite_uri(tmp_path)
+    seen, beside = [], threading.Event()
+    threading.Thread(target=beside.wait, daemon=True).start()
+
+    def look(kind, result):
+        if kind == "trial_started" and not seen:
+            seen.extend((pid, parent_of(pid), Path(f"/proc/{pid}/cmdline").read_bytes()) for pid in servers_of(uri))
+
+    try:
+        result = run_local(spec, tracking_uri=uri, name="threaded", on_event=look)
+    finally:
+        beside.set()
+    assert result.status == "completed" and result.tracking_server is not None
+    ((_, parent, argv),) = seen
+    assert parent == os.getpid()
+    assert argv.split(b"\0")[:2] == [sys.executable.encode(), b"-c"]
+
+
+def test_a_store_this_process_has_open_is_never_forked_with(tmp_path, monkeypatch):
+    # SQLite's record of the files a process has open and their locks would be the fork's too
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    db = tmp_path / "real" / "mlflow.db"
+    conn = sqlite3.connect(db)
+    assert _has_open(db)
+    monkeypatch.chdir(tmp_path / "link")  # the same file through a relative path and a symlink
+    assert _has_open(Path("mlflow.db"))
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    assert not _has_open(db)
+    reader = sqlite3.connect(db)
+    reader.execute("SELECT * FROM t").fetchall()
+    assert _has_open(db)  # a WAL database holds its -wal and -shm files too
+    reader.close()
+    assert not _has_open(db)
+    assert not _may_fork("postgresql://db.example/mlflow")  # another server's store: its connections are sockets
+
+
+@pytest.mark.slow
 def test_a_users_http_tracking_uri_is_used_as_is(tmp_path, monkeypatch):
     store = sqlite_uri(tmp_path)
     theirs = TrackingServer(store, (tmp_path / "mlartifacts").as_uri(), log_file=tmp_path / "theirs.log")
@@ -157,10 +203,30 @@ def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
     return cli, uri, started
 
 
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rfind(")") + 2 :].split()[1])
+
+
+def open_files(pid: int) -> list[str]:
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found.append(os.readlink(fd))
+    return found
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
     cli, uri, _ = _start_cli(tmp_path, "interrupted")
-    assert len(servers_of(uri)) == 1
+    (server,) = servers_of(uri)
+    # `sweep submit --local` forks its server (a new store: the fork waited for the sweep to create it); the fork
+    # says what it is, and does not hold the sweep's lock, which it was made before
+    assert parent_of(server) == cli.pid
+    title = Path(f"/proc/{server}/cmdline").read_bytes().rstrip(b"\0").decode()
+    assert title.startswith(f"mlflow.server {uri} ") and title.endswith(f"of the sweep in process {cli.pid})")
+    lock = tmp_path / ".sweep" / "interrupted" / ".lock"
+    assert str(lock) in open_files(cli.pid) and str(lock) not in open_files(server)
     cli.send_signal(signal.SIGINT)
     _, out, _ = finish(cli)
 

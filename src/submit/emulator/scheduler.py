@@ -69,11 +69,10 @@ def run_local(
     if options.resume is not None and not exists:
         raise UserError(f"--resume {sweep}: no sweep of that name in {uri}: there is no store there yet")
     server = sweep_server(uri, options)
-    # the server boots (importing MLflow, opening the store) while this process does the same; a store not created
-    # yet is created here first, since two processes running MLflow's migrations at once would collide
-    early = server is not None and exists
-    if early:
-        server.start()
+    # the server boots (opening the store) while this process does the same; a store not created yet is created here
+    # first, since two processes running MLflow's migrations at once would collide: the server waits for it (held)
+    if server is not None:
+        server.start(hold=not exists)
     try:
         if sampler is None:
             sampler = make_sampler(spec)
@@ -83,8 +82,8 @@ def run_local(
         if options.resume is not None:
             check_resumable(store, sweep)  # refused before the sweep's folder is made; again under its lock
         with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
-            if server is not None and not early:
-                server.start()
+            if server is not None:
+                server.release()
             scheduler = _Scheduler(
                 spec,
                 options,

@@ -9,10 +9,15 @@ What runs is the app `mlflow server` runs (``mlflow.server.fastapi_app:app``, ML
 under uvicorn, in one child process, configured through the variables `mlflow server` hands its workers
 (``mlflow.server.constants``). Not `mlflow server` itself: that is a wrapper process importing MLflow only to start
 uvicorn as its own child, so MLflow would be imported twice on a 2-core machine, and a SIGKILL of the sweep would leave
-the grandchild alive. Only what tracking needs: one worker, no job runner (only `mlflow server` starts its huey
-consumers; ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false`` says so to the app too), no artifact proxy: runs keep the
-``file://`` artifact locations the emulator gives their experiments, so clients write artifacts straight into the
-same folder as before (``mlartifacts/`` next to the store).
+the grandchild alive.
+
+The child is a fork of the sweep where that is safe: the sweep imports the app (0.4 s of CPU on top of the MLflow it
+imports anyway), and the child starts with everything imported, where a fresh interpreter spends 3 s of CPU importing
+MLflow and the app again. The fork is made as the sweep starts, before it opens its store or takes its lock, and only
+from a process with no other thread and without the store open (``_may_fork`` says why): `sweep submit --local` is
+such a process. A sweep run from elsewhere (a pipeline, which has opened the store; a threaded program) starts a fresh
+interpreter (``_SERVE``) instead, as does a ``command`` given in place of MLflow's app. The forked child ends with
+``os._exit``: nothing of the sweep's clean-up runs twice.
 
 The listening socket is bound here, on a free loopback port, and handed to the child (uvicorn serves it): no race for
 the port, and a trial that connects before the server has finished importing waits in the socket's backlog instead of
@@ -23,6 +28,9 @@ killed; it checks at start that its parent is still the sweep.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import importlib
 import os
 import signal
 import socket
@@ -31,13 +39,15 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.request
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .options import LocalOptions
 from .processes import die_with_parent, signal_group
-from .tracking import store_folder
+from .tracking import sqlite_path, store_folder
 
 # Database stores the server can sit on; any other URI (a file store, an http server, azureml://) is used directly.
 SERVED_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
@@ -96,14 +106,15 @@ class TrackingServer:
         ready_timeout: float = 120.0,
     ):
         self.store_uri, self.artifact_root, self.log_file = store_uri, artifact_root, log_file
-        self.command = list(command) if command is not None else [sys.executable, "-c", _SERVE]
+        self.command = list(command) if command is not None else None  # None: MLflow's app
         self.ready_timeout = ready_timeout
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | _Forked | None = None
         self.port: int | None = None
         self.failure: str | None = None
         self.ready = threading.Event()  # set once the server answered, or failed
         self._log = None  # the file the child writes its output to
         self._stopping = False
+        self._held = False  # start(hold=True) left the start to release()
 
     @property
     def uri(self) -> str | None:
@@ -115,12 +126,20 @@ class TrackingServer:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
-    def start(self) -> None:
+    def start(self, *, hold: bool = False) -> None:
         """Bind a loopback port and start the child; a failure is recorded in ``failure``, never raised.
+
+        With ``hold`` the server opens the store only at ``release()``: this process is about to create it, and two
+        processes running MLflow's migrations at once would collide. A fork is made now all the same, while this
+        process has opened nothing, and waits; a fresh interpreter is started at ``release()``.
 
         Call it from the thread that outlives the sweep (the main thread): the kernel sends PR_SET_PDEATHSIG when the
         thread that forked the child ends, not the process.
         """
+        fork = self.command is None and _may_fork(self.store_uri)
+        if hold and not fork:
+            self._held = True
+            return
         try:
             listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         except OSError as e:
@@ -134,24 +153,36 @@ class TrackingServer:
             self._log = open(self.log_file, "w+b") if self.log_file else tempfile.TemporaryFile()  # noqa: SIM115
             env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "PYTHONUNBUFFERED": "1"}
             args = [str(fd), str(os.getpid()), self.store_uri, self.artifact_root]
-            self.proc = subprocess.Popen(
-                [*self.command, *args],
-                cwd=tempfile.gettempdir(),  # its files are named in full: nothing of it lands in the user's folder
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                pass_fds=(fd,),
-                start_new_session=True,  # its own process group: Ctrl-C is the sweep's to handle, not the server's
-                preexec_fn=die_with_parent(),
-            )
+            if fork:
+                self.proc = _Forked(args, env, log=self._log.fileno(), hold=hold)
+            else:
+                self.proc = subprocess.Popen(
+                    [*(self.command or [sys.executable, "-c", _SERVE]), *args],
+                    cwd=tempfile.gettempdir(),  # its files are named in full: nothing of it lands in the user's folder
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(fd,),
+                    start_new_session=True,  # its own process group: Ctrl-C is the sweep's to handle, not the server's
+                    preexec_fn=die_with_parent(),
+                )
         except (OSError, subprocess.SubprocessError) as e:
-            self._fail(f"did not start: {self.command[0]}: {getattr(e, 'strerror', None) or e}")
+            what = self.command[0] if self.command else sys.executable
+            self._fail(f"did not start: {what}: {getattr(e, 'strerror', None) or e}")
             return
         finally:
             listener.close()  # the child holds it now: if it dies, clients are refused instead of left waiting
         threading.Thread(target=self._await_ready, daemon=True).start()
         threading.Thread(target=self._watch, daemon=True).start()
+
+    def release(self) -> None:
+        """After ``start(hold=True)``, once the store exists: the server opens it and serves."""
+        if self._held:
+            self._held = False
+            self.start()
+        elif isinstance(self.proc, _Forked):
+            self.proc.release()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the server answers (True) or failed (False)."""
@@ -213,6 +244,143 @@ class TrackingServer:
         self.ready.set()
         if self.proc is not None and self.proc.poll() is None:
             signal_group(self.proc.pid, signal.SIGKILL)
+
+
+def _may_fork(store_uri: str) -> bool:
+    """Whether the server may be a fork of this process: no other thread runs (a copied lock one of them holds would
+    never be released in the copy), the store is a SQLite file this process has not opened (SQLite keeps a
+    process-wide record of the files it has open and of their locks, which the copy would take for its own: sqlite.org
+    /howtocorrupt.html, 2.6) and MLflow has no engine for (the copy would use its pooled connections), and MLflow's
+    app imports here (its import warnings are silenced: a fresh interpreter would say them into the server's log)."""
+    db = sqlite_path(store_uri)
+    if not hasattr(os, "fork") or threading.active_count() != 1 or db is None or _has_open(db):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for module in ("uvicorn", "mlflow.server.fastapi_app"):  # uvicorn first: see _SERVE
+                importlib.import_module(module)
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    except Exception:  # noqa: BLE001  a fresh interpreter fails the same way, into the server's log
+        return False
+    engines = getattr(SqlAlchemyStore, "_engine_map", None)
+    return isinstance(engines, dict) and store_uri not in engines
+
+
+def _has_open(db: Path) -> bool:
+    """Whether this process has ``db`` or its journal, WAL or shared-memory file open (True where it cannot tell)."""
+    names = {str(db.resolve()) + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return True
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{fd}") in names:
+                return True
+    return False
+
+
+class _Forked:
+    """The server as a fork of this process, seen as ``TrackingServer`` sees a Popen: ``pid``, ``poll()``, ``wait()``.
+
+    The child is set up as ``start()`` sets up a fresh interpreter (own session, PDEATHSIG, stdin from /dev/null,
+    output to ``log``, ``env``) and runs ``_SERVE`` with ``argv``; with ``hold`` it first waits for ``release()`` (and
+    exits if this process closes the pipe without it). A thread reaps it; ``wait`` waits for that.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], *, log: int, hold: bool):
+        die = die_with_parent()  # looked up here: the child calls it before anything else
+        for stream in (sys.stdout, sys.stderr):  # what this process has buffered is its own to write, once
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        go, self._go = os.pipe() if hold else (None, None)
+        self.pid = os.fork()
+        if self.pid == 0:
+            if self._go is not None:
+                os.close(self._go)
+            _serve_forked(argv, env, log, go, die)  # never returns
+        if go is not None:
+            os.close(go)
+        self.returncode: int | None = None
+        self._ended = threading.Event()
+        threading.Thread(target=self._reap, daemon=True).start()
+
+    def release(self) -> None:
+        if self._go is not None:
+            with contextlib.suppress(OSError):  # it died meanwhile: its reaper says so
+                os.write(self._go, b"go")
+            os.close(self._go)
+            self._go = None
+
+    def _reap(self) -> None:
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:  # reaped elsewhere: its code is lost
+            self.returncode = -1
+        if self._go is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._go)
+            self._go = None
+        self._ended.set()
+
+    def poll(self) -> int | None:
+        return self.returncode if self._ended.is_set() else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.wait(timeout):
+            raise subprocess.TimeoutExpired(["mlflow.server (forked)"], timeout)
+        return self.returncode
+
+
+def _serve_forked(argv: list[str], env: dict[str, str], log: int, go: int | None, die: Callable[[], None] | None):
+    """The forked child: never returns, and ends with ``os._exit`` (the sweep's atexit hooks and finalizers are the
+    sweep's, not this copy's). The sweep's other descriptors stay open here (a fork is made only before the sweep
+    opens its store or takes its lock) but unused: closing them could close what a copied object still names."""
+    code = 1
+    try:
+        gc.freeze()  # the sweep's objects are never collected here: no finalizer of theirs runs in this copy
+        os.setsid()  # as start_new_session: Ctrl-C is the sweep's to handle
+        if die is not None:
+            die()
+        for sig in signal.valid_signals():  # the sweep's handlers (Ctrl-C, SIGTERM) are not the server's
+            handler = signal.getsignal(sig)
+            if callable(handler) and handler is not signal.default_int_handler:
+                signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.set_wakeup_fd(-1)
+        null = os.open(os.devnull, os.O_RDONLY)
+        for fd, to in ((null, 0), (log, 1), (log, 2)):
+            os.dup2(fd, to)
+        os.chdir(tempfile.gettempdir())
+        _title(argv)  # before the environment changes: the title takes the room of the original one
+        if go is not None and not os.read(go, 2):
+            os._exit(3)  # the sweep closed the pipe without releasing the server: it ended before its store opened
+        os.environ.clear()
+        os.environ.update(env)
+        sys.argv = ["-c", *argv]
+        exec(compile(_SERVE, "<sweep's mlflow server>", "exec"), {"__name__": "__main__"})
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except BaseException:  # noqa: BLE001  into the server's log, which the sweep's warning quotes
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _title(argv: list[str]) -> None:
+    """The forked server's command line, as `ps` shows it: what it is, its store and artifact root (not the sweep's
+    command line, which it would keep)."""
+    try:
+        from setproctitle import setproctitle
+    except ImportError:
+        return
+    _, parent, store, artifacts = argv
+    setproctitle(f"mlflow.server {store} {artifacts} (the MLflow tracking server of the sweep in process {parent})")
 
 
 def _read(log) -> bytes:

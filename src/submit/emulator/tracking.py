@@ -23,6 +23,7 @@ be so; the monitor still reads it (``read_uri``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -182,7 +183,9 @@ def _tables(db: Path) -> tuple[set[str], bool]:
     not a SQLite database."""
     for immutable in (False, True):
         try:
-            with sqlite3.connect(sqlite_file_uri(db, immutable), uri=True, timeout=20) as conn:
+            # closed here: a connection is not closed by `with` (that commits), and left to the collector it keeps
+            # the file open after the check (a sweep forks its server only from a process without it open)
+            with contextlib.closing(sqlite3.connect(sqlite_file_uri(db, immutable), uri=True, timeout=20)) as conn:
                 rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             return {r[0] for r in rows}, immutable
         except sqlite3.OperationalError as e:
@@ -530,7 +533,7 @@ def _open_sqlite(db: Path) -> None:
 def _enable_wal(db: Path) -> None:
     # WAL is a property of the database file: set once, every later connection (the trials' too) uses it
     try:
-        with sqlite3.connect(db, timeout=20) as conn:
+        with contextlib.closing(sqlite3.connect(db, timeout=20)) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.Error:
         pass
