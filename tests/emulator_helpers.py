@@ -1,7 +1,8 @@
 """Shared by the tests/test_emulator_*.py files: a spec in a temp folder, its own SQLite store, and what the store holds.
 
-Trials are real subprocesses. Scripts that must log through MLflow come from tests/scripts; trials that only need to
-run, sleep or fail are plain shell commands, so a test pays the ~2 s MLflow import only where MLflow is the point.
+Trials are real subprocesses. Scripts that must log come from tests/scripts; trials that only need to run, sleep or
+fail are plain shell commands. A script imports MLflow (~1.5 s of CPU a trial) only where MLflow's client is the point;
+the others log through the same REST call with tests/scripts/rest_log.py.
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ from submit.spec.model import SweepSpec
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
+def copy_scripts(src: Path, scripts: tuple[str, ...]) -> None:
+    """The named tests/scripts files into the code folder ``src``, with rest_log.py, which some of them log with."""
+    src.mkdir(parents=True, exist_ok=True)
+    for name in (*scripts, "rest_log.py") if scripts else ():
+        shutil.copy(SCRIPTS / name, src / name)
+
+
 def write_spec(folder: Path, body: str, scripts: tuple[str, ...] = ()) -> Path:
     """``folder/spec.yaml`` with ``body`` (dedented), and ``folder/src`` holding the named tests/scripts files."""
-    src = folder / "src"
-    src.mkdir(parents=True, exist_ok=True)
-    for name in scripts:
-        shutil.copy(SCRIPTS / name, src / name)
+    copy_scripts(folder / "src", scripts)
     path = folder / "spec.yaml"
     path.write_text(textwrap.dedent(body))
     return path

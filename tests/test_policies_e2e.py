@@ -17,14 +17,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import submit
-from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
+from emulator_helpers import copy_scripts, sqlite_uri, stored_sweep
 from submit import cli, load_spec
 from submit.emulator import run_local
 from submit.emulator.policies import interval_of, make_policy
@@ -38,8 +37,7 @@ ROUNDS = 30
 
 def curve_spec(folder: Path, policy: str, *, goal: str, metric: str, flag: str = "") -> Path:
     """Six trials on a grid, two at a time: fast-learning trials, and slow ones the policies should drop."""
-    (folder / "src").mkdir(parents=True)
-    shutil.copy(SCRIPTS / "boosting_curve.py", folder / "src")
+    copy_scripts(folder / "src", ("boosting_curve.py",))
     spec = folder / "spec.yaml"
     spec.write_text(f"""\
 type: sweep

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-from emulator_helpers import SCRIPTS, sqlite_uri, stored_sweep
+from emulator_helpers import copy_scripts, sqlite_uri, stored_sweep
 from monitor_helpers import Trial, synth_sweep
 from submit import cli, load_spec
 from submit.emulator import run_local
@@ -33,8 +32,7 @@ BANDIT = "bandit slack_factor=0.1 evaluation_interval=1 delay_evaluation=5"
 
 def curve_spec(folder: Path, policy: str | None) -> Path:
     """Six trials on a grid, two at a time: two fast learners first, then four slow ones."""
-    (folder / "src").mkdir(parents=True)
-    shutil.copy(SCRIPTS / "boosting_curve.py", folder / "src")
+    copy_scripts(folder / "src", ("boosting_curve.py",))
     spec = folder / "spec.yaml"
     spec.write_text(f"""\
 type: sweep
@@ -355,8 +353,7 @@ def cloud_copy(rest, folder: Path, tracking: str, local) -> str:
     from submit.azure.client import submit_job
     from test_monitor_cloud import client
 
-    (folder / "src").mkdir(parents=True)
-    shutil.copy(SCRIPTS / "boosting_curve.py", folder / "src")
+    copy_scripts(folder / "src", ("boosting_curve.py",))
     name = submit_job(client(rest), load_spec(write_spec(folder, CLOUD_SPEC))).name
     resource = rest.jobs[name]
     resource["properties"]["status"] = "Completed"

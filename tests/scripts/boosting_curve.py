@@ -8,7 +8,7 @@ import argparse
 import math
 import time
 
-import mlflow
+from rest_log import log_metric
 
 p = argparse.ArgumentParser()
 p.add_argument("--rate", type=float, required=True)
@@ -18,11 +18,10 @@ p.add_argument("--seconds", type=float, default=0.05)
 p.add_argument("--accuracy", action="store_true", help="log val_accuracy = 1 - loss instead (a metric to maximize)")
 args = p.parse_args()
 
-with mlflow.start_run():  # attaches to MLFLOW_RUN_ID, set by the emulator
-    for r in range(args.rounds):
-        time.sleep(args.seconds)
-        loss = args.floor + (0.69 - args.floor) * math.exp(-args.rate * (r + 1))
-        if args.accuracy:
-            mlflow.log_metric("val_accuracy", 1 - loss, step=r)
-        else:
-            mlflow.log_metric("val_log_loss", loss, step=r)
+for r in range(args.rounds):
+    time.sleep(args.seconds)
+    loss = args.floor + (0.69 - args.floor) * math.exp(-args.rate * (r + 1))
+    if args.accuracy:
+        log_metric("val_accuracy", 1 - loss, step=r)
+    else:
+        log_metric("val_log_loss", loss, step=r)

@@ -3,11 +3,11 @@
 import sys
 import time
 
-import mlflow
+from rest_log import log_metric
 
 level = float(sys.argv[1])
 for i in range(3):
-    mlflow.log_metric("accuracy", level, step=i)
+    log_metric("accuracy", level, step=i)
 for i in range(3, 8):
     time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 4)
-    mlflow.log_metric("accuracy", level, step=i)
+    log_metric("accuracy", level, step=i)

@@ -1,6 +1,6 @@
 """Logs `acc` and `loss` where the spec expects `accuracy`."""
 
-import mlflow
+from rest_log import log_metric
 
-mlflow.log_metric("acc", 0.9)
-mlflow.log_metric("loss", 0.3)
+log_metric("acc", 0.9)
+log_metric("loss", 0.3)
