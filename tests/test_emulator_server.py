@@ -219,14 +219,18 @@ def open_files(pid: int) -> list[str]:
 @pytest.mark.slow
 def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
     cli, uri, _ = _start_cli(tmp_path, "interrupted")
-    (server,) = servers_of(uri)
-    # `sweep submit --local` forks its server (a new store: the fork waited for the sweep to create it); the fork
-    # says what it is, and does not hold the sweep's lock, which it was made before
-    assert parent_of(server) == cli.pid
-    title = Path(f"/proc/{server}/cmdline").read_bytes().rstrip(b"\0").decode()
-    assert title.startswith(f"mlflow.server {uri} ") and title.endswith(f"of the sweep in process {cli.pid})")
-    lock = tmp_path / ".sweep" / "interrupted" / ".lock"
-    assert str(lock) in open_files(cli.pid) and str(lock) not in open_files(server)
+    try:
+        (server,) = servers_of(uri)
+        # `sweep submit --local` forks its server (a new store: the fork waited for the sweep to create it); the fork
+        # says what it is, and does not hold the sweep's lock, which it was made before
+        assert parent_of(server) == cli.pid
+        title = Path(f"/proc/{server}/cmdline").read_bytes().rstrip(b"\0").decode()
+        assert title.startswith(f"mlflow.server {uri} ") and title.endswith(f"of the sweep in process {cli.pid})")
+        lock = tmp_path / ".sweep" / "interrupted" / ".lock"
+        assert str(lock) in open_files(cli.pid) and str(lock) not in open_files(server)
+    except BaseException:
+        cli.kill()  # its trial (sleep 600) and server go with it
+        raise
     cli.send_signal(signal.SIGINT)
     _, out, _ = finish(cli)
 

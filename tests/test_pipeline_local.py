@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_process import cli, finish, kill, no_traceback, wait_for
+from cli_process import children_of, cli, finish, kill, no_traceback, serves_mlflow, wait_for
 from pipeline_helpers import edited
 from submit.emulator.tags import (
     BEST_RUN_TAG,
@@ -204,6 +204,9 @@ def test_killed_in_the_sweep_step_and_resumed_the_prepare_step_is_not_run_again(
     one_at_a_time = ("--set", "jobs.tune.limits.max_concurrent_trials=1")
     proc = cli("submit", str(pipeline), "--local", "--name", "k1", *one_at_a_time, cwd=tmp_path)
     wait_for(lambda: (marks / "hung").exists(), "the sweep step's second trial to start", proc=proc)
+    # the pipeline's one tracking server, forked before the pipeline opened its store, serves its sweep step
+    (server,) = [pid for pid in children_of(proc.pid) if serves_mlflow(pid)]
+    assert Path(f"/proc/{server}/cmdline").read_bytes().startswith(f"mlflow.server sqlite:///{tmp_path}/".encode())
     kill(proc, signal.SIGKILL)
     proc.communicate()
 

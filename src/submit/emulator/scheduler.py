@@ -47,6 +47,7 @@ def run_local(
     policy: EarlyTerminationPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     sampler: Sampler | None = None,
+    server: TrackingServer | None = None,
     **given: Any,
 ) -> LiveSweep:
     """Run ``spec`` as Azure ML would, on this machine; every trial an MLflow child run of the sweep's run.
@@ -54,7 +55,9 @@ def run_local(
     Settings come as ``options`` (``LocalOptions``), or as keywords named after its fields, a keyword winning over the
     same field of ``options``: ``run_local(spec, max_concurrent=2, name="mine")``; a keyword that is not a field is a
     TypeError naming them. ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler
-    (``LockSampler`` runs a lock file's trials) and ``clock`` the monotonic clock (seconds). Raises ``UserError``
+    (``LockSampler`` runs a lock file's trials) and ``clock`` the monotonic clock (seconds). ``server`` is a tracking
+    server over the store that the caller started and stops (a pipeline's, for all its sweep steps); None: the sweep
+    starts its own where it serves one (``server.sweep_server``). Raises ``UserError``
     before the store or any file is touched when the sweep cannot run here (a name that is not a valid job name, a
     remote input without a local stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the
     same sweep, ``StoreUnusable`` when the store cannot be opened.
@@ -68,11 +71,13 @@ def run_local(
     exists = check_writable_store(uri)  # an application's database, or a store that cannot be written: refused now
     if options.resume is not None and not exists:
         raise UserError(f"--resume {sweep}: no sweep of that name in {uri}: there is no store there yet")
-    server = sweep_server(uri, options)
-    # the server boots (opening the store) while this process does the same; a store not created yet is created here
-    # first, since two processes running MLflow's migrations at once would collide: the server waits for it (held)
-    if server is not None:
-        server.start(hold=not exists)
+    own = server is None
+    if own:
+        server = sweep_server(uri, options)
+        # the server boots (opening the store) while this process does the same; a store not created yet is created
+        # here first, since two processes running MLflow's migrations at once would collide: the server waits (held)
+        if server is not None:
+            server.start(hold=not exists)
     try:
         if sampler is None:
             sampler = make_sampler(spec)
@@ -82,7 +87,7 @@ def run_local(
         if options.resume is not None:
             check_resumable(store, sweep)  # refused before the sweep's folder is made; again under its lock
         with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
-            if server is not None:
+            if own and server is not None:
                 server.release()
             scheduler = _Scheduler(
                 spec,
@@ -98,7 +103,7 @@ def run_local(
             )
             return scheduler.run()
     finally:
-        if server is not None:
+        if own and server is not None:
             server.stop()  # after every trial ended: they log through it to the last value
             server.keep_log(area.folder)  # a failed server's log next to the trials' (the warning quotes its end)
 

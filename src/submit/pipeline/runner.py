@@ -28,6 +28,7 @@ from ..emulator import run_local
 from ..emulator.flocks import SweepLock
 from ..emulator.options import LocalOptions, with_options
 from ..emulator.processes import Watchdog, on_signals, stop_leftovers
+from ..emulator.server import TrackingServer, sweep_server
 from ..emulator.tags import (
     BEST_RUN_TAG,
     TAG_KIND,
@@ -146,16 +147,30 @@ def run_pipeline_local(
     found = stand_ins(pipeline, options.inputs)
     uri = resolve_uri(options.tracking_uri)
     area = WorkArea(store_folder(uri), name)
-    if options.resume is not None and not check_writable_store(uri):  # refused before a store is created
+    exists = check_writable_store(uri)
+    if options.resume is not None and not exists:  # refused before a store is created
         raise UserError(f"--resume {name}: no pipeline of that name in {uri}: there is no store there yet")
-    store = Store(uri)
-    with SweepLock(area.folder, name):
-        return _Runner(pipeline, options, name, store, area, found, on_step, clock).run()
+    # one tracking server for every sweep step, started as a sweep starts its own (emulator.run_local): before the
+    # store is opened here, so that it can be a fork of this process, waiting for a store created here
+    server = sweep_server(uri, options) if pipeline.sweep_steps() else None
+    if server is not None:
+        server.start(hold=not exists)
+    try:
+        store = Store(uri, exists=exists)
+        with SweepLock(area.folder, name):
+            if server is not None:
+                server.release()
+            return _Runner(pipeline, options, name, store, area, found, on_step, clock, server).run()
+    finally:
+        if server is not None:
+            server.stop()
+            server.keep_log(area.folder)
 
 
 class _Runner:
-    def __init__(self, pipeline, options, name, store, area, found, on_step, clock):
+    def __init__(self, pipeline, options, name, store, area, found, on_step, clock, server):
         self.pipeline, self.options, self.store, self.area, self.found = pipeline, options, store, area, found
+        self.server: TrackingServer | None = server  # the sweep steps' (run_pipeline_local)
         self.emit: StepEvent = on_step or (lambda kind, run, step: None)
         self.clock = clock
         self.slots = options.max_concurrent or os.cpu_count() or 1
@@ -297,7 +312,7 @@ class _Runner:
             on_event=on_event,
         )
         started = self.clock()
-        live = run_local(spec, options)
+        live = run_local(spec, options, server=self.server)
         step_run.duration = self.clock() - started
         step_run.sweep, step_run.run_id = live, live.parent_run_id
         step_run.status = SWEEP_STATES.get(live.status, "failed")
