@@ -3,8 +3,10 @@ workspace's tracking server, and one real local sweep for the monitor tests, run
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -23,15 +25,21 @@ from monitor_helpers import FAILING
 
 @pytest.fixture(scope="session")
 def failing_sweep(tmp_path_factory):
-    """A finished local sweep `fails` (2 completed, 2 failed) and an empty running sweep `empty`, in one store."""
+    """A finished local sweep `fails` (2 completed, 2 failed) and an empty running sweep `empty`, in one store, with
+    what ``run_local`` returned for `fails` (its MLflow client left out). Built once per test run (``built_once``) and
+    only read after: a test that changes a sweep makes its own."""
+    folder = built_once(tmp_path_factory, "failing", _run_failing)
+    return sqlite_uri(folder), pickle.loads((folder / "result.pickle").read_bytes())
+
+
+def _run_failing(folder: Path) -> None:
     from monitor_helpers import synth_sweep
     from submit.emulator import run_local
 
-    folder = tmp_path_factory.mktemp("failing")
     uri = sqlite_uri(folder)
     result = run_local(spec_from(folder, FAILING, ("quadratic.py",)), tracking_uri=uri, name="fails")
     synth_sweep(uri, "empty", [], state="running")
-    return uri, result
+    (folder / "result.pickle").write_bytes(pickle.dumps(dataclasses.replace(result, client=None)))
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli_process import CEILING, finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
+from monitor_helpers import synth_sweep
 from submit import load_spec
 from submit.cli import app
 from submit.emulator import run_local
@@ -141,16 +142,19 @@ def test_report_writes_one_file_and_refuses_a_missing_folder_or_an_empty_sweep(s
     assert empty.exit_code == 2 and "sweep empty has no trials yet" in empty.output
 
 
-def test_cancel_of_an_ended_sweep_is_refused_and_of_a_running_one_is_requested(store):
+def test_cancel_of_an_ended_sweep_is_refused_and_of_a_running_one_is_requested(store, tmp_path):
     ended = sweep("cancel", "fails", "--tracking-uri", store)
     assert ended.exit_code == 2 and "sweep fails is not running (it is completed); nothing to cancel" in ended.output
-    running = sweep("cancel", "empty", "--tracking-uri", store, "--json")
+    # the shared store is only read (other files read it at the same time): the running sweep to cancel is our own
+    ours = sqlite_uri(tmp_path)
+    synth_sweep(ours, "empty", [], state="running")
+    running = sweep("cancel", "empty", "--tracking-uri", ours, "--json")
     assert running.exit_code == 0 and json.loads(running.stdout) == {
         "canceling": "empty",
         "where": "local",
         "status": "running",
     }
-    assert "sweep.cancel_requested" in stored_sweep(store, "empty").parent.data.tags
+    assert "sweep.cancel_requested" in stored_sweep(ours, "empty").parent.data.tags
 
 
 def test_local_and_cloud_exclude_each_other(store):
