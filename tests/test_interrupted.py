@@ -124,8 +124,9 @@ def test_a_sigkilled_pipeline_is_interrupted_and_cancel_says_how_to_resume(tmp_p
     # its first trial hangs the first time it runs
     hang = f"if [ ! -e {marks}/hung ]; then touch {marks}/hung; sleep 300 & wait; fi; python train.py"
     pipeline = edited(tmp_path, {"python train.py": hang}, file="components/train.yml")
-    one_at_a_time = ("--set", "jobs.tune.limits.max_concurrent_trials=1")
-    runner = cli("submit", str(pipeline), "--local", "--name", "p1", *one_at_a_time, cwd=tmp_path)
+    # one trial, the one killed and re-run on --resume (the step's other trials would only run after it)
+    one_trial = ("--set", "jobs.tune.limits.max_total_trials=1")
+    runner = cli("submit", str(pipeline), "--local", "--name", "p1", *one_trial, cwd=tmp_path)
     wait_for(lambda: (marks / "hung").exists(), "the sweep step's first trial running", proc=runner)
     kill(runner, signal.SIGKILL)
     finish(runner)
@@ -141,7 +142,7 @@ def test_a_sigkilled_pipeline_is_interrupted_and_cancel_says_how_to_resume(tmp_p
     assert "pipeline p1 is interrupted" in cancel.output and "there is nothing to stop" in cancel.output
     assert f"Resume it with: sweep submit {pipeline} --local --tracking-uri {uri} --resume p1" in cancel.output
 
-    code, out, err = finish(cli("submit", str(pipeline), "--local", "--resume", "p1", *one_at_a_time, cwd=tmp_path))
+    code, out, err = finish(cli("submit", str(pipeline), "--local", "--resume", "p1", *one_trial, cwd=tmp_path))
     assert code == 0, (out, err)
     after = sweep("status", "p1", "--tracking-uri", uri)
     assert after.output.startswith("completed pipeline p1 (local)"), after.output
