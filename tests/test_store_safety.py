@@ -238,16 +238,23 @@ def test_a_tracking_server_that_never_answers_is_given_up_on_in_one_line(tmp_pat
     spec = quick_spec(tmp_path)
     with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:  # connections queue; nothing ever answers
         uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        for args in (("status", "x"), ("list",), ("submit", str(spec), "--local")):
-            # the timeout is a ceiling for a hang (MLflow's own retries took 247 s), not a speed claim
-            ran = subprocess.run(
+        commands = (("status", "x"), ("list",), ("submit", str(spec), "--local"))
+        # at once: each waits out the same 5 s probe
+        procs = [
+            subprocess.Popen(
                 [sys.executable, "-m", "submit", *args, "--tracking-uri", uri],
                 env={**os.environ, **NO_WORKSPACE, "PYTHONPATH": str(SRC)},
                 cwd=tmp_path,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=120,
             )
+            for args in commands
+        ]
+        for args, proc in zip(commands, procs, strict=True):
+            # the timeout is a ceiling for a hang (MLflow's own retries took 247 s), not a speed claim
+            stdout, stderr = proc.communicate(timeout=120)
+            ran = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
             assert ran.returncode == 1 and no_traceback(ran.stdout, ran.stderr), (args, ran)
             assert lines(ran.stdout + ran.stderr) == [
                 f"no MLflow tracking server answers at {uri} (timed out; waited up to 5 s); start it, or give "
