@@ -9,15 +9,18 @@ What runs is the app `mlflow server` runs (``mlflow.server.fastapi_app:app``, ML
 under uvicorn, in one child process, configured through the variables `mlflow server` hands its workers
 (``mlflow.server.constants``). Not `mlflow server` itself: that is a wrapper process importing MLflow only to start
 uvicorn as its own child, so MLflow would be imported twice on a 2-core machine, and a SIGKILL of the sweep would leave
-the grandchild alive.
+the grandchild alive. Only what tracking needs: one worker, no job runner (only `mlflow server` starts its huey
+consumers; ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false`` says so to the app too), no artifact proxy: runs keep the
+``file://`` artifact locations the emulator gives their experiments, so clients write artifacts straight into the
+same folder as before (``mlartifacts/`` next to the store).
 
 The child is a fork of the sweep where that is safe: the sweep imports the app (0.4 s of CPU on top of the MLflow it
 imports anyway), and the child starts with everything imported, where a fresh interpreter spends 3 s of CPU importing
-MLflow and the app again. The fork is made as the sweep starts, before it opens its store or takes its lock, and only
-from a process with no other thread and without the store open (``_may_fork`` says why): `sweep submit --local` is
-such a process. A sweep run from elsewhere (a pipeline, which has opened the store; a threaded program) starts a fresh
-interpreter (``_SERVE``) instead, as does a ``command`` given in place of MLflow's app. The forked child ends with
-``os._exit``: nothing of the sweep's clean-up runs twice.
+MLflow and the app again. The fork is made as the sweep starts (a pipeline: as it starts, one server for all its sweep
+steps), before the store is opened or the lock taken, and only from a process with no other thread and without the
+store open (``_may_fork`` says why): `sweep submit --local` is such a process. A sweep run from elsewhere (a threaded
+program, one that has the store open) starts a fresh interpreter (``_SERVE``) instead, as does a ``command`` given in
+place of MLflow's app. The forked child ends with ``os._exit``: nothing of the sweep's clean-up runs twice.
 
 The listening socket is bound here, on a free loopback port, and handed to the child (uvicorn serves it): no race for
 the port, and a trial that connects before the server has finished importing waits in the socket's backlog instead of
