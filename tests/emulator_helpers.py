@@ -26,8 +26,9 @@ SCRIPTS = Path(__file__).parent / "scripts"
 def copy_scripts(src: Path, scripts: tuple[str, ...]) -> None:
     """The named tests/scripts files into the code folder ``src``, with rest_log.py, which some of them log with."""
     src.mkdir(parents=True, exist_ok=True)
-    for name in (*scripts, "rest_log.py") if scripts else ():
-        shutil.copy(SCRIPTS / name, src / name)
+    if scripts:
+        for name in (*scripts, "rest_log.py"):
+            shutil.copy(SCRIPTS / name, src / name)
 
 
 def write_spec(folder: Path, body: str, scripts: tuple[str, ...] = ()) -> Path:

@@ -103,7 +103,7 @@ class LiveProgress:
         )
         best = r.best_trial
         text = (
-            Text(f"best {r.primary_metric} = {best.best:.6g} ({best.name}) {best.params}")
+            Text(f"best {r.primary_metric} = {best.best:.6g} ({best.name}) [{param_values(best.params)}]")
             if best
             else Text(f"best {r.primary_metric}: none yet")
         )

@@ -196,6 +196,8 @@ class TrackingServer:
         """SIGTERM the server's process group, SIGKILL it after ``grace`` seconds; its port is free on return."""
         self._stopping = True
         proc = self.proc
+        if isinstance(proc, _Forked):
+            proc.release(serve=False)  # a fork still held reads the end of its pipe and exits
         if proc is None or proc.poll() is not None:
             return
         signal_group(proc.pid, signal.SIGTERM)
@@ -295,10 +297,8 @@ class _Forked:
     def __init__(self, argv: list[str], env: dict[str, str], *, log: int, hold: bool):
         die = die_with_parent()  # looked up here: the child calls it before anything else
         for stream in (sys.stdout, sys.stderr):  # what this process has buffered is its own to write, once
-            try:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
                 stream.flush()
-            except (AttributeError, OSError, ValueError):
-                pass
         go, self._go = os.pipe() if hold else (None, None)
         self.pid = os.fork()
         if self.pid == 0:
@@ -311,10 +311,13 @@ class _Forked:
         self._ended = threading.Event()
         threading.Thread(target=self._reap, daemon=True).start()
 
-    def release(self) -> None:
+    def release(self, *, serve: bool = True) -> None:
+        """Let a held child serve (``serve``), or end it; either way the pipe is closed. Called from the thread that
+        started it (``TrackingServer.release`` and ``stop``), never from the reaper: one closer, no fd closed twice."""
         if self._go is not None:
-            with contextlib.suppress(OSError):  # it died meanwhile: its reaper says so
-                os.write(self._go, b"go")
+            if serve:
+                with contextlib.suppress(OSError):  # it died meanwhile: its reaper says so
+                    os.write(self._go, b"go")
             os.close(self._go)
             self._go = None
 
@@ -324,10 +327,6 @@ class _Forked:
             self.returncode = os.waitstatus_to_exitcode(status)
         except ChildProcessError:  # reaped elsewhere: its code is lost
             self.returncode = -1
-        if self._go is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._go)
-            self._go = None
         self._ended.set()
 
     def poll(self) -> int | None:
