@@ -9,10 +9,12 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import warm_process
+from warm_process import WarmPopen
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -25,18 +27,22 @@ FIRST_RUN_HANGS = (
 )
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
-    """``python -m submit ARGS`` started; stdout and stderr captured as text."""
-    full_env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
-    return subprocess.Popen(
-        [sys.executable, "-m", "submit", *args],
-        env=full_env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # a signal the test sends reaches the emulator only, as `kill PID` would
-    )
+# What `sweep submit --local` imports before it runs a trial, for the zygote that forks the tests' commands
+# (warm_process.py): MLflow's client and SQLite store, and the app its server runs (imported as the CLI imports it,
+# warnings ignored: submit/emulator/server.py)
+CLI_PRELOAD = ("submit.cli", "mlflow", "mlflow.tracking", "mlflow.store.tracking.sqlalchemy_store")
+CLI_QUIET = ("uvicorn", "mlflow.server.fastapi_app")
+Started = subprocess.Popen | WarmPopen  # what ``cli`` returns, held the same way
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Started:
+    """``python -m submit ARGS`` started in a session of its own (a signal the test sends reaches the emulator only,
+    as `kill PID` would); stdout and stderr captured as text. Forked from this worker's zygote (warm_process.py): a
+    real process of its own that skips importing MLflow."""
+    base = {**os.environ, "PYTHONPATH": str(SRC)}
+    full_env = {**base, **(env or {})}
+    how = dict(env=full_env, cwd=cwd, preload=CLI_PRELOAD, quiet=CLI_QUIET, base_env=base, new_session=True)
+    return warm_process.start(["-m", "submit", *args], **how)
 
 
 # How long a wait may last before the test gives up on its event: far beyond what a loaded 2-core machine needs
@@ -45,7 +51,7 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
 CEILING = 240.0
 
 
-def finish(proc: subprocess.Popen, timeout: float = CEILING) -> tuple[int, str, str]:
+def finish(proc: Started, timeout: float = CEILING) -> tuple[int, str, str]:
     """Waits for ``proc`` to end; its exit code, stdout and stderr. If it has not ended within ``timeout`` s, it is
     stopped and the test fails with what it printed."""
     try:
@@ -55,7 +61,7 @@ def finish(proc: subprocess.Popen, timeout: float = CEILING) -> tuple[int, str, 
     return proc.returncode, out, err
 
 
-def stop_and_show(proc: subprocess.Popen) -> str:
+def stop_and_show(proc: Started) -> str:
     """What ``proc`` printed, for a failure message: it is stopped first if it still runs (Ctrl-C, so it can say
     where it was, then SIGKILL to it and, if it leads one, its process group), since a pipe is read whole only once
     the process has closed it."""
@@ -94,7 +100,7 @@ def wait_for(
         time.sleep(interval)
 
 
-def _leads_group(proc: subprocess.Popen) -> bool:
+def _leads_group(proc: Started) -> bool:
     try:
         return os.getpgid(proc.pid) == proc.pid
     except ProcessLookupError:
@@ -153,7 +159,7 @@ def trial_pids(sweep_folder: Path, trials: int) -> dict[str, list[int]] | None:
     return found
 
 
-def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+def kill(proc: Started, sig: int = signal.SIGKILL) -> None:
     os.kill(proc.pid, sig)
 
 

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_process import finish, wait_for
+from cli_process import cli, finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from submit import load_spec
 from submit.emulator import run_local
 
 pytestmark = pytest.mark.slow  # a sweep interrupted, resumed and run again uninterrupted
-
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def finished_trials(client: MlflowClient, name: str) -> int:
@@ -42,9 +36,7 @@ def test_sigint_then_resume_gives_the_values_of_an_uninterrupted_sweep(tmp_path)
     )
     uri = sqlite_uri(tmp_path)
     client = MlflowClient(tracking_uri=uri)
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    cmd = [sys.executable, "-m", "submit", "submit", str(spec_path), "--local", "--tracking-uri", uri, "--name", "r"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = cli("submit", str(spec_path), "--local", "--tracking-uri", uri, "--name", "r")
     try:  # interrupt mid-sweep: once some trial has ended, not before
         wait_for(lambda: finished_trials(client, "r") > 0, "a trial to finish", proc=proc)
         proc.send_signal(signal.SIGINT)

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from rich.console import Console
 
-from cli_process import children_of, finish, wait_for
+from cli_process import Started, children_of, cli, finish, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit.cli.progress import LiveProgress
 from submit.emulator import LocalOptions, run_local
@@ -185,7 +184,7 @@ def test_a_users_http_tracking_uri_is_used_as_is(tmp_path, monkeypatch):
     assert servers_of(store) == []
 
 
-def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
+def _start_cli(tmp_path: Path, name: str) -> tuple[Started, str, Path]:
     """`sweep submit --local` in a subprocess, with one trial that records its pid and sleeps; returns once it runs."""
     started = tmp_path / f"{name}.pid"
     command = f"echo $$ > {started}; sleep 600"  # outlasts any wait below: the test ends it, never the clock
@@ -193,15 +192,10 @@ def _start_cli(tmp_path: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
         tmp_path, shell_spec(command, space="x: {type: choice, values: [1]}", limits="{max_total_trials: 1}")
     )
     uri = sqlite_uri(tmp_path)
-    cli = subprocess.Popen(
-        [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", name],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_for(lambda: started.exists() and started.read_text().strip(), "the trial to start", proc=cli)
-    wait_for(lambda: servers_of(uri), "the sweep's server to start", proc=cli)
-    return cli, uri, started
+    proc = cli("submit", str(spec), "--local", "--tracking-uri", uri, "--name", name)
+    wait_for(lambda: started.exists() and started.read_text().strip(), "the trial to start", proc=proc)
+    wait_for(lambda: servers_of(uri), "the sweep's server to start", proc=proc)
+    return proc, uri, started
 
 
 def open_files(pid: int) -> list[str]:
@@ -214,23 +208,24 @@ def open_files(pid: int) -> list[str]:
 
 @pytest.mark.slow
 def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
-    cli, uri, _ = _start_cli(tmp_path, "interrupted")
+    proc, uri, _ = _start_cli(tmp_path, "interrupted")
     try:
         (server,) = servers_of(uri)
         # `sweep submit --local` forks its server (a new store: the fork waited for the sweep to create it); the fork
         # says what it is, and does not hold the sweep's lock, which it was made before
-        assert server in children_of(cli.pid)
+        assert server in children_of(proc.pid)
         title = Path(f"/proc/{server}/cmdline").read_bytes().rstrip(b"\0").decode()
-        assert title.startswith(f"mlflow.server {uri} ") and title.endswith(f"of the sweep in process {cli.pid})")
+        assert title.startswith(f"mlflow.server {uri} ") and title.endswith(f"of the sweep in process {proc.pid})")
         lock = tmp_path / ".sweep" / "interrupted" / ".lock"
-        assert str(lock) in open_files(cli.pid) and str(lock) not in open_files(server)
+        assert str(lock) in open_files(proc.pid) and str(lock) not in open_files(server)
     except BaseException:
-        cli.kill()  # its trial (sleep 600) and server go with it
+        proc.kill()  # its trial (sleep 600) and server go with it
         raise
-    cli.send_signal(signal.SIGINT)
-    _, out, _ = finish(cli)
+    proc.send_signal(signal.SIGINT)
+    _, out, err = finish(proc)
+    out += err
 
-    assert cli.returncode == 130, out
+    assert proc.returncode == 130, out
     port = int(re.search(r"MLflow server http://127\.0\.0\.1:(\d+)", out).group(1))
     assert servers_of(uri) == [] and not sweep_listens_on(port, uri)
     assert stored_sweep(uri, "interrupted").statuses() == {"interrupted_0": "KILLED"}
@@ -238,12 +233,13 @@ def test_ctrl_c_stops_the_server_with_the_sweep(tmp_path):
 
 @pytest.mark.slow
 def test_a_killed_sweep_takes_its_server_along_and_the_next_sweep_starts_fine(tmp_path):
-    cli, uri, started = _start_cli(tmp_path, "killed")
+    proc, uri, started = _start_cli(tmp_path, "killed")
     assert len(servers_of(uri)) == 1
     trial = int(started.read_text())
     try:
-        cli.kill()
-        _, out, _ = finish(cli)  # its output ends when the last process holding it (the server's) is gone
+        proc.kill()
+        _, out, err = finish(proc)  # its output ends when the last process holding it (the server's) is gone
+        out += err
         wait_for(lambda: servers_of(uri) == [], f"the server to follow the sweep killed with SIGKILL\n{out}")
     finally:  # the sweep's watchdog may have stopped the trial already; if not, it is not this test's subject
         with contextlib.suppress(ProcessLookupError):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli_process import SRC
+from cli_process import SRC, cli, finish
 from emulator_helpers import spec_from, sqlite_uri, stored_sweep
 from submit import UserError
 from submit.cli import app
@@ -279,16 +279,9 @@ def looped_sweep(tmp_path_factory):
     os.mkfifo(code / "pipe")  # no file to copy: reading it would block the trial's start
     (folder / "spec.yaml").write_text(SPEC)
     uri = sqlite_uri(folder)
-    done = subprocess.run(
-        [sys.executable, "-m", "submit", "submit", "spec.yaml", "--local", "--name", "looped", "--keep-work"]
-        + ["--tracking-uri", uri],
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return folder, uri, done
+    args = ["submit", "spec.yaml", "--local", "--name", "looped", "--keep-work", "--tracking-uri", uri]
+    code, out, err = finish(cli(*args, cwd=folder))
+    return folder, uri, subprocess.CompletedProcess(args, code, out, err)
 
 
 def test_a_code_folder_with_link_loops_runs_and_its_copy_follows_no_link_out(looped_sweep):

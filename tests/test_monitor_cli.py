@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-from cli_process import CEILING, finish, wait_for
+from cli_process import CEILING, cli, finish, wait_for
 from emulator_helpers import shell_spec, sqlite_uri, stored_sweep, write_spec
 from monitor_helpers import synth_sweep
 from submit import load_spec
 from submit.cli import app
 from submit.emulator import run_local
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
 
 
@@ -174,10 +169,7 @@ def test_watch_follows_a_sweep_in_another_process_until_it_ends(tmp_path):
         ),
     )
     uri = sqlite_uri(tmp_path)
-    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "w"]
-    proc = subprocess.Popen(
-        cmd, env={**os.environ, "PYTHONPATH": str(SRC)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    proc = cli("submit", str(spec), "--local", "--tracking-uri", uri, "--name", "w")
     try:
         client = MlflowClient(tracking_uri=uri)
         wait_for(
@@ -212,9 +204,7 @@ def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finis
         ),
     )
     uri = sqlite_uri(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", "c"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = cli("submit", str(spec), "--local", "--tracking-uri", uri, "--name", "c")
     try:
         client = MlflowClient(tracking_uri=uri)
 
@@ -224,19 +214,13 @@ def test_cancel_from_a_second_process_stops_the_sweep_resumably_and_resume_finis
             return [r for r in trials if r.info.status == "RUNNING"]
 
         wait_for(a_trial_runs, "a trial to run", proc=proc)
-        canceling = subprocess.run(
-            [sys.executable, "-m", "submit", "cancel", "c", "--tracking-uri", uri, "--local"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=CEILING,
-        )
+        canceled, canceled_out, canceled_err = finish(cli("cancel", "c", "--tracking-uri", uri, "--local"))
         _, _, stderr = finish(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert canceling.returncode == 0, canceling.stderr
-    assert "cancel requested for c" in canceling.stdout
+    assert canceled == 0, canceled_err
+    assert "cancel requested for c" in canceled_out
     assert proc.returncode == 130, stderr  # as Ctrl-C ends it
     assert "canceled by `sweep cancel`: resume with --resume c" in stderr
     stopped = stored_sweep(uri, "c")

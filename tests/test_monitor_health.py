@@ -4,16 +4,13 @@ the thresholds on summaries built from the monitor's own data classes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from cli_process import finish, wait_for
+from cli_process import Started, cli, finish, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, write_spec
 from monitor_helpers import Trial, synth_sweep
 from submit.cli import app
@@ -22,7 +19,6 @@ from submit.monitor import LocalSweeps, SweepSummary, TrialRecord
 from submit.monitor.health import FAILURE_RATE, QUEUED_LONG_S, STRAGGLER_FACTOR, flags, status_dict
 from submit.monitor.record import MetricPoint
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 NO_WORKSPACE = {"AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP": "", "AZUREML_WORKSPACE_NAME": ""}
 
 TROUBLED = """\
@@ -172,10 +168,8 @@ def test_a_straggler_is_flagged_while_it_runs(tmp_path):
     assert "failure_rate" not in by_kind(data)
 
 
-def _start(spec: Path, uri: str, name: str, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "submit", "submit", str(spec), "--local", "--tracking-uri", uri, "--name", name]
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.Popen([*cmd, *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _start(spec: Path, uri: str, name: str, *extra: str) -> Started:
+    return cli("submit", str(spec), "--local", "--tracking-uri", uri, "--name", name, *extra)
 
 
 def _status_json(uri: str, name: str) -> dict | None:
