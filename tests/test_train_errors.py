@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from train_runs import base_env, script_path
+from train_runs import base_env, run_script, script_path
 
 
 def train(script: str, *args: str, cwd):
     uri = f"sqlite:///{cwd}/mlflow.db"
-    return subprocess.run(
-        [sys.executable, str(script_path(script)), *args],
-        cwd=cwd,
-        env=base_env(MLFLOW_TRACKING_URI=uri),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_script([str(script_path(script)), *args], cwd=cwd, env=base_env(MLFLOW_TRACKING_URI=uri), timeout=120)
 
 
 def one_clear_error(done) -> str:
@@ -80,7 +72,6 @@ def test_folder_input_with_a_text_feature_that_can_be_encoded_trains(tmp_path, r
 def test_whole_number_flags_take_azure_quniform_floats_and_refuse_fractions(capsys):
     """Azure's quniform gives 4.0 for a whole q; a script must take it for --max-depth, and refuse 4.5 plainly."""
     import importlib
-    import sys
 
     from train_runs import TRAIN
 
