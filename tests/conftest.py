@@ -141,10 +141,10 @@ def three_step_pipeline(tmp_path_factory):
 
 
 def _run_three_steps(folder: Path) -> None:
-    from _azure_util import PIPELINE_FIXTURES
     from cli_process import cli, finish
+    from pipeline_helpers import copy_pipelines
 
-    shutil.copytree(PIPELINE_FIXTURES, folder / "pipelines")
+    copy_pipelines(folder / "pipelines")
     code, out, err = finish(
         cli(
             "submit",

@@ -6,13 +6,20 @@ import shutil
 from pathlib import Path
 
 from _azure_util import PIPELINE_FIXTURES
+from emulator_helpers import SCRIPTS
+
+
+def copy_pipelines(folder: Path) -> None:
+    """Our fixtures copied to ``folder``, with tests/scripts/rest_log.py beside the train.py that logs with it."""
+    shutil.copytree(PIPELINE_FIXTURES, folder)
+    shutil.copy(SCRIPTS / "rest_log.py", folder / "src" / "rest_log.py")
 
 
 def edited(tmp_path: Path, edits: dict[str, str], file: str = "three_steps.yml") -> Path:
     """Our fixtures copied to ``tmp_path`` with each ``old -> new`` edit made in ``file`` (which must hold ``old``);
     returns the copy of three_steps.yml."""
     folder = tmp_path / "pipelines"
-    shutil.copytree(PIPELINE_FIXTURES, folder)
+    copy_pipelines(folder)
     target = folder / file
     text = target.read_text()
     for old, new in edits.items():

@@ -492,7 +492,8 @@ def test_an_environment_problem_refuses_the_pipeline_at_the_components_line(tmp_
     result = CliRunner().invoke(app, ["validate", str(path)])
 
     assert result.exit_code == 2, result.output
-    assert "src/train.py:7: `import mlflow`: no package of" in result.output  # the component's own code
+    logs = path.parent / "src" / "rest_log.py"  # the component's own code: train.py logs with it
+    assert f"src/rest_log.py:{line_of(logs, 'import mlflow')}: `import mlflow`: no package of" in result.output
     image = line_of(component, "image: mcr")
     assert (
         f"{component}:{image}: environment.image: `mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04` has no tag"
