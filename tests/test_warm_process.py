@@ -29,6 +29,8 @@ PROBE = textwrap.dedent(
     if len(sys.argv) > 1 and sys.argv[1] == "raise":
         raise ValueError("probe")
     if len(sys.argv) > 2 and sys.argv[1] == "wait":
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as the CLI sets its own; a worker may ignore it
         open(sys.argv[2], "w").close()
         __import__("time").sleep(120)
     sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0)
@@ -121,3 +123,12 @@ def test_an_environment_that_a_start_reads_differently_is_started_fresh(zygote):
     assert not zygote.takes({**os.environ, "PYTHONHASHSEED": "7"})
     assert not zygote.takes({**os.environ, "OMP_NUM_THREADS": "5"})
     assert zygote.takes({**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///x.db"})
+
+
+def test_a_large_environment_arrives_whole(zygote, tmp_path):
+    script = tmp_path / "size.py"
+    script.write_text("import os\nprint(len(os.environ['BIG']), os.environ['AFTER'])\n")
+    env = {**os.environ, "BIG": "x" * 300_000, "AFTER": "last"}  # several reads of the zygote's socket
+    proc = zygote.popen([str(script)], env=env, cwd=tmp_path, new_session=False)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (0, "300000 last\n", "")

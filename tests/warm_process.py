@@ -124,11 +124,7 @@ class Zygote:
 
     def takes(self, env: dict[str, str]) -> bool:
         """Whether a command with ``env`` may be forked from here (else it is started fresh)."""
-        return (
-            os.environ.get(FRESH) != "1"
-            and self.proc.poll() is None
-            and (_start_settings(env) == _start_settings(self.env))
-        )
+        return self.proc.poll() is None and _start_settings(env) == _start_settings(self.env)
 
     def popen(self, argv: list[str], *, env: dict[str, str], cwd: Path | str | None, new_session: bool) -> WarmPopen:
         """``argv`` as after ``python``: ``["-m", module, ...]`` or ``[script, ...]``; output captured as text."""
@@ -139,6 +135,7 @@ class Zygote:
             conn.connect(self.address)
             request = {"argv": argv, "env": env, "cwd": str(cwd or os.getcwd()), "new_session": new_session}
             socket.send_fds(conn, [json.dumps(request).encode()], [0, out_w, err_w])
+            conn.shutdown(socket.SHUT_WR)  # the request ends here; the zygote answers on the same connection
         except BaseException:
             conn.close()
             for fd in (out_r, err_r):
@@ -269,7 +266,9 @@ def _serve(address: str, parent: int, preload: list[str], quiet: list[str]) -> d
         for key, _ in selector.select():
             if key.fileobj is listener:
                 conn, _ = listener.accept()
-                data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+                while chunk := conn.recv(1 << 16):  # a large environment comes in more than one read
+                    data += chunk
                 request = json.loads(data)
                 pid = os.fork()
                 if pid == 0:  # the child: the zygote's sockets are closed through their objects, never by number
