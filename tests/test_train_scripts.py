@@ -27,8 +27,8 @@ FINAL = ("accuracy", "precision", "recall", "f1_score", "log_loss", "roc_auc", "
 CONFUSION = ("true_negatives", "false_positives", "false_negatives", "true_positives")
 VALIDATION = "val_accuracy"  # every script logs it at every iteration; the specs' usual primary metric
 
-# the module's 15 real trials run in one fixture: a few seconds each on an idle machine, far more on a shared one;
-# about a minute in all on a quiet 2-core machine, so the module is left out of the fast subset (-m "not slow")
+# the module's 15 real trials run in one fixture: 1-2 s each on an idle machine (forked warm: train_runs.py), far more on
+# a shared one; about 25 s in all on a quiet 2-core machine, so the module is left out of the fast subset
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
 

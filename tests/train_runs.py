@@ -1,5 +1,6 @@
-"""Running the training scripts for real, as a sweep trial runs them: a subprocess, in its own working folder,
-logging into a temporary SQLite MLflow store."""
+"""Running the training scripts for real, as a sweep trial runs them: a process of its own (forked from a zygote that
+imported their libraries once: warm_process.py), in its own working folder, logging into a temporary SQLite MLflow
+store."""
 
 from __future__ import annotations
 
