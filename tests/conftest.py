@@ -3,6 +3,7 @@ workspace's tracking server, and one real local sweep for the monitor tests, run
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import os
@@ -21,6 +22,14 @@ import pytest
 from _azure_util import AzureMLRest, BlobStore
 from emulator_helpers import spec_from, sqlite_uri
 from monitor_helpers import FAILING
+
+# MLflow shows an artifact download with a tqdm bar, and tqdm's first bar starts a monitor thread that lives as long as
+# the process. A sweep run in a process with another thread running starts its tracking server as a fresh interpreter
+# (3 s of CPU) rather than a fork of itself (submit/emulator/server.py, _may_fork), so in this process it stays off.
+with contextlib.suppress(ImportError):
+    import tqdm
+
+    tqdm.tqdm.monitor_interval = 0
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import select
+import selectors
 import signal
 import socket
 import subprocess
@@ -160,20 +161,13 @@ class WarmPopen:
         self._conn, self.args = conn, argv
         self.returncode: int | None = None
         self._buffer = b""
-        self.pid = int(self._message(None)["pid"])
         self._out, self._err = bytearray(), bytearray()
-        self._readers = [
-            threading.Thread(target=self._drain, args=(fd, buf), daemon=True)
-            for fd, buf in ((out_fd, self._out), (err_fd, self._err))
-        ]
-        for reader in self._readers:
-            reader.start()
+        self._pipes = {out_fd: self._out, err_fd: self._err}  # read by communicate, as Popen reads them: no thread
+        self.pid = int(self._message(None)["pid"])
 
-    @staticmethod
-    def _drain(fd: int, into: bytearray) -> None:
-        with open(fd, "rb", buffering=0) as stream:
-            while chunk := stream.read(65536):
-                into.extend(chunk)
+    def __del__(self) -> None:
+        for fd in self._pipes:
+            os.close(fd)
 
     def _message(self, timeout: float | None) -> dict | None:
         while b"\n" not in self._buffer:
@@ -205,13 +199,24 @@ class WarmPopen:
         return code
 
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
-        """Waits for the command's end and for its output's (a process it left behind may hold the pipes open)."""
+        """Reads the command's output until its pipes close (a process it left behind may hold them open), then waits
+        for its end; raises ``subprocess.TimeoutExpired`` after ``timeout`` s, and may be called again after that."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        self.wait(timeout)
-        for reader in self._readers:
-            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-            if reader.is_alive():
-                raise subprocess.TimeoutExpired(self.args, timeout)
+        with selectors.DefaultSelector() as selector:
+            for fd, into in self._pipes.items():
+                selector.register(fd, selectors.EVENT_READ, into)
+            while selector.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired(self.args, timeout)
+                for key, _ in selector.select(left):
+                    if chunk := os.read(key.fd, 65536):
+                        key.data.extend(chunk)
+                    else:
+                        selector.unregister(key.fd)
+                        del self._pipes[key.fd]
+                        os.close(key.fd)
+        self.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return self._out.decode(errors="replace"), self._err.decode(errors="replace")
 
     def send_signal(self, sig: int) -> None:
@@ -232,7 +237,6 @@ def _serve(address: str, parent: int, preload: list[str], quiet: list[str]) -> d
     """Imports ``preload``, says "ready" and forks a child per request; returns the request in the child."""
     import ctypes
     import gc
-    import selectors
     import warnings
 
     from setproctitle import setproctitle
