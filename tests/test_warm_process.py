@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from cli_process import wait_for
-from warm_process import Zygote
+from warm_process import Zygote, fresh
 
 PROBE = textwrap.dedent(
     """\
@@ -55,18 +53,11 @@ def probe(tmp_path):
 
 def both(zygote, argv, cwd, new_session=False):
     env = {**os.environ, "PROBE_VAR": "given"}
-    fresh = subprocess.Popen(
-        [sys.executable, *argv],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=new_session,
-    )
-    warm = zygote.popen(argv, env=env, cwd=cwd, new_session=new_session)
     ended = []
-    for proc in (fresh, warm):
+    for proc in (
+        fresh(argv, env=env, cwd=cwd, new_session=new_session),
+        zygote.popen(argv, env=env, cwd=cwd, new_session=new_session),
+    ):
         out, err = proc.communicate(timeout=60)
         ended.append((proc.returncode, out, err))
     return ended
@@ -107,10 +98,8 @@ def test_a_signal_ends_it_as_it_ends_a_fresh_one(zygote, probe, tmp_path, sig):
     for way in ("fresh", "warm"):
         waits = tmp_path / f"{way}.waits"
         argv = [str(probe), "wait", str(waits)]
-        if way == "fresh":
-            proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        else:
-            proc = zygote.popen(argv, env=dict(os.environ), cwd=tmp_path, new_session=False)
+        start = fresh if way == "fresh" else zygote.popen
+        proc = start(argv, env=dict(os.environ), cwd=tmp_path, new_session=False)
         wait_for(waits.exists, f"the {way} probe to wait", proc=proc)
         os.kill(proc.pid, sig)
         proc.communicate(timeout=60)

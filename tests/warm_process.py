@@ -5,7 +5,8 @@ Most of what a test's `python -m submit ...` or `python train_gb.py ...` costs i
 code under test runs a line. So a test can start such a process from a *zygote*: one Python per test worker that
 imported those modules once, with nothing else running (no thread, no open file), and forks a child per command. The
 child is a real process of its own, as ``subprocess.Popen`` would start: its own pid and session, the command's
-arguments, environment, working folder, stdin/stdout/stderr, default signal handling; it runs the module or script as
+arguments, environment, working folder, stdin/stdout/stderr, the signal dispositions a fresh one would inherit (the
+zygote has the test worker's); it runs the module or script as
 ``__main__`` and exits as the interpreter does (atexit handlers, an uncaught exception's traceback and exit code 1,
 ``sys.exit``). What it skips is the import, and what an import does once (a module's top-level code) it did in the
 zygote, with the zygote's environment.
@@ -13,7 +14,7 @@ zygote, with the zygote's environment.
 So the zygote is used only where that cannot change what a test sees:
 
 - a command whose environment differs from the zygote's in a variable read as an interpreter or a native library
-  starts (``PYTHON*``, thread counts, ``LD_*``: ``_START_VARS``) is started fresh, as is every command where
+  starts (``PYTHON*``, thread counts, ``LD_*``: ``_start_settings``) is started fresh, as is every command where
   ``SWEEP_TESTS_FRESH=1`` is set (the suite run the slow way, to compare);
 - the preload must import without a warning and leave no Python thread and no open file (the zygote refuses to
   start otherwise: a fresh process would print that warning, or the fork would copy a lock a thread holds);
@@ -77,6 +78,11 @@ def start(
                 atexit.register(zygote.close)
         if zygote.takes(env):
             return zygote.popen(argv, env=env, cwd=cwd, new_session=new_session)
+    return fresh(argv, env=env, cwd=cwd, new_session=new_session)
+
+
+def fresh(argv: list[str], *, env: dict[str, str], cwd: Path | str | None, new_session: bool) -> subprocess.Popen:
+    """``python ARGV`` in a fresh interpreter, output captured as text: what a zygote's fork stands in for."""
     return subprocess.Popen(
         [sys.executable, *argv],
         env=env,
@@ -320,7 +326,6 @@ def _run(argv: list[str]) -> None:
     from setproctitle import setproctitle
 
     setproctitle(" ".join([sys.executable, *argv]))  # what `ps` and /proc/PID/cmdline show of a fresh one
-
     if argv[0] == "-m":
         sys.argv = [argv[1], *argv[2:]]
         sys.path[0] = os.getcwd()  # `python -m` puts the working folder first
