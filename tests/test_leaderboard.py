@@ -7,6 +7,7 @@ import re
 from rich.console import Console
 
 from submit.cli.monitor_render import leaderboard
+from submit.cli.tables import fitted_table
 from submit.monitor import MetricPoint, SweepSummary, TrialRecord
 
 
@@ -88,3 +89,17 @@ def test_a_leaderboard_of_six_parameters_keeps_its_naming_columns_whole_at_80_co
     rows = [line.split("│")[1:3] for line in lines if line.startswith("│")]
     # two tables (the parameters that did not fit wrap below), each row named by its rank and trial index
     assert [(r.strip(), i.strip()) for r, i in rows] == [("1", "0"), ("2", "1"), ("3", "2")] * 2
+
+
+def test_a_listing_whose_naming_columns_fill_80_columns_wraps_its_first_optional_column_below():
+    # the quickstart's sweep name (38 characters) with status, trials, best and flags: 78 columns before `where`
+    name = "quickstart_logreg_breast_cancer_5d3055"
+    fixed = [("name", [name], "left"), ("status", ["completed"], "left"), ("trials", ["6/6"], "left")]
+    fixed += [("best", ["0.991228"], "right"), ("!", ["·"], "left")]
+    optional = [("where", ["local"], "left"), ("started", ["2026-12-06 11:24"], "left")]
+    console = Console(width=80, record=True)
+    console.print(fitted_table("sweeps", fixed, optional, 80, key=1))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    headers = [[h.strip() for h in line.strip("┃").split("┃")] for line in lines if line.startswith("┃")]
+    assert headers == [["name", "status", "trials", "best", "!"], ["name", "where", "started"]]

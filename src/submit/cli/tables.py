@@ -37,13 +37,14 @@ def _table(columns: list[Column], title: str | None) -> Table:
 
 
 def _chunks(lead: list[Column], rest: list[Column], width: int, key: int) -> list[list[Column]]:
-    """`rest` cut into runs that fit beside `lead` (each run holds at least one column, however wide)."""
+    """`rest` cut into runs: the first beside all of `lead`, empty if none fits there; the others beside its first
+    `key` columns, each holding at least one column, however wide."""
     used = _BORDER + sum(_width(c) + _PADDING + _BORDER for c in lead)
     chunks: list[list[Column]] = [[]]
     room = width - used
     for col in rest:
         need = _width(col) + _PADDING + _BORDER
-        if chunks[-1] and need > room:
+        if need > room and (chunks[-1] or len(chunks) == 1):
             chunks.append([])
             room = width - (_BORDER + sum(_width(c) + _PADDING + _BORDER for c in lead[:key]))
         chunks[-1].append(col)
