@@ -78,7 +78,7 @@ def test_an_unknown_id_says_where_it_looked(store):
     run = sweep("status", "fail", "--tracking-uri", store)
     assert run.exit_code == 2
     assert f"no sweep named 'fail' in the local store {store}\n  hint: did you mean `fails`?" in run.output
-    assert "no workspace searched: none given (--help says how: options, variables, config.json)" in run.output
+    assert "no workspace searched: none given (see --help, or add a config.json)" in run.output
     assert "Traceback" not in run.output
 
 
@@ -90,7 +90,7 @@ def test_a_new_user_without_store_or_workspace_is_told_so_in_short_lines(tmp_pat
     assert listed.stderr.splitlines() == [
         "no sweeps: nowhere to look",
         f"note: no local store: {store} does not exist (a local sweep here makes it)",
-        "note: no workspace searched: none given (--help says how: options, variables, config.json)",
+        "note: no workspace searched: none given (see --help, or add a config.json)",
     ]
     status = sweep("status", "nosuch")
     assert status.exit_code == 2 and status.stderr.startswith("no sweep named 'nosuch': nowhere to look\n")

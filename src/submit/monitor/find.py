@@ -54,9 +54,7 @@ class Places:
             if self.only == "cloud":
                 raise
             if isinstance(e, NoWorkspace):  # its options and variables are in the command's --help
-                self.skipped.append(
-                    "no workspace searched: none given (--help says how: options, variables, config.json)"
-                )
+                self.skipped.append("no workspace searched: none given (see --help, or add a config.json)")
             else:
                 self.skipped.append(f"no workspace searched: {str(e).splitlines()[0]}")
             return None
