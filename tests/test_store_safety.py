@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli_process import SRC, no_traceback
+from cli_process import SRC, cli, finish, no_traceback
 from emulator_helpers import shell_spec, sqlite_uri, write_spec
 from submit import load_spec
 from submit.cli import app
@@ -240,21 +240,11 @@ def test_a_tracking_server_that_never_answers_is_given_up_on_in_one_line(tmp_pat
         uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
         commands = (("status", "x"), ("list",), ("submit", str(spec), "--local"))
         # at once: each waits out the same 5 s probe
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "submit", *args, "--tracking-uri", uri],
-                env={**os.environ, **NO_WORKSPACE, "PYTHONPATH": str(SRC)},
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for args in commands
-        ]
+        procs = [cli(*args, "--tracking-uri", uri, env=NO_WORKSPACE, cwd=tmp_path) for args in commands]
         for args, proc in zip(commands, procs, strict=True):
             # the timeout is a ceiling for a hang (MLflow's own retries took 247 s), not a speed claim
-            stdout, stderr = proc.communicate(timeout=120)
-            ran = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+            code, stdout, stderr = finish(proc, timeout=120)
+            ran = subprocess.CompletedProcess(args, code, stdout, stderr)
             assert ran.returncode == 1 and no_traceback(ran.stdout, ran.stderr), (args, ran)
             assert lines(ran.stdout + ran.stderr) == [
                 f"no MLflow tracking server answers at {uri} (timed out; waited up to 5 s); start it, or give "

@@ -15,6 +15,7 @@ import os
 import queue
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from ..errors import UserError
@@ -29,7 +30,7 @@ from .policies import EarlyTerminationPolicy, make_policy
 from .processes import Watchdog, on_signals, stop_leftovers
 from .resume import Previous, check_resumable, load_previous, open_sweep
 from .samplers import Sampler, make_sampler
-from .server import TrackingServer, sweep_server
+from .server import TrackingServer, serving
 from .tags import BEST_RUN_TAG, TAG_CONCURRENCY
 from .tracking import Store, check_writable_store, resolve_uri, store_folder
 from .workarea import WorkArea, sweep_name
@@ -57,7 +58,7 @@ def run_local(
     TypeError naming them. ``policy`` replaces the spec's early-termination policy, ``sampler`` the spec's sampler
     (``LockSampler`` runs a lock file's trials) and ``clock`` the monotonic clock (seconds). ``server`` is a tracking
     server over the store that the caller started and stops (a pipeline's, for all its sweep steps); None: the sweep
-    starts its own where it serves one (``server.sweep_server``). Raises ``UserError``
+    starts its own where it serves one (``server.serving``). Raises ``UserError``
     before the store or any file is touched when the sweep cannot run here (a name that is not a valid job name, a
     remote input without a local stand-in, a remote code folder), ``SweepRunning`` while another emulator runs the
     same sweep, ``StoreUnusable`` when the store cannot be opened.
@@ -71,14 +72,9 @@ def run_local(
     exists = check_writable_store(uri)  # an application's database, or a store that cannot be written: refused now
     if options.resume is not None and not exists:
         raise UserError(f"--resume {sweep}: no sweep of that name in {uri}: there is no store there yet")
-    own = server is None
-    if own:
-        server = sweep_server(uri, options)
-        # the server boots (opening the store) while this process does the same; a store not created yet is created
-        # here first, since two processes running MLflow's migrations at once would collide: the server waits (held)
-        if server is not None:
-            server.start(hold=not exists)
-    try:
+    # the sweep's own server, or the caller's (started and stopped by the caller)
+    served = serving(uri, options, exists=exists, log_folder=area.folder) if server is None else nullcontext(server)
+    with served as server:
         if sampler is None:
             sampler = make_sampler(spec)
         if policy is None:
@@ -87,8 +83,8 @@ def run_local(
         if options.resume is not None:
             check_resumable(store, sweep)  # refused before the sweep's folder is made; again under its lock
         with SweepLock(area.folder, sweep):  # held until the sweep ends: one emulator per sweep
-            if own and server is not None:
-                server.release()
+            if server is not None:
+                server.release()  # the store exists now
             scheduler = _Scheduler(
                 spec,
                 options,
@@ -102,10 +98,6 @@ def run_local(
                 server=server,
             )
             return scheduler.run()
-    finally:
-        if own and server is not None:
-            server.stop()  # after every trial ended: they log through it to the last value
-            server.keep_log(area.folder)  # a failed server's log next to the trials' (the warning quotes its end)
 
 
 class _Scheduler:

@@ -45,7 +45,7 @@ import time
 import traceback
 import urllib.request
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .options import LocalOptions
@@ -87,6 +87,28 @@ def sweep_server(uri: str, options: LocalOptions) -> TrackingServer | None:
     # where the emulator's experiments keep their artifacts (Store.experiment_id): the default for any other
     artifacts = (store_folder(uri) / "mlartifacts").as_uri()
     return TrackingServer(uri, artifacts, command=options.server_command)
+
+
+@contextlib.contextmanager
+def serving(uri: str, options: LocalOptions, *, exists: bool, log_folder: Path) -> Iterator[TrackingServer | None]:
+    """The server of a sweep (or of a pipeline's sweep steps) over ``uri``, from before the store is opened here to
+    the end: None where trials log to ``uri`` directly.
+
+    Started on entry, so that it boots while this process opens the store, and can be a fork of it (``_may_fork``);
+    held when the store does not exist yet (``exists``), since two processes running MLflow's migrations at once
+    would collide: the caller calls ``release()`` once the store is there. Stopped on exit, after every trial ended
+    (they log through it to the last value), and a failed server's log kept in ``log_folder`` beside the trials'.
+    """
+    server = sweep_server(uri, options)
+    if server is None:
+        yield None
+        return
+    server.start(hold=not exists)
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.keep_log(log_folder)
 
 
 class TrackingServer:
@@ -180,7 +202,8 @@ class TrackingServer:
         threading.Thread(target=self._watch, daemon=True).start()
 
     def release(self) -> None:
-        """After ``start(hold=True)``, once the store exists: the server opens it and serves."""
+        """After ``start(hold=True)``, once the store exists: the server opens it and serves. Nothing to do for a
+        server that was not held, or was released already."""
         if self._held:
             self._held = False
             self.start()
@@ -377,10 +400,8 @@ def _serve_forked(argv: list[str], env: dict[str, str], log: int, go: int | None
 def _title(argv: list[str]) -> None:
     """The forked server's command line, as `ps` shows it: what it is, its store and artifact root (not the sweep's
     command line, which it would keep)."""
-    try:
-        from setproctitle import setproctitle
-    except ImportError:
-        return
+    from setproctitle import setproctitle
+
     _, parent, store, artifacts = argv
     setproctitle(f"mlflow.server {store} {artifacts} (the MLflow tracking server of the sweep in process {parent})")
 

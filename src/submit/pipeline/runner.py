@@ -20,6 +20,7 @@ import os
 import queue
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from ..emulator import run_local
 from ..emulator.flocks import SweepLock
 from ..emulator.options import LocalOptions, with_options
 from ..emulator.processes import Watchdog, on_signals, stop_leftovers
-from ..emulator.server import TrackingServer, sweep_server
+from ..emulator.server import TrackingServer, serving
 from ..emulator.tags import (
     BEST_RUN_TAG,
     TAG_KIND,
@@ -150,21 +151,14 @@ def run_pipeline_local(
     exists = check_writable_store(uri)
     if options.resume is not None and not exists:  # refused before a store is created
         raise UserError(f"--resume {name}: no pipeline of that name in {uri}: there is no store there yet")
-    # one tracking server for every sweep step, started as a sweep starts its own (emulator.run_local): before the
-    # store is opened here, so that it can be a fork of this process, waiting for a store created here
-    server = sweep_server(uri, options) if pipeline.sweep_steps() else None
-    if server is not None:
-        server.start(hold=not exists)
-    try:
+    # one tracking server for every sweep step, started as a sweep starts its own (emulator.run_local)
+    wanted = pipeline.sweep_steps()
+    with serving(uri, options, exists=exists, log_folder=area.folder) if wanted else nullcontext() as server:
         store = Store(uri, exists=exists)
         with SweepLock(area.folder, name):
             if server is not None:
-                server.release()
+                server.release()  # the store exists now
             return _Runner(pipeline, options, name, store, area, found, on_step, clock, server).run()
-    finally:
-        if server is not None:
-            server.stop()
-            server.keep_log(area.folder)
 
 
 class _Runner:
