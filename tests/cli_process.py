@@ -30,7 +30,7 @@ FIRST_RUN_HANGS = (
 # What `sweep submit --local` imports before it runs a trial, for the zygote that forks the tests' commands
 # (warm_process.py): MLflow's client and SQLite store, and the app its server runs (imported as the CLI imports it,
 # warnings ignored: submit/emulator/server.py)
-CLI_PRELOAD = ("submit.cli", "mlflow", "mlflow.tracking", "mlflow.store.tracking.sqlalchemy_store")
+CLI_PRELOAD = ("submit.cli", "mlflow.store.tracking.sqlalchemy_store")  # the store brings MLflow and its client
 CLI_QUIET = ("uvicorn", "mlflow.server.fastapi_app")
 Started = subprocess.Popen | WarmPopen  # what ``cli`` returns, held the same way
 

@@ -46,10 +46,7 @@ PRELOAD = (
     "sklearn.svm",
     "xgboost",
     "matplotlib.pyplot",
-    "mlflow",
-    "mlflow.models",
-    "mlflow.sklearn",
-    "mlflow.tracking",
+    "mlflow.sklearn",  # and with it MLflow, its client and mlflow.models
 )
 
 
