@@ -140,12 +140,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def serves_mlflow(pid: int) -> bool:
-    """Whether ``pid`` is an MLflow tracking server (the sweep's own: its command line runs ``mlflow.server``)."""
+def serves_mlflow(pid: int, store: str | None = None) -> bool:
+    """Whether ``pid`` is an MLflow tracking server (the sweep's own: its command line runs ``mlflow.server``), over
+    ``store`` if given (its command line names its store: its arguments when it is a fresh interpreter, its title when
+    it is a fork of the sweep)."""
     try:
-        return b"mlflow.server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+    return b"mlflow.server" in cmdline and (store is None or store.encode() in cmdline)
 
 
 def trial_pids(sweep_folder: Path, trials: int) -> dict[str, list[int]] | None:

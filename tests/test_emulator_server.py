@@ -20,7 +20,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from rich.console import Console
 
-from cli_process import Started, children_of, cli, finish, wait_for
+from cli_process import Started, alive, children_of, cli, finish, serves_mlflow, wait_for
 from emulator_helpers import shell_spec, spec_from, sqlite_uri, stored_sweep, write_spec
 from submit.cli.progress import LiveProgress
 from submit.emulator import LocalOptions, run_local
@@ -41,20 +41,9 @@ limits: {max_total_trials: 2, max_concurrent_trials: 2}
 
 
 def servers_of(uri: str) -> list[int]:
-    """Pids of live MLflow servers over the store ``uri`` (the server's command line names its store: its arguments
-    when it is a fresh interpreter, its title when it is a fork of the sweep)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z" and any(uri.encode() in a for a in argv) and any(b"mlflow.server" in a for a in argv):
-            pids.append(int(entry.name))
-    return pids
+    """Pids of live MLflow servers over the store ``uri``."""
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [pid for pid in pids if serves_mlflow(pid, uri) and alive(pid)]
 
 
 def sweep_listens_on(port: int, uri: str) -> bool:
